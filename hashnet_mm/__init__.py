@@ -1,0 +1,13 @@
+"""HashNet deep hashing for the OpenMMLab stack.
+
+Importing the package registers its datasets, models, hooks and metrics in
+mmpretrain's registries (configs load it with ``custom_imports``) and lets
+``torch.load(weights_only=True)`` read mmengine checkpoints.
+"""
+from . import datasets, engine, evaluation, models  # noqa: F401
+from .utils import allow_checkpoint_globals
+from .version import __version__
+
+allow_checkpoint_globals()
+
+__all__ = ['__version__']

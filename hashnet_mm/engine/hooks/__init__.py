@@ -1,0 +1,3 @@
+from .continuation_hook import ContinuationHook
+
+__all__ = ['ContinuationHook']

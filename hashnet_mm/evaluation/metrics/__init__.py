@@ -1,0 +1,3 @@
+from .hamming_retrieval_metric import HammingRetrievalMetric
+
+__all__ = ['HammingRetrievalMetric']

@@ -1,0 +1,101 @@
+"""HashNet's hash layer on top of any backbone + neck."""
+from typing import List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+from mmengine.model import BaseModule
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+
+def batch_multi_hot_labels(data_samples: Sequence[DataSample]) -> torch.Tensor:
+    """(N, C) multi-hot labels of a batch.
+
+    Uses ``gt_score`` (set by ``ClsDataPreprocessor(to_onehot=True)``) when
+    present, else one-hot ``gt_label`` indices; C is then only as wide as the
+    batch needs, which is enough to tell whether two samples share a label.
+    """
+    if 'gt_score' in data_samples[0]:
+        return torch.stack([sample.gt_score for sample in data_samples]) > 0
+    indices = [sample.gt_label for sample in data_samples]
+    num_classes = int(max((i.max() for i in indices if i.numel()),
+                          default=-1)) + 1
+    labels = torch.zeros(
+        len(indices), max(num_classes, 1), dtype=torch.bool,
+        device=indices[0].device)
+    for row, index in zip(labels, indices):
+        row[index] = True
+    return labels
+
+
+@MODELS.register_module()
+class HashHead(BaseModule):
+    """Hash layer ``fch`` producing K-bit codes (HashNet, Cao et al. 2017).
+
+    z = fch(x) is a linear map of the last backbone/neck feature. Training
+    uses the continuous codes h = tanh(beta * z) (paper eq. 5 with the
+    continuation of Algorithm 1; ``beta`` is set every iteration by
+    :class:`ContinuationHook`). ``predict`` stores in each DataSample:
+
+    - ``hash_code``: the binary code sign(z) in {-1, +1}^K (float32), with
+      z = 0 mapped to +1;
+    - ``hash_logits``: z itself, for analysis (e.g. code histograms).
+
+    Give the hash layer its own learning rate with
+    ``paramwise_cfg=dict(custom_keys={'head.fch': dict(lr_mult=10.)})``.
+
+    Args:
+        num_bits (int): K, the code length.
+        in_channels (int): width of the input feature.
+        loss (dict | nn.Module): pairwise loss on (codes, multi-hot labels).
+        init_cfg (dict): initialisation of ``fch``; N(0, 0.01) weights and
+            zero bias as in the authors' released code.
+    """
+
+    def __init__(self,
+                 num_bits: int,
+                 in_channels: int,
+                 loss: dict = dict(type='WeightedPairwiseLoss'),
+                 init_cfg: Optional[dict] = dict(
+                     type='Normal', layer='Linear', std=0.01, bias=0.)):
+        super().__init__(init_cfg=init_cfg)
+        for name, value in (('num_bits', num_bits),
+                            ('in_channels', in_channels)):
+            if isinstance(value, bool) or not isinstance(value, int) \
+                    or value < 1:
+                raise ValueError(
+                    f'HashHead: {name} must be an integer >= 1, got {value!r}')
+        self.num_bits = num_bits
+        self.beta = 1.0
+        self.fch = nn.Linear(in_channels, num_bits)
+        self.loss_module = loss if isinstance(loss, nn.Module) \
+            else MODELS.build(loss)
+
+    def pre_logits(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
+        """The last stage's feature."""
+        return feats[-1]
+
+    def forward(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
+        """z = fch(x), the hash layer's net input, shape (N, K)."""
+        return self.fch(self.pre_logits(feats))
+
+    def loss(self, feats: Tuple[torch.Tensor], data_samples: List[DataSample],
+             **kwargs) -> dict:
+        """Pairwise loss of the continuous codes tanh(beta * z)."""
+        codes = torch.tanh(self.beta * self(feats))
+        labels = batch_multi_hot_labels(data_samples)
+        return dict(loss=self.loss_module(codes, labels, **kwargs))
+
+    def predict(self,
+                feats: Tuple[torch.Tensor],
+                data_samples: Optional[List[DataSample]] = None
+                ) -> List[DataSample]:
+        """Binary codes sign(z) (z = 0 -> +1) into each DataSample."""
+        logits = self(feats).float()
+        codes = torch.where(logits >= 0, 1.0, -1.0)
+        if data_samples is None:
+            data_samples = [DataSample() for _ in range(logits.shape[0])]
+        for sample, code, logit in zip(data_samples, codes, logits):
+            sample.set_field(code, 'hash_code')
+            sample.set_field(logit, 'hash_logits')
+        return data_samples

@@ -1,0 +1,3 @@
+from .weighted_pairwise_loss import WeightedPairwiseLoss
+
+__all__ = ['WeightedPairwiseLoss']

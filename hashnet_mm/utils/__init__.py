@@ -1,0 +1,3 @@
+from .checkpoint import CHECKPOINT_SAFE_GLOBALS, allow_checkpoint_globals
+
+__all__ = ['CHECKPOINT_SAFE_GLOBALS', 'allow_checkpoint_globals']

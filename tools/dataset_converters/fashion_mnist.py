@@ -1,0 +1,53 @@
+"""Convert the full Fashion-MNIST (70,000 images) to HashNet list files.
+
+Protocol: balanced query and train sets (seed-fixed); the database is every
+other image (plus the train set with ``--database-includes-train``).
+"""
+import argparse
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..'))
+from hashnet_mm.datasets.fashion_mnist import (  # noqa: E402
+    CLASSES, balanced_split, load_fashion_mnist, write_list_dataset)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__)
+    src = parser.add_mutually_exclusive_group()
+    src.add_argument('--source', default='/usr/share/datasets/fashion-mnist',
+                     help='directory with the four IDX files (.gz or not)')
+    src.add_argument('--download', metavar='ROOT',
+                     help='download with torchvision into ROOT and use it')
+    parser.add_argument('--out', default='data/fashion_mnist')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--num-query', type=int, default=1000)
+    parser.add_argument('--num-train', type=int, default=5000)
+    parser.add_argument('--database-includes-train', action='store_true',
+                        help='put the train images into the database too')
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    source = args.source
+    if args.download:
+        from torchvision.datasets import FashionMNIST
+        for train in (True, False):
+            FashionMNIST(args.download, train=train, download=True)
+        source = os.path.join(args.download, 'FashionMNIST', 'raw')
+    images, labels = load_fashion_mnist(source)
+    splits = balanced_split(labels, args.num_query, args.num_train,
+                            seed=args.seed)
+    if args.database_includes_train:
+        splits['database'] = np.sort(
+            np.concatenate([splits['train'], splits['database']]))
+    write_list_dataset(args.out, images, labels, splits, len(CLASSES))
+    print(f'Fashion-MNIST from {source} written to {args.out}: ' +
+          ', '.join(f'{name} {len(idx)}' for name, idx in splits.items()))
+
+
+if __name__ == '__main__':
+    main()

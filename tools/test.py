@@ -1,0 +1,29 @@
+"""Evaluate a checkpoint: codes of query and database, then retrieval MAP."""
+import argparse
+import json
+
+from mmengine.runner import Runner
+
+from hashnet_mm.utils.cli import add_runner_args, load_runner_config
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Test a hashing model')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    add_runner_args(parser)
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    cfg = load_runner_config(args)
+    cfg.load_from = args.checkpoint
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    if runner.rank == 0:
+        print(json.dumps(metrics, indent=1))
+
+
+if __name__ == '__main__':
+    main()
