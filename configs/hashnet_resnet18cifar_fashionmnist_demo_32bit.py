@@ -1,0 +1,12 @@
+# The offline CPU demo: HashNet, 32 bits, on the shipped Fashion-MNIST subset.
+_base_ = [
+    '_base_/models/hashnet_resnet18_cifar_narrow.py',
+    '_base_/datasets/fashion_mnist_demo.py',
+    '_base_/schedules/hashnet_sgd_cpu_demo.py',
+    '_base_/default_runtime.py',
+]
+
+model = dict(head=dict(num_bits=32))
+default_hooks = dict(
+    logger=dict(interval=100),
+    checkpoint=dict(interval=2000, max_keep_ckpts=1))

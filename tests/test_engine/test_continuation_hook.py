@@ -1,0 +1,53 @@
+from types import SimpleNamespace
+
+import pytest
+import torch
+from mmengine.logging import MessageHub
+
+from hashnet_mm.engine.hooks import ContinuationHook
+from hashnet_mm.models.heads import HashHead
+
+
+@pytest.mark.parametrize('iteration,t', [(0, 0), (199, 0), (200, 200),
+                                         (399, 200), (10000, 10000),
+                                         (10199, 10000)])
+def test_power_schedule_of_released_code(iteration, t):
+    hook = ContinuationHook()
+    assert hook.beta_at(iteration) == pytest.approx((1 + 0.005 * t)**0.5)
+
+
+def test_power_schedule_arguments():
+    hook = ContinuationHook(beta0=2., gamma=0.1, power=1., step=10)
+    assert hook.beta_at(25) == pytest.approx(2. * (1 + 0.1 * 20))
+
+
+def test_stage_schedule_of_algorithm_1():
+    hook = ContinuationHook(
+        schedule='stages', stages=[(0, 1.), (100, 2.), (250, 5.)])
+    assert [hook.beta_at(i) for i in (0, 99, 100, 249, 250, 10**6)] == \
+        [1., 1., 2., 2., 5., 5.]
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(schedule='linear'),
+    dict(schedule='stages'),
+    dict(schedule='stages', stages=[(10, 1.)]),
+    dict(schedule='stages', stages=[(0, 1.), (0, 2.)]),
+    dict(schedule='stages', stages=[(0, 1.), (5, 0.)]),
+    dict(stages=[(0, 1.)]),
+    dict(step=0),
+    dict(beta0=0),
+])
+def test_bad_schedules(kwargs):
+    with pytest.raises(ValueError):
+        ContinuationHook(**kwargs)
+
+
+def test_sets_head_beta_and_logs_it():
+    model = torch.nn.Module()
+    model.head = HashHead(num_bits=8, in_channels=4)
+    hub = MessageHub.get_instance('test_continuation_hook')
+    runner = SimpleNamespace(model=model, iter=400, message_hub=hub)
+    ContinuationHook().before_train_iter(runner, batch_idx=0)
+    assert model.head.beta == pytest.approx(3 ** 0.5)
+    assert hub.get_scalar('train/beta').current() == pytest.approx(3 ** 0.5)
