@@ -5,12 +5,10 @@ other image (plus the train set with ``--database-includes-train``).
 """
 import argparse
 import os
-import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..'))
-from hashnet_mm.datasets.fashion_mnist import (  # noqa: E402
+from hashnet_mm.datasets.fashion_mnist import (
     CLASSES, balanced_split, load_fashion_mnist, write_list_dataset)
 
 

@@ -5,13 +5,11 @@ A balanced Fashion-MNIST subset (seed 0): 1,000 query, 5,000 train and
 """
 import argparse
 import os
-import sys
 
 import numpy as np
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-sys.path.insert(0, ROOT)
-from hashnet_mm.datasets.fashion_mnist import (  # noqa: E402
+from hashnet_mm.datasets.fashion_mnist import (
     balanced_split, load_fashion_mnist)
 
 DEFAULT_OUT = os.path.join(ROOT, 'hashnet_mm', 'datasets', 'demo_data',
