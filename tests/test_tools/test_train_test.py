@@ -96,8 +96,8 @@ def test_train_then_test_improves_map(tmp_path, tiny_multi_label):
     stdout = run_tool('tools/test.py', config, checkpoint, '--work-dir',
                       str(tmp_path / 'test'))
     trained = printed_metrics(stdout)['retrieval/mAP@all']
-    assert trained > 0.9
-    assert trained > untrained + 0.15, (untrained, trained)
+    assert trained > 0.8
+    assert trained > untrained + 0.2, (untrained, trained)
     betas = [s['beta'] for s in logged_scalars(work_dir) if 'beta' in s]
     assert betas[0] == 1.0 and betas[-1] > 1.0
 

@@ -6,13 +6,13 @@ other image (plus the train set with ``--database-includes-train``).
 import argparse
 import os
 
-import numpy as np
+from hashnet_mm.datasets.fashion_mnist import (CLASSES, load_fashion_mnist,
+                                               write_list_dataset)
+from hashnet_mm.datasets.list_files import describe_splits
+from hashnet_mm.datasets.retrieval_splits import balanced_protocol
 
-from hashnet_mm.datasets.fashion_mnist import (
-    CLASSES, balanced_split, load_fashion_mnist, write_list_dataset)
 
-
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     src = parser.add_mutually_exclusive_group()
     src.add_argument('--source', default='/usr/share/datasets/fashion-mnist',
@@ -25,11 +25,11 @@ def parse_args():
     parser.add_argument('--num-train', type=int, default=5000)
     parser.add_argument('--database-includes-train', action='store_true',
                         help='put the train images into the database too')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     source = args.source
     if args.download:
         from torchvision.datasets import FashionMNIST
@@ -37,14 +37,12 @@ def main():
             FashionMNIST(args.download, train=train, download=True)
         source = os.path.join(args.download, 'FashionMNIST', 'raw')
     images, labels = load_fashion_mnist(source)
-    splits = balanced_split(labels, args.num_query, args.num_train,
-                            seed=args.seed)
-    if args.database_includes_train:
-        splits['database'] = np.sort(
-            np.concatenate([splits['train'], splits['database']]))
+    splits = balanced_protocol(labels, args.num_query, args.num_train,
+                               args.seed, args.database_includes_train)
     write_list_dataset(args.out, images, labels, splits, len(CLASSES))
-    print(f'Fashion-MNIST from {source} written to {args.out}: ' +
-          ', '.join(f'{name} {len(idx)}' for name, idx in splits.items()))
+    print(f'Fashion-MNIST from {source} written to {args.out}: '
+          f'{describe_splits(splits)}')
+    return splits
 
 
 if __name__ == '__main__':
