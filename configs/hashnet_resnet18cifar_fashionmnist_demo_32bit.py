@@ -2,7 +2,7 @@
 _base_ = [
     '_base_/models/hashnet_resnet18_cifar_narrow.py',
     '_base_/datasets/fashion_mnist_demo.py',
-    '_base_/schedules/hashnet_sgd_cpu_demo.py',
+    '_base_/schedules/hashnet_adam_cpu_demo.py',
     '_base_/default_runtime.py',
 ]
 

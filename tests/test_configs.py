@@ -97,3 +97,18 @@ def test_demo_config_steps_on_the_shipped_data(tmp_path):
     assert runner.iter == 3
     assert torch.isfinite(torch.tensor(
         runner.message_hub.get_scalar('train/loss').current()))
+
+
+def test_readme_own_backbone_recipe(tmp_path):
+    """The README's 'HashNet on your own backbone' config builds and runs."""
+    path = tmp_path / 'mine.py'
+    path.write_text(f"""
+_base_ = ['{COCO}']
+model = dict(
+    backbone=dict(_delete_=True, type='MobileNetV2', widen_factor=1.0),
+    head=dict(in_channels=1280, num_bits=32))
+""")
+    model = MODELS.build(Config.fromfile(str(path)).model)
+    model.init_weights()
+    codes = model(torch.randn(2, 3, 64, 64), mode='tensor')
+    assert codes.shape == (2, 32)

@@ -26,7 +26,7 @@ def write_config(path, data_root, max_iters, extra=''):
 _base_ = [
     '{CONFIGS}/_base_/models/hashnet_resnet18_cifar_narrow.py',
     '{CONFIGS}/_base_/datasets/fashion_mnist_demo.py',
-    '{CONFIGS}/_base_/schedules/hashnet_sgd_cpu_demo.py',
+    '{CONFIGS}/_base_/schedules/hashnet_adam_cpu_demo.py',
     '{CONFIGS}/_base_/default_runtime.py',
 ]
 model = dict(backbone=dict(in_channels=3), head=dict(num_bits=16))

@@ -1,0 +1,310 @@
+"""Search packed binary codes by Hamming distance, with FAISS indexes."""
+from typing import List, NamedTuple, Optional, Sequence
+
+import faiss
+import numpy as np
+
+from .codes_file import check_ids
+from .packing import check_packed, code_size
+from .storage import (array_to_strings, load_arrays, save_arrays,
+                      strings_to_array)
+
+INDEX_FORMAT = 'hashnet_mm.index/1'
+KINDS = ('flat', 'hash', 'ivf')
+
+
+class Neighbours(NamedTuple):
+    """Search results, nearest first; -1 (and None) where there are none.
+
+    Attributes:
+        ids (np.ndarray): int64 ids.
+        distances (np.ndarray): int32 Hamming distances.
+        paths (np.ndarray, optional): object array of the items' paths;
+            None when the index stores no paths.
+    """
+    ids: np.ndarray
+    distances: np.ndarray
+    paths: Optional[np.ndarray]
+
+    def select(self, index) -> 'Neighbours':
+        """These results indexed by ``index`` (a row, a slice, a mask)."""
+        return Neighbours(*(None if part is None else part[index]
+                            for part in self))
+
+    def found(self) -> 'Neighbours':
+        """Only the entries that are results (1-d Neighbours)."""
+        return self.select(self.ids >= 0)
+
+
+def _integer(name: str, value, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
+            or value < minimum:
+        raise ValueError(
+            f'{name} must be an integer >= {minimum}, got {value!r}')
+    return int(value)
+
+
+class HammingIndex:
+    """Packed K-bit codes with int64 ids (and optional paths), searched by
+    Hamming distance.
+
+    Kinds (the FAISS index underneath):
+
+    - ``'flat'`` (``IndexBinaryFlat``): exact top-k and radius search by
+      scanning every code; K/8 bytes per item (+ 8 for its id).
+    - ``'hash'`` (``IndexBinaryMultiHash``): ``num_tables`` hash tables keyed
+      by consecutive ``hash_bits``-bit substrings of the code (multi-index
+      hashing; one table is ``IndexBinaryHash``'s scheme). Radius search is
+      exact: it probes every key within ``radius // num_tables`` flips (by
+      the pigeonhole principle one substring of a code within the radius is
+      that close), at a cost growing with the number of such keys. Top-k
+      search is approximate: it only sees codes in buckets within ``nflip``
+      flips of the query's substrings.
+    - ``'ivf'`` (``IndexBinaryIVF``): codes clustered into ``nlist`` lists
+      (trained by the first :meth:`add`, which needs at least ``nlist``
+      codes); searches scan the ``nprobe`` nearest lists, so results are
+      approximate unless ``nprobe == nlist``. For large collections.
+
+    Results are ordered by distance, then by the order the items were added;
+    for ``'flat'``, top-k is exactly the first k items in that order, as a
+    brute-force scan with a stable sort would give. The index keeps K and
+    refuses codes of any other width. :meth:`remove` rebuilds the FAISS
+    index without the removed items (O(n); IVF keeps its training).
+
+    Args:
+        num_bits (int): K, the model's code length.
+        kind (str): ``'flat'``, ``'hash'`` or ``'ivf'``.
+        hash_bits (int): ``'hash'``: bits per key (default min(16, K)).
+        num_tables (int): ``'hash'``: number of tables, with
+            ``num_tables * hash_bits <= K`` (default K // hash_bits).
+        nflip (int): ``'hash'``: flips probed by top-k search.
+        nlist (int): ``'ivf'``: number of lists.
+        nprobe (int): ``'ivf'``: lists scanned per query.
+    """
+
+    def __init__(self,
+                 num_bits: int,
+                 kind: str = 'flat',
+                 *,
+                 hash_bits: Optional[int] = None,
+                 num_tables: Optional[int] = None,
+                 nflip: int = 2,
+                 nlist: int = 1024,
+                 nprobe: int = 16):
+        self.code_size = code_size(num_bits)
+        self.num_bits = int(num_bits)
+        if kind not in KINDS:
+            raise ValueError(f'kind must be one of {KINDS}, got {kind!r}')
+        self.kind = kind
+        if kind == 'hash':
+            hash_bits = _integer(
+                'hash_bits', min(16, self.num_bits)
+                if hash_bits is None else hash_bits)
+            num_tables = _integer(
+                'num_tables', self.num_bits //
+                hash_bits if num_tables is None else num_tables)
+            if num_tables * hash_bits > self.num_bits or hash_bits > 64:
+                raise ValueError(
+                    f'{num_tables} tables of {hash_bits} bits do not fit in '
+                    f'{self.num_bits}-bit codes (at most 64 bits per table)')
+            self.params = dict(hash_bits=hash_bits, num_tables=num_tables,
+                               nflip=_integer('nflip', nflip, 0))
+        elif kind == 'ivf':
+            self.params = dict(nlist=_integer('nlist', nlist),
+                               nprobe=_integer('nprobe', nprobe))
+        else:
+            self.params = {}
+        self._index = self._new_faiss_index()
+        self._apply_search_params()
+        self._ids = np.empty(0, dtype=np.int64)
+        self._paths: Optional[np.ndarray] = None
+
+    def _new_faiss_index(self):
+        dim = 8 * self.code_size
+        if self.kind == 'flat':
+            return faiss.IndexBinaryFlat(dim)
+        if self.kind == 'hash':
+            return faiss.IndexBinaryMultiHash(
+                dim, self.params['num_tables'], self.params['hash_bits'])
+        return faiss.IndexBinaryIVF(
+            faiss.IndexBinaryFlat(dim), dim, self.params['nlist'])
+
+    def _apply_search_params(self) -> None:
+        if self.kind == 'hash':
+            self._index.nflip = self.params['nflip']
+        elif self.kind == 'ivf':
+            self._index.nprobe = self.params['nprobe']
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def ids(self) -> np.ndarray:
+        """The ids of all items, in the order they were added."""
+        return self._ids.copy()
+
+    @property
+    def nprobe(self) -> int:
+        """``'ivf'``: lists scanned per query."""
+        return self.params['nprobe']
+
+    @nprobe.setter
+    def nprobe(self, value: int) -> None:
+        if self.kind != 'ivf':
+            raise ValueError(f"nprobe is for 'ivf' indexes, not {self.kind!r}")
+        self.params['nprobe'] = _integer('nprobe', value)
+        self._apply_search_params()
+
+    def add(self,
+            codes: np.ndarray,
+            ids: Optional[Sequence[int]] = None,
+            paths: Optional[Sequence[str]] = None) -> np.ndarray:
+        """Add packed codes (see ``pack_codes``) and return their ids.
+
+        Args:
+            codes (np.ndarray): (n, ceil(K / 8)) uint8.
+            ids (sequence[int], optional): unique ids >= 0 not in the index;
+                default: the next free ids after the largest one.
+            paths (sequence[str], optional): one per code. An index stores
+                paths for all its items or for none.
+        """
+        check_packed(codes, self.num_bits)
+        if ids is None:
+            start = int(self._ids.max()) + 1 if len(self._ids) else 0
+            ids = np.arange(start, start + len(codes), dtype=np.int64)
+        ids = check_ids(ids, len(codes))
+        taken = np.isin(ids, self._ids)
+        if taken.any():
+            raise ValueError(
+                f'ids already in the index: {ids[taken][:10].tolist()}')
+        if not len(self):
+            self._paths = None if paths is None else np.empty(0, object)
+        if (paths is None) != (self._paths is None):
+            raise ValueError('this index stores paths for all its items'
+                             if paths is None else
+                             'this index stores no paths; add without them')
+        if paths is not None and len(paths) != len(codes):
+            raise ValueError(f'{len(paths)} paths for {len(codes)} codes')
+        if not self._index.is_trained:
+            if len(codes) < self.params['nlist']:
+                raise ValueError(
+                    f"the first add trains the 'ivf' index and needs at "
+                    f"least nlist={self.params['nlist']} codes, got "
+                    f'{len(codes)}')
+            self._index.train(codes)
+        self._index.add(codes)
+        self._ids = np.concatenate([self._ids, ids])
+        if paths is not None:
+            self._paths = np.concatenate(
+                [self._paths, np.array(list(paths), dtype=object)])
+        return ids
+
+    def remove(self, ids: Sequence[int]) -> None:
+        """Remove the items with these ids; KeyError if any is unknown."""
+        ids = np.unique(np.asarray(ids))
+        if ids.size and ids.dtype.kind not in 'iu':
+            raise ValueError(f'ids must be integers, got {ids.dtype}')
+        unknown = ids[~np.isin(ids, self._ids)]
+        if unknown.size:
+            raise KeyError(f'ids not in the index: {unknown[:10].tolist()}')
+        keep = ~np.isin(self._ids, ids)
+        codes = self._stored_codes()[keep]
+        self._index.reset()
+        if len(codes):
+            self._index.add(codes)
+        self._ids = self._ids[keep]
+        if self._paths is not None:
+            self._paths = self._paths[keep]
+
+    def _stored_codes(self) -> np.ndarray:
+        """All codes, in the order they were added."""
+        store = faiss.downcast_IndexBinary(self._index.storage) \
+            if self.kind == 'hash' else self._index
+        return store.reconstruct_n(0, len(self)) if len(self) else np.empty(
+            (0, self.code_size), dtype=np.uint8)
+
+    def search(self, queries: np.ndarray, k: int) -> Neighbours:
+        """The k nearest items of each query: (Q, k) arrays in Neighbours."""
+        check_packed(queries, self.num_bits, 'queries')
+        k = _integer('k', k)
+        if not len(self):  # an untrained IVF index cannot search
+            none = np.full((len(queries), k), -1, dtype=np.int64)
+            return self._neighbours(none, none)
+        distances, positions = self._index.search(queries, k)
+        return self._neighbours(positions, distances)
+
+    def search_radius(self, queries: np.ndarray,
+                      radius: int) -> List[Neighbours]:
+        """All items within Hamming distance ``radius`` (inclusive) of each
+        query: one Neighbours of 1-d arrays per query."""
+        check_packed(queries, self.num_bits, 'queries')
+        radius = _integer('radius', radius, 0)
+        if not len(self):
+            none = np.empty(0, dtype=np.int64)
+            return [self._neighbours(none, none) for _ in queries]
+        if self.kind == 'hash':
+            self._index.nflip = radius // self.params['num_tables']
+        try:
+            # FAISS's binary range search keeps distances < its radius.
+            limits, distances, positions = self._index.range_search(
+                queries, radius + 1)
+            limits = limits.astype(np.int64)
+        finally:
+            self._apply_search_params()
+        query = np.repeat(np.arange(len(queries)), np.diff(limits))
+        order = np.lexsort((positions, distances, query))
+        found = self._neighbours(positions[order], distances[order])
+        return [
+            found.select(slice(start, stop))
+            for start, stop in zip(limits[:-1], limits[1:])
+        ]
+
+    def _neighbours(self, positions: np.ndarray,
+                    distances: np.ndarray) -> Neighbours:
+        """Neighbours of FAISS's results (item positions, -1 for none)."""
+        found = positions >= 0
+        hits = positions[found]
+        ids = np.full(positions.shape, -1, dtype=np.int64)
+        ids[found] = self._ids[hits]
+        hamming = np.full(positions.shape, -1, dtype=np.int32)
+        hamming[found] = distances[found]
+        paths = None
+        if self._paths is not None:
+            paths = np.full(positions.shape, None, dtype=object)
+            paths[found] = self._paths[hits]
+        return Neighbours(ids, hamming, paths)
+
+    def save(self, path: str) -> None:
+        """Write the index to ``path`` atomically (an ``.npz`` archive)."""
+        arrays = dict(ids=self._ids,
+                      faiss=faiss.serialize_index_binary(self._index))
+        if self._paths is not None:
+            arrays['paths'] = strings_to_array(list(self._paths))
+        save_arrays(path, INDEX_FORMAT,
+                    dict(num_bits=self.num_bits, kind=self.kind,
+                         params=self.params), arrays)
+
+    @classmethod
+    def load(cls, path: str) -> 'HammingIndex':
+        """An index written by :meth:`save`; ValueError naming the file if it
+        is truncated, corrupt or inconsistent."""
+        meta, arrays = load_arrays(path, INDEX_FORMAT, ('ids', 'faiss'))
+        try:
+            index = cls(meta['num_bits'], meta['kind'], **meta['params'])
+            stored = faiss.deserialize_index_binary(arrays['faiss'])
+            index._ids = check_ids(arrays['ids'], stored.ntotal)
+            if type(stored) is not type(index._index) or \
+                    stored.d != index._index.d:
+                raise ValueError(
+                    f'the FAISS index is a {type(stored).__name__} of '
+                    f"{stored.d} bits, not the {meta['kind']!r} index of "
+                    f"{meta['num_bits']}-bit codes its header names")
+            if 'paths' in arrays:
+                index._paths = np.array(
+                    array_to_strings(arrays['paths'], len(index._ids)),
+                    dtype=object)
+        except (KeyError, TypeError, ValueError, RuntimeError) as error:
+            raise ValueError(f'{path}: {error}') from error
+        index._index = stored
+        index._apply_search_params()
+        return index
