@@ -7,7 +7,8 @@ import gzip
 import os
 
 import numpy as np
-from PIL import Image
+
+from .list_files import write_image_arrays
 
 CLASSES = ('T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal',
            'Shirt', 'Sneaker', 'Bag', 'Ankle boot')
@@ -38,7 +39,7 @@ def read_idx(path):
     return np.frombuffer(data, np.uint8, offset=header).reshape(shape).copy()
 
 
-def _find(source_dir, name):
+def find_idx_file(source_dir, name):
     for candidate in (name + '.gz', name):
         path = os.path.join(source_dir, candidate)
         if os.path.isfile(path):
@@ -50,7 +51,7 @@ def _find(source_dir, name):
 def load_fashion_mnist(source_dir):
     """Return all 70,000 images (N, 28, 28) uint8 and labels (N,) int64,
     the 60,000 training images first, then the 10,000 test images."""
-    arrays = [read_idx(_find(source_dir, name)) for name in FILES]
+    arrays = [read_idx(find_idx_file(source_dir, name)) for name in FILES]
     train_x, train_y, test_x, test_y = arrays
     for x, y, name in ((train_x, train_y, 'train'), (test_x, test_y, 't10k')):
         if x.ndim != 3 or x.shape[1:] != (28, 28) or len(x) != len(y):
@@ -95,21 +96,8 @@ def balanced_split(labels, num_query, num_train, num_database=None, seed=0):
 
 def write_list_dataset(out_dir, images, labels, splits, num_classes):
     """Write ``images/{index:05d}.png`` for every index used and one list
-    file ``{name}.txt`` per split; return ``{name: list-file path}``."""
-    os.makedirs(os.path.join(out_dir, 'images'), exist_ok=True)
-    used = np.unique(np.concatenate([np.asarray(s) for s in splits.values()]))
-    for i in used:
-        Image.fromarray(images[i]).save(
-            os.path.join(out_dir, 'images', f'{i:05d}.png'))
-    eye = np.eye(num_classes, dtype=np.int64)
-    paths = {}
-    for name, indices in splits.items():
-        lines = (f'images/{i:05d}.png ' + ' '.join(map(str, eye[labels[i]]))
-                 for i in indices)
-        path = os.path.join(out_dir, f'{name}.txt')
-        tmp = f'{path}.tmp{os.getpid()}'
-        with open(tmp, 'w') as f:
-            f.write(''.join(line + '\n' for line in lines))
-        os.replace(tmp, path)
-        paths[name] = path
-    return paths
+    file ``{name}.txt`` per split (class indices become multi-hot rows);
+    return ``{name: list-file path}``."""
+    return write_image_arrays(out_dir, images,
+                              np.eye(num_classes, dtype=np.int64)[labels],
+                              splits)

@@ -1,10 +1,12 @@
 """HashNet's list-file format: one ``relative/path l_1 ... l_C`` per line."""
 import os.path as osp
-from typing import List, Optional
+from typing import List
 
 import numpy as np
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
+
+from .list_files import numbered_lines
 
 
 def parse_list_line(tokens: List[str], where: str) -> List[int]:
@@ -34,7 +36,9 @@ class HashListDataset(BaseDataset):
     ``num_classes`` in the data preprocessor. Paths cannot contain spaces.
 
     Errors name the file and line: a wrong number of labels, a label that is
-    not 0/1, a missing image file.
+    not 0/1, a missing image file, a path listed twice. An image that cannot
+    be read or transformed later, during training or testing, stops the run
+    with an error naming its path and list-file line.
 
     Args:
         ann_file (str): the list file (relative to ``data_root``).
@@ -44,15 +48,13 @@ class HashListDataset(BaseDataset):
     """
 
     def load_data_list(self) -> List[dict]:
-        with open(self.ann_file) as f:
-            lines = f.read().splitlines()
+        lines = numbered_lines(self.ann_file,
+                               unique=lambda line: line.split()[0])
         declared = self._metainfo.get('classes')
         num_classes = len(declared) if declared else None
         data_list, width = [], None
-        for line_no, line in enumerate(lines, 1):
+        for line_no, line in lines:
             tokens = line.split()
-            if not tokens:
-                continue
             where = f'{self.ann_file}:{line_no}'
             if len(tokens) < 2:
                 raise ValueError(f'{where}: expected "path l_1 ... l_C", '
@@ -72,8 +74,8 @@ class HashListDataset(BaseDataset):
             if not osp.isfile(img_path):
                 raise FileNotFoundError(f'{where}: image {img_path} not found')
             data_list.append(
-                dict(img_path=img_path, gt_label=np.array(labels,
-                                                          dtype=np.int64)))
+                dict(img_path=img_path, list_line=line_no,
+                     gt_label=np.array(labels, dtype=np.int64)))
         if not data_list:
             raise ValueError(f'{self.ann_file}: no images listed')
         if width == 1:
@@ -85,3 +87,15 @@ class HashListDataset(BaseDataset):
         if declared is None:
             self._metainfo['classes'] = tuple(str(i) for i in range(width))
         return data_list
+
+    def prepare_data(self, idx: int) -> dict:
+        """The pipeline's output for sample ``idx``; any failure (a corrupted
+        or truncated image, say) is re-raised naming the image and line."""
+        data_info = self.get_data_info(idx)
+        where = f'{self.ann_file}:{data_info["list_line"]}'
+        img_path = data_info['img_path']
+        try:
+            return self.pipeline(data_info)
+        except Exception as e:
+            raise RuntimeError(f'{where}: cannot load image {img_path}: '
+                               f'{type(e).__name__}: {e}') from e

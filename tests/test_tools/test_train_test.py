@@ -14,7 +14,8 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = osp.join(REPO, 'configs')
 
 
-def write_config(path, data_root, max_iters, extra=''):
+def write_config(path, data_root, max_iters, checkpoint_interval=None,
+                 extra=''):
     """A small HashNet config on the tiny colour-band images."""
     pipeline = "[dict(type='LoadImageFromFile'), dict(type='PackInputs')]"
     lists = dict(query='query.txt', database='database.txt')
@@ -39,8 +40,10 @@ test_dataloader = dict(
     dataset=dict({split}))
 val_dataloader = test_dataloader
 train_cfg = dict(max_iters={max_iters}, val_interval={max_iters})
-default_hooks = dict(logger=dict(interval=1),
-                     checkpoint=dict(interval={max_iters}))
+default_hooks = dict(
+    logger=dict(interval=1),
+    checkpoint=dict(interval={checkpoint_interval or max_iters},
+                    max_keep_ckpts=3))
 {extra}
 """)
     return path
@@ -105,8 +108,7 @@ def test_train_then_test_improves_map(tmp_path, tiny_multi_label):
 def test_resume_restores_iteration_and_beta(tmp_path, tiny_single_label):
     hook = "custom_hooks = [dict(type='ContinuationHook', gamma=1.0, step=1)]"
     config = write_config(str(tmp_path / 'cfg.py'), tiny_single_label, 4,
-                          hook + '\ndefault_hooks = dict(checkpoint=dict('
-                          'interval=2, max_keep_ckpts=3))')
+                          checkpoint_interval=2, extra=hook)
     full = str(tmp_path / 'full')
     run_tool('tools/train.py', config, '--work-dir', full)
     resumed = str(tmp_path / 'resumed')

@@ -1,59 +1,14 @@
-# MS-COCO in HashNet's protocol: list files train.txt / query.txt /
-# database.txt under data/coco/ (80 multi-hot labels), MAP@5000.
-dataset_type = 'HashListDataset'
+# MS-COCO in HashNet's protocol (tools/dataset_converters/coco.py): lists
+# train.txt / query.txt / database.txt and the images under data/coco/,
+# 80 multi-hot labels, MAP@5000.
+_base_ = ['hashnet_lists_224.py']
+
 data_root = 'data/coco/'
-data_preprocessor = dict(
-    num_classes=80,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True,
-    to_onehot=True,
-)
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(256, 256)),
-    dict(type='RandomCrop', crop_size=224),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(256, 256)),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackInputs'),
-]
-
-train_dataloader = dict(
-    batch_size=64,
-    num_workers=8,
-    persistent_workers=True,
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        ann_file='train.txt',
-        pipeline=train_pipeline),
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-)
+data_preprocessor = dict(num_classes=80)
+train_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = dict(
-    batch_size=128,
-    num_workers=8,
-    persistent_workers=True,
     dataset=dict(
-        type='QueryDatabaseDataset',
-        query=dict(
-            type=dataset_type,
-            data_root=data_root,
-            ann_file='query.txt',
-            pipeline=test_pipeline),
-        database=dict(
-            type=dataset_type,
-            data_root=data_root,
-            ann_file='database.txt',
-            pipeline=test_pipeline)),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
-test_evaluator = dict(type='HammingRetrievalMetric', topk=5000)
-
+        query=dict(data_root=data_root), database=dict(data_root=data_root)))
 val_dataloader = test_dataloader
+test_evaluator = dict(topk=5000)
 val_evaluator = test_evaluator

@@ -1,0 +1,3 @@
+_base_ = ['hashnet_efficientnetlite0_coco_64bit.py']
+
+model = dict(head=dict(num_bits=48))

@@ -1,0 +1,3 @@
+_base_ = ['hashnet_resnet50_cifar10_64bit.py']
+
+model = dict(head=dict(num_bits=48))

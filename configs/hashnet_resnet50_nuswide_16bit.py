@@ -1,0 +1,3 @@
+_base_ = ['hashnet_resnet50_nuswide_64bit.py']
+
+model = dict(head=dict(num_bits=16))
