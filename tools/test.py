@@ -1,6 +1,7 @@
 """Evaluate a checkpoint: codes of query and database, then retrieval MAP."""
 import argparse
 import json
+import os.path as osp
 
 from mmengine.runner import Runner
 
@@ -22,7 +23,11 @@ def main():
     runner = Runner.from_cfg(cfg)
     metrics = runner.test()
     if runner.rank == 0:
-        print(json.dumps(metrics, indent=1))
+        # Curves (lists) are in the log and in the run's JSON, with the rest.
+        saved = osp.join(runner.log_dir, f'{runner.timestamp}.json')
+        print(f'all metrics, curves included: {saved}')
+        print(json.dumps({k: v for k, v in metrics.items()
+                          if not isinstance(v, list)}, indent=1))
 
 
 if __name__ == '__main__':

@@ -1,10 +1,13 @@
-"""HammingRetrievalMetric: mmengine glue around the functional MAP@R."""
+"""HammingRetrievalMetric: mmengine glue around the functional measures."""
+import json
+
 import numpy as np
 import pytest
 import torch
 
 from hashnet_mm.evaluation.metrics import HammingRetrievalMetric
 
+from . import reference
 from .reference import reference_map
 from .test_ranking import CASES, make_case
 
@@ -38,10 +41,8 @@ def test_equals_reference_in_any_arrival_order(multi_hot, topk):
         metric.process({}, [samples[i] for i in order[start:start + 7]])
     result = metric.evaluate(len(samples))
     name = 'all' if topk == -1 else topk
-    assert result == {
-        f'retrieval/mAP@{name}':
-        pytest.approx(reference_map(q, db, ql, dbl, topk), abs=1e-12)
-    }
+    assert result[f'retrieval/mAP@{name}'] == pytest.approx(
+        reference_map(q, db, ql, dbl, topk), abs=1e-12)
 
 
 def test_no_relevant_zero_mode():
@@ -78,3 +79,181 @@ def test_predictions_without_codes_are_an_error():
 def test_bad_topk():
     with pytest.raises(ValueError):
         HammingRetrievalMetric(topk=0)
+
+
+def evaluate(samples, **kwargs):
+    metric = HammingRetrievalMetric(**kwargs)
+    metric.dataset_meta = dict(classes=[str(i) for i in range(12)])
+    metric.process({}, samples)
+    return {
+        key.split('/', 1)[1]: value
+        for key, value in metric.evaluate(len(samples)).items()
+    }
+
+
+def expected_measures(q, db, ql, dbl, topk, radius, top_n, no_relevant,
+                      empty_radius):
+    """Every measure from the plain references (tie-aware aside)."""
+
+    def per_query(function, *args):
+        return [function(c, l, db, dbl, *args) for c, l in zip(q, ql)]
+
+    name = 'all' if topk == -1 else topk
+    expected = {
+        f'mAP@{name}':
+        reference.reference_map(q, db, ql, dbl, topk, no_relevant),
+        f'P@H<={radius}':
+        reference.mean(
+            per_query(reference.precision_within_radius, radius),
+            empty_radius),
+    }
+    for n in top_n:
+        at_n = per_query(reference.precision_recall_at_n, n)
+        expected[f'P@{n}'] = reference.mean([p for p, _ in at_n])
+        expected[f'R@{n}'] = reference.mean([r for _, r in at_n])
+    radii = range(q.shape[1] + 1)
+    expected['PR_precision'] = [
+        reference.mean(
+            per_query(reference.precision_within_radius, r), empty_radius)
+        for r in radii
+    ]
+    expected['PR_recall'] = [
+        reference.mean(per_query(reference.recall_within_radius, r))
+        for r in radii
+    ]
+    return expected
+
+
+@pytest.mark.parametrize(
+    'case',
+    ['heavy-ties-single-label', 'heavy-ties-multi-label', 'no-relevant-items'])
+@pytest.mark.parametrize('topk,no_relevant,empty_radius',
+                         [(7, 'skip', 'zero'), (-1, 'zero', 'skip'),
+                          (1000, 'skip', 'skip')])
+def test_every_measure_equals_reference(case, topk, no_relevant, empty_radius):
+    q, db, ql, dbl = make_case(*CASES[case])
+    got = evaluate(
+        as_predictions(
+            q, db, ql, dbl, multi_hot=case != 'heavy-ties-'
+            'single-label'),
+        topk=topk,
+        radius=1,
+        top_n=(1, 5, 100),
+        no_relevant=no_relevant,
+        empty_radius=empty_radius,
+        chunk_size=4)
+    expected = expected_measures(q, db, ql, dbl, topk, 1, (1, 5, 100),
+                                 no_relevant, empty_radius)
+    name = 'all' if topk == -1 else topk
+    assert set(got) == set(expected) | {f'tie_aware_mAP@{name}'}
+    for key, value in expected.items():
+        assert got[key] == pytest.approx(value, abs=1e-12), key
+
+
+@pytest.mark.parametrize('no_relevant', ['skip', 'zero'])
+def test_tie_aware_map_is_mean_over_all_tie_orders(no_relevant):
+    # 2-bit codes, 7 database items: every tie order can be enumerated.
+    q, db, ql, dbl = make_case(4, 7, 2, 3, True, 5)
+    got = evaluate(
+        as_predictions(q, db, ql, dbl), topk=3,
+        no_relevant=no_relevant)['tie_aware_mAP@3']
+    per_query = [
+        reference.brute_force_tie_aware_ap(
+            reference.distances(c, db), reference.relevance(l, dbl), 3,
+            no_relevant) for c, l in zip(q, ql)
+    ]
+    assert got == pytest.approx(
+        reference.mean(per_query, no_relevant), abs=1e-12)
+
+
+def test_curves_are_json_lists_over_all_radii():
+    q, db, ql, dbl = make_case(*CASES['wide-codes'])
+    got = evaluate(as_predictions(q, db, ql, dbl))
+    assert json.loads(json.dumps(got)) == got
+    assert len(got['PR_precision']) == len(got['PR_recall']) == 65
+    assert got['PR_recall'][-1] == 1.0
+    assert [key for key in got if key.startswith('P@')
+            ] == ['P@H<=2'] + [f'P@{n}' for n in range(100, 1001, 100)]
+
+
+def test_scores_on_the_device_of_the_predictions():
+    q, db, ql, dbl = make_case(3, 5, 8, 2, False, 0)
+    metric = HammingRetrievalMetric()
+    metric.process({}, as_predictions(q, db, ql, dbl))
+    assert metric._prediction_device == torch.device('cpu')
+    explicit = HammingRetrievalMetric(device='cpu')
+    explicit.process({}, as_predictions(q, db, ql, dbl))
+    assert explicit.evaluate(8) == metric.evaluate(8)
+
+
+def test_codes_that_are_not_plus_minus_one_are_an_error():
+    q, db, ql, dbl = make_case(3, 4, 8, 2, False, 0)
+    samples = as_predictions(q, db, ql, dbl)
+    samples[5]['hash_code'][2] = 0.5
+    with pytest.raises(ValueError, match='sample 5 \\(database\\)'):
+        HammingRetrievalMetric().process({}, samples)
+
+
+def test_label_widths_differing_between_query_and_database_are_an_error():
+    q, db, ql, dbl = make_case(3, 4, 8, 2, False, 0)
+    samples = as_predictions(q, db, ql, dbl)
+    for sample in samples[3:]:
+        sample['gt_score'] = torch.cat([sample['gt_score'], torch.zeros(1)])
+    metric = HammingRetrievalMetric()
+    metric.process({}, samples)
+    with pytest.raises(
+            ValueError,
+            match='2 \\(sample 0, query\\), '
+            '3 \\(sample 3, database\\)'):
+        metric.evaluate(len(samples))
+
+
+def test_empty_query_set_is_an_error():
+    q, db, ql, dbl = make_case(3, 4, 8, 2, False, 0)
+    metric = HammingRetrievalMetric()
+    metric.process({}, as_predictions(q, db, ql, dbl)[3:])
+    with pytest.raises(ValueError, match='query set is empty'):
+        metric.evaluate(4)
+
+
+def test_class_index_outside_the_classes_is_an_error():
+    q, db, ql, dbl = make_case(3, 4, 8, 2, False, 0)
+    samples = as_predictions(q, db, ql, dbl, multi_hot=False)
+    samples[4]['gt_label'] = torch.tensor([7])
+    metric = HammingRetrievalMetric()
+    metric.dataset_meta = dict(classes=['a', 'b'])
+    metric.process({}, samples)
+    with pytest.raises(ValueError, match='sample 4 \\(database\\)'):
+        metric.evaluate(len(samples))
+
+
+def test_mixed_label_kinds_are_an_error():
+    q, db, ql, dbl = make_case(3, 4, 8, 2, False, 0)
+    samples = as_predictions(q, db, ql, dbl)
+    samples[0] = as_predictions(q, db, ql, dbl, multi_hot=False)[0]
+    metric = HammingRetrievalMetric()
+    metric.process({}, samples)
+    with pytest.raises(ValueError, match='one kind'):
+        metric.evaluate(len(samples))
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(radius=-1),
+    dict(empty_radius='nan'),
+    dict(no_relevant='ignore'),
+    dict(top_n=(10, 5)),
+    dict(top_n=(0, )),
+    dict(chunk_size=0)
+])
+def test_bad_arguments(kwargs):
+    with pytest.raises(ValueError):
+        HammingRetrievalMetric(**kwargs)
+
+
+def test_a_sample_seen_twice_is_an_error():
+    q, db, ql, dbl = make_case(3, 4, 8, 2, False, 0)
+    samples = as_predictions(q, db, ql, dbl)
+    metric = HammingRetrievalMetric()
+    metric.process({}, samples + samples[:1])
+    with pytest.raises(RuntimeError, match='same sample twice'):
+        metric.compute_metrics(metric.results)

@@ -7,6 +7,7 @@ from hashnet_mm.evaluation.functional import (hamming_distance,
                                               hamming_ranking,
                                               mean_average_precision)
 
+from . import reference
 from .reference import reference_map
 
 
@@ -20,8 +21,8 @@ def make_case(num_query, num_database, num_bits, num_classes, multi_label,
     def labels(n):
         if multi_label:
             return (rng.random((n, num_classes)) < 0.25).astype(np.int64)
-        return np.eye(num_classes, dtype=np.int64)[rng.integers(
-            num_classes, size=n)]
+        return np.eye(
+            num_classes, dtype=np.int64)[rng.integers(num_classes, size=n)]
 
     return codes(num_query), codes(num_database), labels(num_query), labels(
         num_database)
@@ -43,8 +44,13 @@ CASES = {
 def test_map_matches_reference(case, topk, no_relevant):
     q, db, ql, dbl = make_case(*case)
     value = mean_average_precision(
-        torch.tensor(q), torch.tensor(db), torch.tensor(ql), torch.tensor(dbl),
-        topk=topk, no_relevant=no_relevant, chunk_size=5)
+        torch.tensor(q),
+        torch.tensor(db),
+        torch.tensor(ql),
+        torch.tensor(dbl),
+        topk=topk,
+        no_relevant=no_relevant,
+        chunk_size=5)
     assert value == pytest.approx(
         reference_map(q, db, ql, dbl, topk, no_relevant), abs=1e-12)
 
@@ -105,9 +111,20 @@ def test_bad_input_raises(change, match):
         mean_average_precision(*change(args))
 
 
-@pytest.mark.parametrize('kwargs', [dict(topk=0), dict(chunk_size=0),
-                                    dict(no_relevant='ignore')])
+@pytest.mark.parametrize(
+    'kwargs', [dict(topk=0),
+               dict(chunk_size=0),
+               dict(no_relevant='ignore')])
 def test_bad_arguments(kwargs):
     args = [torch.tensor(a) for a in make_case(3, 5, 8, 3, False, 0)]
     with pytest.raises(ValueError):
         mean_average_precision(*args, **kwargs)
+
+
+def test_ranking_in_chunks_equals_reference():
+    q, db, _, _ = make_case(7, 30, 6, 2, False, 9)
+    expected = [reference.ranking(code, db)[:12] for code in q]
+    for chunk_size in (1, 3, 100):
+        assert hamming_ranking(
+            torch.tensor(q), torch.tensor(db), 12,
+            chunk_size).tolist() == expected

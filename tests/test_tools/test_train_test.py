@@ -84,7 +84,9 @@ def tiny_multi_label(tmp_path):
 
 
 def test_train_then_test_improves_map(tmp_path, tiny_multi_label):
-    config = write_config(str(tmp_path / 'cfg.py'), tiny_multi_label, 60)
+    hook = "custom_hooks = [dict(type='ContinuationHook', gamma=0.1, step=10)]"
+    config = write_config(str(tmp_path / 'cfg.py'), tiny_multi_label, 60,
+                          extra=hook)
     # The untrained model (same seed, so the same initial weights).
     from mmengine.config import Config
     from mmengine.runner import Runner

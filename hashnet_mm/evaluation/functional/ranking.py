@@ -1,30 +1,40 @@
-"""Retrieval quality of a Hamming ranking: mean average precision at R."""
+"""Hamming ranking and its mean average precision at R."""
 import torch
 
-from .hamming import hamming_distance
-from .validation import check_retrieval_inputs
+from .average_precision import UNDEFINED_MODES, mean_over_queries
+from .ordering import rank_by_distance
+from .pair_keys import PairKeys
+from .statistics import ranking_statistics
+from .validation import check_choice, check_chunk_size, resolve_topk
 
-NO_RELEVANT_MODES = ('skip', 'zero')
+NO_RELEVANT_MODES = UNDEFINED_MODES
 
 
-def hamming_ranking(query_codes: torch.Tensor, database_codes: torch.Tensor,
-                    topk: int) -> torch.Tensor:
+def hamming_ranking(query_codes: torch.Tensor,
+                    database_codes: torch.Tensor,
+                    topk: int,
+                    chunk_size: int = 128) -> torch.Tensor:
     """Indices of the ``topk`` database items nearest to each query.
 
     Items are ordered by Hamming distance; items at equal distance are ordered
     by their database index (ascending), so the ranking is deterministic.
 
+    Args:
+        topk (int): how many items; -1 (or >= N) ranks the whole database.
+        chunk_size (int): queries ranked at once; memory is
+            O(chunk_size * N).
+
     Returns:
         Tensor: (Q, topk) int64 database indices.
     """
-    num_database = database_codes.shape[0]
-    distance = hamming_distance(query_codes, database_codes)
-    # One unique integer key per item: distance first, database index second.
-    key = distance * num_database + torch.arange(
-        num_database, device=distance.device)
-    if topk == num_database:
-        return key.argsort(dim=1)
-    return key.topk(topk, dim=1, largest=False, sorted=True).indices
+    check_chunk_size(chunk_size)
+    num_database, num_bits = database_codes.shape
+    depth = resolve_topk(topk, num_database)
+    pair_keys = PairKeys(database_codes)
+    return torch.cat([
+        rank_by_distance(pair_keys.for_ranking(chunk), num_bits, depth).top
+        for chunk in query_codes.split(chunk_size)
+    ])
 
 
 def average_precision_at_r(query_codes: torch.Tensor,
@@ -53,29 +63,13 @@ def average_precision_at_r(query_codes: torch.Tensor,
         Tensor: (Q,) float64 AP per query, NaN for a query with no relevant
         item in its top R (AP is undefined there).
     """
-    check_retrieval_inputs(query_codes, database_codes, query_labels,
-                           database_labels)
-    if chunk_size < 1:
-        raise ValueError(f'chunk_size must be >= 1, got {chunk_size}')
-    num_database = database_codes.shape[0]
-    if topk == -1 or topk > num_database:
-        topk = num_database
-    elif topk < 1:
-        raise ValueError(f'topk must be -1 or >= 1, got {topk}')
-
-    database_labels = database_labels.float()
-    ranks = torch.arange(
-        1, topk + 1, dtype=torch.float64, device=database_codes.device)
-    ap = []
-    for start in range(0, query_codes.shape[0], chunk_size):
-        chunk = slice(start, start + chunk_size)
-        order = hamming_ranking(query_codes[chunk], database_codes, topk)
-        shares_label = query_labels[chunk].float() @ database_labels.t() > 0
-        relevant = shares_label.gather(1, order).double()
-        precision = relevant.cumsum(dim=1) / ranks
-        num_relevant = relevant.sum(dim=1)
-        ap.append((precision * relevant).sum(dim=1) / num_relevant)
-    return torch.cat(ap)
+    return ranking_statistics(
+        query_codes,
+        database_codes,
+        query_labels,
+        database_labels,
+        topk=topk,
+        chunk_size=chunk_size).average_precision
 
 
 def mean_average_precision(query_codes: torch.Tensor,
@@ -95,14 +89,8 @@ def mean_average_precision(query_codes: torch.Tensor,
             relevant item, the result is 0.
         Other arguments as in :func:`average_precision_at_r`.
     """
-    if no_relevant not in NO_RELEVANT_MODES:
-        raise ValueError(f'no_relevant must be one of {NO_RELEVANT_MODES}, '
-                         f'got {no_relevant!r}')
-    ap = average_precision_at_r(query_codes, database_codes, query_labels,
-                                database_labels, topk, chunk_size)
-    defined = ~ap.isnan()
-    if no_relevant == 'zero':
-        return ap.nan_to_num(0.0).mean().item()
-    if not defined.any():
-        return 0.0
-    return ap[defined].mean().item()
+    check_choice('no_relevant', no_relevant, NO_RELEVANT_MODES)
+    average_precision = average_precision_at_r(query_codes, database_codes,
+                                               query_labels, database_labels,
+                                               topk, chunk_size)
+    return mean_over_queries(average_precision, no_relevant).item()

@@ -1,36 +1,75 @@
 """mmengine metric: Hamming-ranking retrieval of a query set in a database."""
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Union
 
 import torch
 from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
-from ..functional import mean_average_precision
+from ..functional import (mean_over_queries, precision_recall_at_n,
+                          precision_recall_by_radius, precision_within_radius,
+                          ranking_statistics, tie_aware_average_precision)
+from ..functional.average_precision import UNDEFINED_MODES
+from ..functional.validation import (check_at_least, check_choice,
+                                     check_chunk_size, check_top_n,
+                                     check_topk)
 
 SPLITS = ('query', 'database')
 
 
 @METRICS.register_module()
 class HammingRetrievalMetric(BaseMetric):
-    """MAP@R of ranking the database by Hamming distance to each query.
+    """Every retrieval measure of the HashNet paper from one ranking pass.
 
     Expects one test loop over query and database (see
     ``QueryDatabaseDataset``): each prediction carries ``hash_code`` (from
     ``HashHead``), its labels (``gt_score`` multi-hot or ``gt_label``
     indices) and the metainfo ``split`` and ``sample_idx``. Results of all
     ranks are gathered by mmengine and scored once, on the main process, in
-    ``sample_idx`` order, so any number of processes gives the same value.
+    ``sample_idx`` order, so any number of processes gives the same values.
+    Scoring runs on the device the predictions came from (the model's), or
+    on ``device``.
 
-    Relevance = at least one shared label. Ties in Hamming distance are
-    broken by database order; a query with no relevant item in its top R is
-    left out of the mean (``no_relevant='skip'``, the authors' released
-    evaluation) or counts as 0 (``'zero'``).
+    Relevant = sharing at least one label with the query. Reported, with R =
+    ``topk`` (``all`` for -1) and r = ``radius``:
+
+    - ``mAP@R``: mean AP of the top R, ties in distance broken by database
+      index;
+    - ``tie_aware_mAP@R``: mean over queries of the expected AP@R over all
+      orders of items at equal distance (He et al., CVPR 2018; see
+      ``functional/tie_aware.py``);
+    - ``P@H<=r``: precision within Hamming radius r (the paper's P@H=2);
+    - ``P@N`` and ``R@N`` for each N in ``top_n``: precision and recall of
+      the first N of the ranking above;
+    - ``PR_precision`` and ``PR_recall``: lists indexed by Hamming radius
+      0..K, the precision-recall curve.
+
+    The scalars reach every log backend. The two lists are non-scalar
+    metrics: mmengine prints them in the text log and, after a test loop,
+    ``LoggerHook`` saves them with the scalars to the run's JSON,
+    ``{work_dir}/{timestamp}/{timestamp}.json`` (what
+    ``tools/analysis/plot_retrieval.py`` reads); after a validation loop in
+    training only the scalars are saved (``vis_data/scalars.json``).
 
     Args:
-        topk (int): R of MAP@R; -1 ranks the whole database (reported as
-            ``mAP@all``).
-        no_relevant (str): ``'skip'`` or ``'zero'``.
+        topk (int): R of MAP@R; -1 ranks the whole database.
+        no_relevant (str): a query with no relevant item in its top R is
+            left out of the MAPs (``'skip'``, the authors' released
+            evaluation code) or counts as AP = 0 (``'zero'``). For the
+            tie-aware MAP, ``'skip'`` takes the expectation given that the
+            top R holds a relevant item.
+        radius (int): r of P@H<=r.
+        empty_radius (str): a query with no item within a radius counts as
+            precision 0 there (``'zero'``, so that codes which retrieve
+            nothing are not rewarded) or is left out (``'skip'``); applies to
+            P@H<=r and the PR curve's precision.
+        top_n (Sequence[int]): the N of P@N and R@N, ascending; an N larger
+            than the database means the whole database.
         chunk_size (int): queries scored at once (memory O(chunk * N)).
+        device (str, optional): where to score; by default the device of
+            the predictions.
+
+    Recall (R@N, ``PR_recall``) is averaged over the queries with at least
+    one relevant item in the database; P@N over all queries.
     """
 
     default_prefix = 'retrieval'
@@ -38,15 +77,28 @@ class HammingRetrievalMetric(BaseMetric):
     def __init__(self,
                  topk: int = -1,
                  no_relevant: str = 'skip',
+                 radius: int = 2,
+                 empty_radius: str = 'zero',
+                 top_n: Sequence[int] = (100, 200, 300, 400, 500, 600, 700,
+                                         800, 900, 1000),
                  chunk_size: int = 128,
+                 device: Optional[Union[str, torch.device]] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
-        if topk != -1 and topk < 1:
-            raise ValueError(f'topk must be -1 or >= 1, got {topk}')
+        check_topk(topk)
+        check_at_least('radius', radius, 0)
+        check_choice('no_relevant', no_relevant, UNDEFINED_MODES)
+        check_choice('empty_radius', empty_radius, UNDEFINED_MODES)
+        check_chunk_size(chunk_size)
         self.topk = topk
         self.no_relevant = no_relevant
+        self.radius = radius
+        self.empty_radius = empty_radius
+        self.top_n = check_top_n(top_n)
         self.chunk_size = chunk_size
+        self.device = device
+        self._prediction_device = torch.device('cpu')
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
@@ -55,26 +107,61 @@ class HammingRetrievalMetric(BaseMetric):
                     'HammingRetrievalMetric needs predictions with '
                     "'hash_code' (HashHead) and 'split' (QueryDatabaseDataset)"
                     f'; got keys {sorted(sample)}')
+        if not data_samples:
+            return
+        codes = [sample['hash_code'].reshape(-1) for sample in data_samples]
+        # One check and one copy per batch, not per sample (GPU syncs).
+        batch_codes = torch.cat(codes)
+        if (batch_codes.abs() != 1).any():
+            sample = next(s for s, c in zip(data_samples, codes)
+                          if (c.abs() != 1).any())
+            raise ValueError(
+                f'hash_code of sample {sample.get("sample_idx")} '
+                f'({sample["split"]}) must contain only -1 and +1')
+        self._prediction_device = batch_codes.device
+        codes = batch_codes.to(torch.int8).cpu().split(
+            [len(code) for code in codes])
+        for sample, code in zip(data_samples, codes):
             labels = sample['gt_score'] > 0 if 'gt_score' in sample \
                 else sample['gt_label']
             self.results.append(
                 dict(
                     sample_idx=sample['sample_idx'],
                     split=sample['split'],
-                    code=sample['hash_code'].to(torch.int8).cpu(),
+                    code=code.clone(),  # not a view of the whole batch
                     labels=labels.cpu(),
                     multi_hot='gt_score' in sample))
 
     def _stack_labels(self, results: List[dict]) -> torch.Tensor:
         """(n, C) bool labels from multi-hot rows or class-index tensors."""
-        if all(r['multi_hot'] for r in results):
+        kinds = {r['multi_hot'] for r in results}
+        if len(kinds) > 1:
+            raise ValueError('some predictions carry multi-hot gt_score and '
+                             'others class-index gt_label; use one kind')
+        if kinds == {True}:
+            widths = {}
+            for r in results:
+                widths.setdefault(r['labels'].numel(), r)
+            if len(widths) > 1:
+                found = ', '.join(
+                    f'{width} (sample {r["sample_idx"]}, {r["split"]})'
+                    for width, r in sorted(widths.items()))
+                raise ValueError(f'multi-hot labels of different widths: '
+                                 f'{found}')
             return torch.stack([r['labels'] for r in results])
         classes = (self.dataset_meta or {}).get('classes')
         num_classes = len(classes) if classes else 1 + max(
-            int(r['labels'].max()) for r in results if r['labels'].numel())
+            (int(r['labels'].max()) for r in results if r['labels'].numel()),
+            default=0)
         labels = torch.zeros(len(results), num_classes, dtype=torch.bool)
         for row, r in zip(labels, results):
-            row[r['labels'].long()] = True
+            index = r['labels'].long()
+            if index.numel() and (index.min() < 0
+                                  or index.max() >= num_classes):
+                raise ValueError(
+                    f'gt_label {index.tolist()} of sample {r["sample_idx"]} '
+                    f'({r["split"]}) is outside 0..{num_classes - 1}')
+            row[index] = True
         return labels
 
     def compute_metrics(self, results: List[dict]) -> dict:
@@ -88,18 +175,59 @@ class HammingRetrievalMetric(BaseMetric):
             raise ValueError(f'hash codes of mixed widths {widths}')
         codes = torch.stack([r['code'] for r in results])
         labels = self._stack_labels(results)
-        parts = {}
+        device = torch.device(self.device or self._prediction_device)
+        parts = []
         for split in SPLITS:
             mask = torch.tensor([r['split'] == split for r in results])
             if not mask.any():
                 raise ValueError(f'HammingRetrievalMetric: the {split} set '
                                  'is empty')
-            parts[split] = codes[mask], labels[mask]
-        (query_codes, query_labels), (database_codes, database_labels) = (
-            parts['query'], parts['database'])
-        value = mean_average_precision(
-            query_codes, database_codes, query_labels, database_labels,
-            topk=self.topk, no_relevant=self.no_relevant,
+            parts += [codes[mask].to(device), labels[mask].to(device)]
+        return self.score(*parts)
+
+    def score(self, query_codes: torch.Tensor, query_labels: torch.Tensor,
+              database_codes: torch.Tensor,
+              database_labels: torch.Tensor) -> dict:
+        """Every measure (see the class docstring), without the prefix.
+
+        Args:
+            query_codes, database_codes (Tensor): (Q, K) and (N, K) codes in
+                {-1, +1}, on the device to score on.
+            query_labels, database_labels (Tensor): (Q, C) and (N, C)
+                multi-hot labels.
+        """
+        statistics = ranking_statistics(
+            query_codes,
+            database_codes,
+            query_labels,
+            database_labels,
+            topk=self.topk,
+            top_n=self.top_n,
             chunk_size=self.chunk_size)
+        counts = statistics.distance_counts, statistics.relevant_counts
         name = 'all' if self.topk == -1 else self.topk
-        return {f'mAP@{name}': value}
+        tie_aware = tie_aware_average_precision(
+            *counts, topk=self.topk, no_relevant=self.no_relevant)
+        precision_at_n, recall_at_n = precision_recall_at_n(statistics)
+        pr_precision, pr_recall = precision_recall_by_radius(*counts)
+        metrics = {
+            f'mAP@{name}':
+            mean_over_queries(statistics.average_precision,
+                              self.no_relevant).item(),
+            f'tie_aware_mAP@{name}':
+            mean_over_queries(tie_aware, self.no_relevant).item(),
+            f'P@H<={self.radius}':
+            mean_over_queries(
+                precision_within_radius(*counts, radius=self.radius),
+                self.empty_radius).item(),
+        }
+        for n, precision, recall in zip(
+                self.top_n,
+                mean_over_queries(precision_at_n).tolist(),
+                mean_over_queries(recall_at_n, 'skip').tolist()):
+            metrics[f'P@{n}'] = precision
+            metrics[f'R@{n}'] = recall
+        metrics['PR_precision'] = mean_over_queries(
+            pr_precision, self.empty_radius).tolist()
+        metrics['PR_recall'] = mean_over_queries(pr_recall, 'skip').tolist()
+        return metrics

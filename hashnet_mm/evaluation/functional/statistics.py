@@ -1,0 +1,106 @@
+"""One pass over query x database: all that the retrieval measures need.
+
+Per query the pass keeps
+
+- the number of database items, and of relevant items, at each Hamming
+  distance 0..K: precision within a radius, the precision-recall curve over
+  radii, recall@N's denominator and the tie-aware AP follow exactly;
+- AP@R of the ranking with ties broken by database index;
+- the number of relevant items among the first N of that ranking, for each
+  requested N.
+
+Queries are taken ``chunk_size`` at a time and nothing of size Q x N is ever
+held: memory is O(chunk_size * (N + R)) whatever Q is (on CPU, where queries
+are keyed and ranked one at a time, O(N + chunk_size * R)). The pass runs on
+the device the codes are on.
+"""
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+from .average_precision import ranked_average_precision
+from .ordering import rank_by_distance
+from .pair_keys import PairKeys
+from .validation import (check_chunk_size, check_retrieval_inputs, check_top_n,
+                         resolve_topk)
+
+
+@dataclass
+class RankingStatistics:
+    """Per-query counts of a Hamming ranking (see the module docstring).
+
+    Attributes:
+        distance_counts (Tensor): (Q, K + 1) int64 items at each distance.
+        relevant_counts (Tensor): (Q, K + 1) int64 relevant items at each
+            distance (relevant = sharing at least one label with the query).
+        average_precision (Tensor): (Q,) float64 AP@R, ties broken by
+            database index; NaN where no relevant item is in the top R.
+        relevant_at_n (Tensor): (Q, len(top_n)) int64 relevant items among
+            the first min(N, num_database) of the ranking.
+        topk (int): R, at most the database size.
+        top_n (tuple[int]): the N of ``relevant_at_n``.
+    """
+    distance_counts: torch.Tensor
+    relevant_counts: torch.Tensor
+    average_precision: torch.Tensor
+    relevant_at_n: torch.Tensor
+    topk: int
+    top_n: tuple
+
+    @property
+    def num_database(self) -> int:
+        return int(self.distance_counts[0].sum())
+
+
+def ranking_statistics(query_codes: torch.Tensor,
+                       database_codes: torch.Tensor,
+                       query_labels: torch.Tensor,
+                       database_labels: torch.Tensor,
+                       topk: int = -1,
+                       top_n: Sequence[int] = (),
+                       chunk_size: int = 128) -> RankingStatistics:
+    """Rank the database by Hamming distance to each query and count.
+
+    Args:
+        query_codes, database_codes (Tensor): (Q, K) and (N, K) codes in
+            {-1, +1}, on the device to compute on.
+        query_labels, database_labels (Tensor): (Q, C) and (N, C) multi-hot
+            labels (0/1 or bool).
+        topk (int): R of AP@R; -1, or any value >= N, ranks the whole
+            database.
+        top_n (Sequence[int]): the N to count relevant items in the first N
+            for (ascending).
+        chunk_size (int): queries evaluated at once.
+    """
+    check_retrieval_inputs(query_codes, database_codes, query_labels,
+                           database_labels)
+    check_chunk_size(chunk_size)
+    top_n = check_top_n(top_n)
+    num_database, num_bits = database_codes.shape
+    topk = resolve_topk(topk, num_database)
+    depth = max([topk] + [min(n, num_database) for n in top_n])
+    last_of_n = [min(n, num_database) - 1 for n in top_n]
+
+    pair_keys = PairKeys(database_codes, database_labels)
+
+    parts = []
+    for start in range(0, query_codes.shape[0], chunk_size):
+        chunk = slice(start, start + chunk_size)
+        ranked = rank_by_distance(
+            pair_keys.for_ranking(query_codes[chunk], query_labels[chunk]),
+            num_bits, depth)
+        relevant = (ranked.top_keys & 1).bool()
+        parts.append((ranked.distance_counts, ranked.relevant_counts,
+                      ranked_average_precision(relevant[:, :topk]),
+                      _hits_at(relevant, last_of_n)))
+    return RankingStatistics(
+        *(torch.cat(column) for column in zip(*parts)), topk=topk, top_n=top_n)
+
+
+def _hits_at(relevant: torch.Tensor, positions: list) -> torch.Tensor:
+    """(Q, len(positions)) relevant items up to each 0-based position."""
+    if not positions:
+        return relevant.new_zeros((len(relevant), 0), dtype=torch.int64)
+    hits = relevant[:, :positions[-1] + 1].cumsum(1)
+    return hits[:, positions]
