@@ -1,0 +1,332 @@
+"""VDSH: a deep MLP for supervised hashing trained layer by layer through
+auxiliary variables, without back-propagation through the network.
+
+After Zhang, Chen & Saligrama, "Efficient Training of Very Deep Neural
+Networks for Supervised Hashing", CVPR 2016: auxiliary variables for the
+outputs of every hidden layer decouple the layers, so each update is local
+to one layer, layers update independently, and one iteration costs
+O(n * edges). The objective and updates below are the ones implemented
+here; the paper's text was not available while writing them, so no paper
+equation numbers are cited (see "Differences" at the end).
+
+Network (L hidden ReLU layers of width H, a linear hash layer of K units):
+    a_0 = x (standardised), a_l = relu(a_{l-1} W_l + c_l) (l = 1..L),
+    u = a_L W_{L+1} + c_{L+1},   code h(x) = sgn(u).
+
+Objective over weights W, c, auxiliary pre-activations Z_l and activations
+A_l (n x H each), codes B in {-1, +1}^{n x K} and a linear classifier P
+(K x C) of the labels Y (n x C multi-hot):
+
+    E = 1/n [ 1/2 ||Y - B P||^2                                   (V1)
+              + nu/2 ||B - A_L W_{L+1} - c_{L+1}||^2             (V2)
+              + sum_l beta/2 ||Z_l - A_{l-1} W_l - c_l||^2         (V3)
+              + sum_l gamma/2 ||A_l - relu(Z_l)||^2 ]             (V4)
+        + lambda/2 (sum_l ||W_l||^2 + ||P||^2)                   (V5)
+
+(V1) is the supervised least-squares objective on the top layer (codes
+that predict the labels linearly, as in supervised discrete hashing); the
+penalties (V2)-(V4) tie the auxiliary variables to the network, with
+A_0 = X. One iteration updates, each block exactly minimising E with the
+others fixed (so E never increases):
+
+    (U1) every (W_l, c_l): ridge regression of Z_l (of B for the hash layer)
+         on A_{l-1}; the layers are independent of each other;
+    (U2) every A_l: the linear system
+         A_l (gamma I + w W_{l+1} W_{l+1}^T)
+             = gamma relu(Z_l) + w (T_{l+1} - c_{l+1}) W_{l+1}^T,
+         with (w, T) = (beta, Z_{l+1}), or (nu, B) for l = L; independent;
+    (U3) every entry of Z_l, closed form: the better of
+         z+ = max(0, (beta m + gamma a) / (beta + gamma)) and z- = min(0, m),
+         m = (A_{l-1} W_l + c_l), a = A_l (the two branches of relu);
+    (U4) B by discrete cyclic coordinate descent over bits:
+         b_k = sgn((Y - sum_{j != k} b_j p_j) p_k^T + nu u_k), u = the
+         hash layer's output on A_L;
+    (U5) P = (B^T B + n lambda I)^-1 B^T Y;
+    (U6) continuation: nu, beta, gamma *= rho (``penalty_growth``), so the
+         auxiliary variables are driven to the network's own forward pass
+         (the quadratic-penalty schedule of auxiliary-coordinate methods).
+
+E never increases within an iteration (U1)-(U5); (U6) changes E itself, so
+with rho = 1 the recorded E is non-increasing over all iterations. Small
+starting penalties let the codes B follow the labels first (the label term
+dominates (U4)); growing ones make the network reproduce them. Codes of
+new data come from the forward pass, h(x) = sgn(u(x)).
+:class:`BackpropHashMLP` trains the same network on the same objective
+with (U1)-(U3) replaced by back-propagation.
+
+Differences from the paper, as far as its abstract and Fig. 1 tell: the
+paper's auxiliary variables are the hidden layers' outputs *and* local
+copies of the weights of two-layer substructures, tied by ADMM-style
+consensus; here there are output auxiliaries only (pre- and
+post-activation), tied by quadratic penalties with continuation, without
+Lagrange multipliers or weight copies. The paper's top-layer objective is a
+regularised least squares; the exact form used here (least-squares
+classification of binary codes, as in supervised discrete hashing, with
+discrete coordinate descent for B), the update order, the penalty schedule
+and the initialisation are this implementation's choices.
+"""
+import time
+from typing import List
+
+import torch
+
+from .base import FeatureHasher, sign_codes
+from .linalg import ridge_regression
+
+
+def ridge_with_bias(inputs: torch.Tensor, targets: torch.Tensor,
+                    reg: float):
+    """argmin_{W, c} ||targets - inputs W - 1 c^T||^2 + reg ||W||^2 (the
+    bias c is not penalised: regression of centred data)."""
+    input_mean, target_mean = inputs.mean(dim=0), targets.mean(dim=0)
+    weight = ridge_regression(inputs - input_mean, targets - target_mean, reg)
+    return weight, target_mean - input_mean @ weight
+
+
+def relu_preact_update(m: torch.Tensor, a: torch.Tensor, beta: float,
+                       gamma: float) -> torch.Tensor:
+    """argmin_z beta (z - m)^2 + gamma (a - relu(z))^2, entrywise (U3):
+    the better of the minimisers on z >= 0 and on z <= 0."""
+    positive = ((beta * m + gamma * a) / (beta + gamma)).clamp(min=0)
+    negative = m.clamp(max=0)
+    cost_positive = beta * (positive - m)**2 + gamma * (a - positive)**2
+    cost_negative = beta * (negative - m)**2 + gamma * a**2
+    return torch.where(cost_positive <= cost_negative, positive, negative)
+
+
+class VDSH(FeatureHasher):
+    """Very deep supervised hashing trained by local layer-wise updates.
+
+    See the module docstring for the objective (V1)-(V5) and the updates
+    (U1)-(U6). ``history`` holds, per iteration, E after (U1)-(U5) (before
+    (U6)), E with the auxiliary variables set to the forward pass
+    (``forward_objective``) and the iteration's wall time in seconds; the
+    first entry is at initialisation, where the two agree.
+
+    Args:
+        num_bits (int): K.
+        depth (int): L hidden layers (the paper goes up to 64).
+        width (int): H units per hidden layer (the paper: up to 1024).
+        num_iters (int): iterations of (U1)-(U6).
+        code_weight (float): nu of (V2) at the start.
+        preact_weight (float): beta of (V3) at the start.
+        act_weight (float): gamma of (V4) at the start.
+        weight_decay (float): lambda of (V5).
+        penalty_growth (float): rho of (U6); 1 keeps the penalties fixed.
+        dtype (torch.dtype): float32 for speed, float64 for exactness.
+        device (str, optional): where to train; default: the features'.
+        seed (int): seed of the initial weights (He normal).
+    """
+
+    supervised = True
+
+    def __init__(self, num_bits: int, depth: int = 4, width: int = 256,
+                 num_iters: int = 30, code_weight: float = 0.01,
+                 preact_weight: float = 0.01, act_weight: float = 0.01,
+                 weight_decay: float = 3e-3, penalty_growth: float = 1.2,
+                 dtype=torch.float32, device=None, seed: int = 0):
+        super().__init__(num_bits, seed)
+        for name, value in (('depth', depth), ('width', width),
+                            ('num_iters', num_iters)):
+            if value < 1:
+                raise ValueError(f'{type(self).__name__}: {name} must be '
+                                 f'>= 1, got {value}')
+        self.depth, self.width, self.num_iters = depth, width, num_iters
+        self.penalties = (code_weight, preact_weight, act_weight)
+        self.weight_decay = weight_decay
+        self.penalty_growth = penalty_growth
+        self.dtype, self.device = dtype, device
+
+    # -- network --------------------------------------------------------
+    def _standardise(self, features: torch.Tensor) -> torch.Tensor:
+        features = features.to(self.device or features.device, self.dtype)
+        return (features - self.mean) / self.scale
+
+    def forward(self, inputs: torch.Tensor) -> List[torch.Tensor]:
+        """Pre-activations [Z_1, ..., Z_L, U] of standardised inputs."""
+        outputs, hidden = [], inputs
+        for weight, bias in zip(self.weights, self.biases):
+            outputs.append(hidden @ weight + bias)
+            hidden = outputs[-1].relu()
+        return outputs
+
+    def _project(self, features):
+        return self.forward(self._standardise(features))[-1]
+
+    # -- objective ------------------------------------------------------
+    def objective(self, forward: bool = False) -> float:
+        """E of (V1)-(V5) at the current variables; with ``forward``, at
+        auxiliary variables equal to the network's forward pass on the
+        training rows, where (V3) and (V4) vanish."""
+        with torch.no_grad():
+            preacts, activations = self.preacts, self.activations
+            if forward:
+                preacts, activations = self._forward_auxiliaries(
+                    self.activations[0])
+            n = self.labels.shape[0]
+            code_fit = activations[-1] @ self.weights[-1] + self.biases[-1]
+            total = ((self.labels - self.codes @ self.classifier).square(
+            ).sum() + self.nu * (self.codes - code_fit).square().sum()) / 2
+            for layer in range(self.depth):
+                preact = activations[layer] @ self.weights[layer] + \
+                    self.biases[layer]
+                total += self.beta / 2 * (preacts[layer] -
+                                          preact).square().sum()
+                total += self.gamma / 2 * (activations[layer + 1] -
+                                           preacts[layer].relu()
+                                           ).square().sum()
+            decay = sum(w.square().sum() for w in self.weights) + \
+                self.classifier.square().sum()
+            return (total / n + self.weight_decay / 2 * decay).item()
+
+    # -- training -------------------------------------------------------
+    def _fit(self, features, labels):
+        self.mean = features.mean(dim=0).to(self.device or features.device,
+                                            self.dtype)
+        self.scale = features.std(dim=0).clamp(min=1e-6).to(self.mean)
+        inputs = self._standardise(features)
+        self.labels = labels.to(inputs)
+        self.nu, self.beta, self.gamma = self.penalties
+        self._init_network(inputs)
+        self._update_classifier()
+        self.history = [self._record(0.0)]
+        for _ in range(self.num_iters):
+            start = time.perf_counter()
+            self._update_network()
+            self._update_codes()
+            self._update_classifier()
+            if inputs.is_cuda:
+                torch.cuda.synchronize()
+            self.history.append(self._record(time.perf_counter() - start))
+            self.nu *= self.penalty_growth
+            self.beta *= self.penalty_growth
+            self.gamma *= self.penalty_growth
+
+    def _record(self, seconds):
+        return dict(objective=self.objective(),
+                    forward_objective=self.objective(forward=True),
+                    seconds=seconds)
+
+    def _init_network(self, inputs):
+        """He-normal weights, zero biases, auxiliary variables set to the
+        forward pass (so the penalties (V2)-(V4) start at 0 up to B)."""
+        generator = self.generator()
+        sizes = [inputs.shape[1]] + [self.width] * self.depth + \
+            [self.num_bits]
+        self.weights = [
+            (torch.randn(fan_in, fan_out, generator=generator,
+                         dtype=torch.float64) * (2 / fan_in)**0.5).to(inputs)
+            for fan_in, fan_out in zip(sizes[:-1], sizes[1:])
+        ]
+        self.biases = [w.new_zeros(w.shape[1]) for w in self.weights]
+        self.preacts, self.activations = self._forward_auxiliaries(inputs)
+        self.codes = sign_codes(self._hash_layer_output()).to(inputs)
+
+    def _forward_auxiliaries(self, inputs):
+        """Z_1..Z_L and A_0..A_L of the forward pass."""
+        with torch.no_grad():
+            preacts = self.forward(inputs)[:-1]
+        return preacts, [inputs] + [z.relu() for z in preacts]
+
+    def _update_network(self):
+        """(U1)-(U3): local updates of weights and auxiliary variables."""
+        n = self.labels.shape[0]
+        targets = self.preacts + [self.codes]
+        penalties = [self.beta] * self.depth + [self.nu]
+        for layer, (target, weight) in enumerate(zip(targets, penalties)):
+            self.weights[layer], self.biases[layer] = ridge_with_bias(
+                self.activations[layer], target,
+                n * self.weight_decay / weight)
+        for layer in range(1, self.depth + 1):
+            self.activations[layer] = self._solve_activation(
+                layer, targets[layer], penalties[layer])
+        for layer in range(self.depth):
+            self.preacts[layer] = self._solve_preact(layer)
+
+    def _solve_activation(self, layer, target, weight):
+        """(U2) for A_layer, fed by Z_layer, feeding ``target``."""
+        w_next, c_next = self.weights[layer], self.biases[layer]
+        system = weight * w_next @ w_next.t()
+        system.diagonal().add_(self.gamma)
+        rhs = self.gamma * self.preacts[layer - 1].relu() + \
+            weight * (target - c_next) @ w_next.t()
+        return torch.linalg.solve(system, rhs.t()).t()
+
+    def _solve_preact(self, layer):
+        """(U3) for Z_{layer + 1}."""
+        return relu_preact_update(
+            self.activations[layer] @ self.weights[layer] +
+            self.biases[layer], self.activations[layer + 1], self.beta,
+            self.gamma)
+
+    def _hash_layer_output(self):
+        """u = A_L W_{L+1} + c_{L+1} on the auxiliary activations."""
+        with torch.no_grad():
+            return self.activations[-1] @ self.weights[-1] + self.biases[-1]
+
+    def _update_codes(self):
+        """(U4): one cyclic pass over the bits of B."""
+        outputs = self._hash_layer_output()
+        residual = self.labels - self.codes @ self.classifier
+        for k in range(self.num_bits):
+            row = self.classifier[k]
+            old = self.codes[:, k].clone()
+            score = residual @ row + old * row.square().sum() + \
+                self.nu * outputs[:, k]
+            new = sign_codes(score).to(old)
+            residual -= torch.outer(new - old, row)
+            self.codes[:, k] = new
+
+    def _update_classifier(self):
+        """(U5): ridge regression of the labels on the codes."""
+        self.classifier = ridge_regression(
+            self.codes, self.labels, self.labels.shape[0] * self.weight_decay)
+
+
+class BackpropHashMLP(VDSH):
+    """The same network, objective and (U4)-(U6), but the weights are
+    trained by back-propagation: each iteration takes ``steps_per_iter``
+    Adam steps on mini-batches of nu/2 ||B - u(X)||^2 / n + lambda/2
+    sum ||W||^2 (E with the auxiliary variables equal to the forward pass,
+    where (V3)-(V4) vanish). The baseline for VDSH's layer-wise training.
+
+    Args:
+        lr (float): Adam learning rate.
+        batch_size (int): rows per Adam step.
+        steps_per_iter (int): Adam steps per iteration.
+        Other arguments as :class:`VDSH`.
+    """
+
+    def __init__(self, num_bits: int, lr: float = 1e-3,
+                 batch_size: int = 256, steps_per_iter: int = 20,
+                 **kwargs):
+        super().__init__(num_bits, **kwargs)
+        self.lr, self.batch_size = lr, batch_size
+        self.steps_per_iter = steps_per_iter
+
+    def _init_network(self, inputs):
+        super()._init_network(inputs)
+        for tensor in self.weights + self.biases:
+            tensor.requires_grad_(True)
+        self.optimizer = torch.optim.Adam(self.weights + self.biases,
+                                          lr=self.lr)
+        self.batch_generator = torch.Generator().manual_seed(self.seed + 1)
+
+    def _update_network(self):
+        inputs = self.activations[0]
+        for _ in range(self.steps_per_iter):
+            batch = torch.randint(
+                len(inputs), (min(self.batch_size, len(inputs)), ),
+                generator=self.batch_generator).to(inputs.device)
+            outputs = self.forward(inputs[batch])[-1]
+            decay = sum(w.square().sum() for w in self.weights)
+            loss = self.nu / 2 * (self.codes[batch] - outputs).square().sum(
+                dim=1).mean() + self.weight_decay / 2 * decay
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+        self.preacts, self.activations = self._forward_auxiliaries(inputs)
+
+    def _project(self, features):
+        with torch.no_grad():
+            return super()._project(features)
