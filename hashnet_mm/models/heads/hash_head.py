@@ -3,6 +3,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
+from mmengine.logging import MessageHub
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
@@ -28,6 +29,11 @@ def batch_multi_hot_labels(data_samples: Sequence[DataSample]) -> torch.Tensor:
     return labels
 
 
+def sign_codes(logits: torch.Tensor) -> torch.Tensor:
+    """sgn(z) in {-1, +1} (paper eq. 5), with z = 0 mapped to +1."""
+    return torch.where(logits >= 0, 1.0, -1.0).to(logits.dtype)
+
+
 @MODELS.register_module()
 class HashHead(BaseModule):
     """Hash layer ``fch`` producing K-bit codes (HashNet, Cao et al. 2017).
@@ -44,10 +50,25 @@ class HashHead(BaseModule):
     Give the hash layer its own learning rate with
     ``paramwise_cfg=dict(custom_keys={'head.fch': dict(lr_mult=10.)})``.
 
+    With ``objective_interval=n``, every n-th training iteration also
+    returns, detached and from the batch in hand, the loss module's value on
+    the continuous codes, ``objective_continuous`` = J(g), and on the
+    binarised codes h = sgn(z), ``objective_binary`` = L(h) (paper fig. 6).
+    They are logged, not optimised (their names hold no 'loss'). They are
+    returned at 0-based iterations i with (i + 1) % n == 0; mmengine logs
+    their latest value, so set n to the LoggerHook's interval (or a divisor
+    of it) to log each at the iteration it was computed.
+
+    Other methods' heads subclass this one and override
+    :meth:`continuous_codes`, :meth:`binary_codes` and
+    :meth:`loss_targets`.
+
     Args:
         num_bits (int): K, the code length.
         in_channels (int): width of the input feature.
         loss (dict | nn.Module): pairwise loss on (codes, multi-hot labels).
+        objective_interval (int, optional): log J(g) and L(h) every this
+            many iterations; None never.
         init_cfg (dict): initialisation of ``fch``; N(0, 0.01) weights and
             zero bias as in the authors' released code.
     """
@@ -56,16 +77,20 @@ class HashHead(BaseModule):
                  num_bits: int,
                  in_channels: int,
                  loss: dict = dict(type='WeightedPairwiseLoss'),
+                 objective_interval: Optional[int] = None,
                  init_cfg: Optional[dict] = dict(
                      type='Normal', layer='Linear', std=0.01, bias=0.)):
         super().__init__(init_cfg=init_cfg)
-        for name, value in (('num_bits', num_bits),
-                            ('in_channels', in_channels)):
+        integers = dict(num_bits=num_bits, in_channels=in_channels)
+        if objective_interval is not None:
+            integers['objective_interval'] = objective_interval
+        for name, value in integers.items():
             if isinstance(value, bool) or not isinstance(value, int) \
                     or value < 1:
                 raise ValueError(
                     f'HashHead: {name} must be an integer >= 1, got {value!r}')
         self.num_bits = num_bits
+        self.objective_interval = objective_interval
         self.beta = 1.0
         self.fch = nn.Linear(in_channels, num_bits)
         self.loss_module = loss if isinstance(loss, nn.Module) \
@@ -79,12 +104,40 @@ class HashHead(BaseModule):
         """z = fch(x), the hash layer's net input, shape (N, K)."""
         return self.fch(self.pre_logits(feats))
 
+    def continuous_codes(self, logits: torch.Tensor) -> torch.Tensor:
+        """g = tanh(beta * z), the codes trained on (eq. 5, Algorithm 1)."""
+        return torch.tanh(self.beta * logits)
+
+    def binary_codes(self, logits: torch.Tensor) -> torch.Tensor:
+        """h = sgn(z), the limit of the continuous codes, for L(h)."""
+        return sign_codes(logits)
+
+    def loss_targets(self, data_samples: List[DataSample]) -> torch.Tensor:
+        """What the loss compares the codes with: (N, C) multi-hot labels."""
+        return batch_multi_hot_labels(data_samples)
+
+    def objectives_due(self) -> bool:
+        """Whether this training iteration logs J(g) and L(h)."""
+        if self.objective_interval is None:
+            return False
+        iteration = MessageHub.get_current_instance().get_info('iter', 0)
+        return (iteration + 1) % self.objective_interval == 0
+
     def loss(self, feats: Tuple[torch.Tensor], data_samples: List[DataSample],
              **kwargs) -> dict:
-        """Pairwise loss of the continuous codes tanh(beta * z)."""
-        codes = torch.tanh(self.beta * self(feats))
-        labels = batch_multi_hot_labels(data_samples)
-        return dict(loss=self.loss_module(codes, labels, **kwargs))
+        """The loss module's value on the continuous codes (+ J(g), L(h))."""
+        logits = self(feats)
+        targets = self.loss_targets(data_samples)
+        loss = self.loss_module(
+            self.continuous_codes(logits), targets, **kwargs)
+        losses = dict(loss=loss)
+        if self.objectives_due():
+            with torch.no_grad():
+                binary = self.loss_module(
+                    self.binary_codes(logits), targets, **kwargs)
+            losses.update(objective_continuous=loss.detach(),
+                          objective_binary=binary)
+        return losses
 
     def predict(self,
                 feats: Tuple[torch.Tensor],
@@ -92,7 +145,7 @@ class HashHead(BaseModule):
                 ) -> List[DataSample]:
         """Binary codes sign(z) (z = 0 -> +1) into each DataSample."""
         logits = self(feats).float()
-        codes = torch.where(logits >= 0, 1.0, -1.0)
+        codes = sign_codes(logits)
         if data_samples is None:
             data_samples = [DataSample() for _ in range(logits.shape[0])]
         for sample, code, logit in zip(data_samples, codes, logits):

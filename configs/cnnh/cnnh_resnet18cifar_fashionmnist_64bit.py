@@ -1,0 +1,13 @@
+# CNNH, 64 bits, narrow CIFAR ResNet-18 on the full Fashion-MNIST:
+# the HashNet config with _base_/methods/cnnh.py.
+_base_ = [
+    '../hashnet_resnet18cifar_fashionmnist_64bit.py',
+    '../_base_/methods/cnnh.py',
+]
+
+model = dict(
+    head=dict(
+        **_base_.method_head,
+        targets_file='data/fashion_mnist/'
+        'cnnh_targets_{num_bits}bit.npz'))
+custom_hooks = _base_.method_hooks

@@ -1,0 +1,2 @@
+_base_ = ['dhn_resnet50_nuswide_64bit.py']
+model = dict(head=dict(num_bits=32))

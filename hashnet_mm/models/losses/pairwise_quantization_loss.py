@@ -1,0 +1,50 @@
+"""Pairwise likelihood plus a quantization penalty: the form of DHN, DPSH."""
+import torch
+import torch.nn as nn
+
+from .weighted_pairwise_loss import WeightedPairwiseLoss
+
+
+class PairwiseQuantizationLoss(nn.Module):
+    """mean_pairs(l_ij) + quantization_weight * mean_i(q(u_i)).
+
+    l_ij = log(1 + exp(alpha <u_i, u_j>)) - alpha s_ij <u_i, u_j> is the
+    negative log of the pairwise logistic likelihood (HashNet eq. 3),
+    unweighted, over the ordered pairs i != j of the batch
+    (``WeightedPairwiseLoss(use_weights=False)``, exact for any u); q is the
+    subclass's :meth:`quantization` of one code. The papers write the
+    objective over a training set of n images, sum over its n(n - 1)
+    ordered pairs of l_ij + lambda sum over its n images of q(u_i); the
+    value here, per batch, estimates that objective divided by n(n - 1)
+    when ``quantization_weight = lambda / (n - 1)`` (e.g. lambda = 10 on
+    5,000 training images is 0.002). The defaults, 0.1 for DHN and 0.01
+    for DPSH, are not from the papers: each is the better of the two we
+    tried on the CPU-size Fashion-MNIST grid (benchmarks/RESULTS.md; with
+    0.1, DPSH trained from scratch collapsed to a single 16-bit code).
+
+    Args:
+        alpha (float): bandwidth of the pairwise logistic (> 0).
+        quantization_weight (float): weight of the penalty (>= 0).
+        loss_weight (float): multiplier of the whole loss.
+    """
+
+    def __init__(self, alpha: float, quantization_weight: float,
+                 loss_weight: float = 1.0):
+        super().__init__()
+        if not quantization_weight >= 0:
+            raise ValueError('quantization_weight must be >= 0, got '
+                             f'{quantization_weight}')
+        self.likelihood = WeightedPairwiseLoss(alpha=alpha, use_weights=False)
+        self.quantization_weight = quantization_weight
+        self.loss_weight = loss_weight
+
+    def quantization(self, codes: torch.Tensor) -> torch.Tensor:
+        """(N,) penalty of each code."""
+        raise NotImplementedError
+
+    def forward(self, codes: torch.Tensor,
+                labels: torch.Tensor) -> torch.Tensor:
+        """Loss of (N, K) codes given (N, C) multi-hot labels."""
+        loss = self.likelihood(codes, labels) + \
+            self.quantization_weight * self.quantization(codes).mean()
+        return self.loss_weight * loss

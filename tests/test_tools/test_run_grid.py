@@ -1,0 +1,174 @@
+"""tools/analysis/run_grid.py: schedule compression, the table, and a real
+(tiny) CNNH run through stage 1, training and testing."""
+import json
+import os
+import os.path as osp
+import runpy
+import statistics
+import sys
+
+import pytest
+from mmengine.config import Config
+
+from hashnet_mm.engine.hooks import ContinuationHook
+
+from ..tool_modules import load_tool
+from .test_train_test import CONFIGS, write_config
+
+grid = load_tool('analysis/run_grid.py')
+
+
+def schedule_config(**changes):
+    cfg = Config(dict(
+        train_cfg=dict(type='IterBasedTrainLoop', max_iters=2000),
+        param_scheduler=[
+            dict(type='LinearLR', by_epoch=False, begin=0, end=100),
+            dict(type='StepLR', by_epoch=False, step_size=500, gamma=0.5),
+            dict(type='MultiStepLR', by_epoch=False, milestones=[600, 1500]),
+        ],
+        custom_hooks=[dict(type='ContinuationHook', gamma=0.02, step=100)]))
+    cfg.merge_from_dict(changes)
+    return cfg
+
+
+def test_compressed_continuation_reaches_the_same_betas():
+    original = schedule_config()
+    hook = original.custom_hooks[0]
+    cfg = grid.compress_schedule(schedule_config(), 400)
+    assert cfg.train_cfg.max_iters == 400
+    assert cfg.custom_hooks[0] == dict(type='ContinuationHook', gamma=0.1,
+                                       step=20)
+    before = ContinuationHook(**{k: v for k, v in hook.items()
+                                 if k != 'type'})
+    after = ContinuationHook(**{k: v for k, v in cfg.custom_hooks[0].items()
+                                if k != 'type'})
+    for new in range(0, 400, 20):
+        assert after.beta_at(new) == pytest.approx(before.beta_at(new * 5))
+    assert after.beta_at(399) == pytest.approx(before.beta_at(1999))
+
+
+def test_compressed_lr_schedulers_and_stages():
+    cfg = grid.compress_schedule(schedule_config(custom_hooks=[dict(
+        type='ContinuationHook', schedule='stages',
+        stages=[(0, 1.0), (1000, 4.0)])]), 200)
+    linear, step, multistep = cfg.param_scheduler
+    assert (linear.begin, linear.end) == (0, 10)
+    assert step.step_size == 50 and multistep.milestones == [60, 150]
+    assert cfg.custom_hooks[0].stages == [(0, 1.0), (100, 4.0)]
+
+
+def test_compressing_an_epoch_schedule_is_an_error():
+    cfg = schedule_config()
+    cfg.param_scheduler = dict(type='StepLR', by_epoch=True, step_size=3)
+    with pytest.raises(ValueError, match='iteration-based'):
+        grid.compress_schedule(cfg, 100)
+
+
+def test_data_root_moves_every_dataset_and_cnnh_targets():
+    cfg = grid.redirect_data(Config.fromfile(osp.join(
+        CONFIGS, 'cnnh', 'cnnh_resnet18cifar_fashionmnistmosaic_64bit.py')),
+        'data/small_mosaic/')
+    roots = {cfg.train_dataloader.dataset.data_root} | {
+        cfg[loader].dataset[split].data_root
+        for loader in ('val_dataloader', 'test_dataloader')
+        for split in ('query', 'database')}
+    assert roots == {'data/small_mosaic/'}
+    assert cfg.model.head.targets_file == \
+        'data/small_mosaic/cnnh_targets_{num_bits}bit.npz'
+    hashnet = grid.redirect_data(Config.fromfile(osp.join(
+        CONFIGS, 'hashnet_resnet18cifar_fashionmnist_64bit.py')), '/d/')
+    assert 'targets_file' not in hashnet.model.head
+    assert hashnet.test_dataloader.dataset.query.data_root == '/d/'
+
+
+def test_names():
+    path = 'configs/hashnet_w/hashnet-w_resnet18cifar_fashionmnist_64bit.py'
+    assert grid.method_name(path) == 'HashNet-W'
+    assert grid.run_name(path) == 'hashnet-w_resnet18cifar_fashionmnist'
+    assert grid.method_name('mine_16bit.py') == 'mine'
+
+
+def fake_result(method, bits, seed, value):
+    return dict(method=method, bits=bits, seed=seed, metrics={
+        'retrieval/mAP@all': value, 'retrieval/tie_aware_mAP@all': value / 2,
+        'retrieval/P@H<=2': 1 - value, 'retrieval/P@100': 0.5})
+
+
+def test_table_means_and_deviations_over_seeds():
+    results = [fake_result('DHN', 16, 0, 0.5), fake_result('DHN', 16, 1, 0.7),
+               fake_result('HashNet', 16, 0, 0.9),
+               fake_result('HashNet', 32, 0, 0.8)]
+    lines = grid.markdown_table(results).splitlines()
+    assert lines[0] == (
+        '| method | mAP@all 16 bits | mAP@all 32 bits | tie_aware_mAP@all 16'
+        ' bits | tie_aware_mAP@all 32 bits | P@H<=2 16 bits | P@H<=2 32 bits'
+        ' |')
+    std = statistics.stdev([0.5, 0.7])
+    assert lines[2] == (
+        f'| DHN | 0.6000 ± {std:.4f} | n/a | 0.3000 ± {std / 2:.4f} | n/a | '
+        f'0.4000 ± {std:.4f} | n/a |')
+    assert lines[3] == ('| HashNet | 0.9000 | 0.8000 | 0.4500 | 0.4000 | '
+                        '0.1000 | 0.2000 |')
+
+
+def test_latest_saved_test_results_are_read(tmp_path):
+    for stamp, value in (('20260101_000000', 0.1), ('20260102_000000', 0.2)):
+        os.makedirs(tmp_path / stamp / 'vis_data')
+        with open(tmp_path / stamp / f'{stamp}.json', 'w') as f:
+            json.dump({'retrieval/mAP@all': value}, f)
+        with open(tmp_path / stamp / 'vis_data' / 'scalars.json', 'w') as f:
+            f.write('{}')
+    assert grid.saved_test_metrics(str(tmp_path)) == {
+        'retrieval/mAP@all': 0.2}
+    with pytest.raises(FileNotFoundError, match='no saved test results'):
+        grid.saved_test_metrics(str(tmp_path / 'none'))
+
+
+def test_failed_tool_names_its_log(tmp_path):
+    log = str(tmp_path / 'x.log')
+    with pytest.raises(RuntimeError, match='x.log'):
+        grid.run_tool(['no_such_tool.py'], log)
+    assert 'no_such_tool.py' in open(log).read()
+
+
+def run_tool_in_process(args, log_path):
+    """grid.run_tool without a new interpreter (saves the imports)."""
+    argv = sys.argv
+    sys.argv = [args[0], *args[1:]]
+    try:
+        runpy.run_path(osp.join(grid.TOOLS, args[0]), run_name='__main__')
+    finally:
+        sys.argv = argv
+    return 0.0
+
+
+def test_grid_runs_cnnh_stages_and_resumes(tmp_path, tiny_single_label,
+                                           monkeypatch):
+    monkeypatch.setattr(grid, 'run_tool', run_tool_in_process)
+    base = write_config(str(tmp_path / 'tiny.py'), tiny_single_label, 20)
+    config = tmp_path / 'cnnh_tiny_16bit.py'
+    config.write_text(f"""
+_base_ = ['{base}', '{CONFIGS}/_base_/methods/cnnh.py']
+model = dict(head=dict(**_base_.method_head,
+                       targets_file='{tmp_path}/targets_{{num_bits}}.npz'))
+custom_hooks = _base_.method_hooks
+""")
+    work_dir = str(tmp_path / 'grid')
+    args = [str(config), '--bits', '8', '--max-iters', '2', '--work-dir',
+            work_dir, '--out', str(tmp_path / 'table.md')]
+    table = grid.main(args)
+    run_dir = osp.join(work_dir, 'cnnh_tiny', '8bit_seed0')
+    with open(osp.join(run_dir, 'grid_result.json')) as f:
+        result = json.load(f)
+    assert result['method'] == 'CNNH' and result['max_iters'] == 2
+    assert osp.isfile(tmp_path / 'targets_8.npz')
+    run_cfg = Config.fromfile(osp.join(run_dir, 'config.py'))
+    assert run_cfg.model.head.num_bits == 8
+    assert run_cfg.model.head.objective_interval == 1
+    assert run_cfg.val_cfg is None  # tested once, by tools/test.py
+    row = table.splitlines()[2].split(' | ')
+    assert row[0] == '| CNNH' and 0 <= float(row[1]) <= 1
+    assert (tmp_path / 'table.md').read_text() == table
+    # A finished run is read back, not run again.
+    os.remove(osp.join(run_dir, 'last_checkpoint'))
+    assert grid.main(args) == table

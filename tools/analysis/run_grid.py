@@ -1,0 +1,324 @@
+"""Train and test methods x bit lengths on one dataset; a markdown table.
+
+    python tools/analysis/run_grid.py \
+        configs/hashnet_resnet18cifar_fashionmnist_demo_32bit.py \
+        configs/dhn/dhn_resnet18cifar_fashionmnist_demo_32bit.py \
+        --bits 16 32 --max-iters 400 --work-dir work_dirs/grid --out grid.md
+
+Each config is one method (a row); ``--bits`` sets ``model.head.num_bits``
+of every run. A run is ``tools/train.py`` then ``tools/test.py`` on the last
+checkpoint, in subprocesses, in ``{work-dir}/{config name}/{K}bit_seed{s}``;
+the run's exact config is saved there as ``config.py`` and the wall times
+of training (CNNH: both stages) and testing in ``grid_result.json``. mAP@R, the tie-aware
+mAP@R and P@H<=2 are read from the test's saved results
+(``{run}/test/{timestamp}/{timestamp}.json``, written by mmengine's
+LoggerHook). A run with a ``grid_result.json`` is not run again, so an
+interrupted grid resumes. A CNNH config whose target codes are missing gets
+them from ``tools/cnnh_targets.py`` first.
+
+``--data-root DIR`` points every dataset of every config (train, query,
+database) at another copy of the data, e.g. a smaller build of the same
+benchmark; CNNH target files under the training set's root move with it.
+
+``--max-iters N`` shortens every schedule to N iterations the same way:
+the learning-rate schedulers (iteration-based ``begin``/``end``/
+``step_size``/``milestones``/``T_max``) and the ``ContinuationHook``
+(``step`` and ``gamma``, or the stage starts) are compressed by the same
+factor, so beta still rises from 1 to its final value by the end.
+J(g) and L(h) (fig. 6) are logged at the logger's interval in every run
+(``tools/analysis/plot_losses.py RUN``).
+"""
+import argparse
+import glob
+import inspect
+import json
+import os
+import os.path as osp
+import re
+import subprocess
+import sys
+import time
+from collections import OrderedDict
+from typing import List, Optional, Sequence
+
+import numpy as np
+from mmengine.config import Config, DictAction
+
+from hashnet_mm.engine.hooks import ContinuationHook
+
+TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
+# Row names of the configs' method prefixes (the file name up to '_').
+METHOD_NAMES = {
+    'hashnet': 'HashNet', 'hashnet-w': 'HashNet-W', 'hashnet-c': 'HashNet-C',
+    'dhn': 'DHN', 'dpsh': 'DPSH', 'dnnh': 'DNNH', 'cnnh': 'CNNH'
+}
+# Table column: pattern of the metric key in the saved results.
+METRIC_COLUMNS = OrderedDict([
+    ('mAP', r'^retrieval/mAP@'),
+    ('tie-aware mAP', r'^retrieval/tie_aware_mAP@'),
+    ('P@H<=2', r'^retrieval/P@H<=2$'),
+])
+RESULT_FILE = 'grid_result.json'
+
+
+def method_name(config: str) -> str:
+    """'HashNet-W' for configs/hashnet_w/hashnet-w_..._64bit.py."""
+    prefix = osp.basename(config).split('_')[0]
+    return METHOD_NAMES.get(prefix, prefix)
+
+
+def run_name(config: str) -> str:
+    """The config's file name without the bit length: one folder a method."""
+    return re.sub(r'_\d+bit$', '', osp.splitext(osp.basename(config))[0])
+
+
+def compress_schedule(cfg: Config, max_iters: int) -> Config:
+    """``cfg`` with its iteration schedule squeezed into ``max_iters``."""
+    if max_iters < 1:
+        raise ValueError(f'max_iters must be >= 1, got {max_iters}')
+    original = cfg.train_cfg.max_iters
+    factor = max_iters / original
+    cfg.train_cfg.max_iters = max_iters
+    schedulers = cfg.get('param_scheduler') or []
+    for scheduler in (schedulers if isinstance(schedulers, list)
+                      else [schedulers]):
+        if scheduler.get('by_epoch', True):
+            raise ValueError('only iteration-based param_scheduler entries '
+                             f'can be compressed, got {scheduler}')
+        if 'begin' in scheduler:
+            scheduler['begin'] = round(scheduler['begin'] * factor)
+        for key in ('end', 'step_size', 'T_max'):
+            if key in scheduler:
+                scheduler[key] = max(1, round(scheduler[key] * factor))
+        if 'milestones' in scheduler:
+            scheduler['milestones'] = [
+                round(m * factor) for m in scheduler['milestones']]
+    defaults = {name: p.default for name, p in
+                inspect.signature(ContinuationHook).parameters.items()}
+    for hook in cfg.get('custom_hooks') or []:
+        if hook['type'] != 'ContinuationHook':
+            continue
+        settings = dict(defaults, **hook)
+        if settings['schedule'] == 'stages':
+            hook['stages'] = [(round(start * factor), beta)
+                              for start, beta in settings['stages']]
+        else:
+            # beta'(t') = beta(t' / factor): gamma' t' = gamma t' / factor.
+            hook['gamma'] = settings['gamma'] * original / max_iters
+            hook['step'] = max(1, round(settings['step'] * factor))
+    return cfg
+
+
+def redirect_data(cfg: Config, data_root: str) -> Config:
+    """``cfg`` with every dataset under ``data_root`` (and a head's
+    ``targets_file`` under the old training root moved along)."""
+    old_root = cfg.train_dataloader.dataset.data_root
+    datasets = [cfg.train_dataloader.dataset]
+    for loader in ('val_dataloader', 'test_dataloader'):
+        if cfg.get(loader):
+            dataset = cfg[loader].dataset
+            datasets += [dataset[split] for split in ('query', 'database')
+                         if split in dataset] or [dataset]
+    for dataset in datasets:
+        dataset.data_root = data_root
+    targets = cfg.model.head.get('targets_file')
+    if targets and targets.startswith(old_root):
+        cfg.model.head.targets_file = osp.join(data_root,
+                                               targets[len(old_root):])
+    return cfg
+
+
+def run_config(config: str, bits: int, seed: int, run_dir: str,
+               max_iters: Optional[int] = None,
+               cfg_options: Optional[dict] = None,
+               objective_interval: Optional[int] = None,
+               data_root: Optional[str] = None) -> str:
+    """Write the run's config to ``{run_dir}/config.py``; return its path."""
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if data_root:
+        redirect_data(cfg, data_root)
+    cfg.model.head.num_bits = bits
+    cfg.randomness = dict(cfg.get('randomness') or {}, seed=seed)
+    if max_iters:
+        compress_schedule(cfg, max_iters)
+    iterations = cfg.train_cfg.max_iters
+    # Test once, by tools/test.py, after training: no validation loop.
+    cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
+    cfg.default_hooks.checkpoint.update(
+        interval=iterations, max_keep_ckpts=1, by_epoch=False)
+    cfg.model.head.objective_interval = \
+        objective_interval or cfg.default_hooks.logger.interval
+    cfg.work_dir = run_dir
+    os.makedirs(run_dir, exist_ok=True)
+    path = osp.join(run_dir, 'config.py')
+    cfg.dump(path)
+    return path
+
+
+def saved_test_metrics(test_dir: str) -> dict:
+    """The metrics of the latest test in ``test_dir``, from mmengine's
+    ``{timestamp}/{timestamp}.json``."""
+    files = sorted(
+        path for path in glob.glob(osp.join(test_dir, '*', '*.json'))
+        if osp.basename(path) == osp.basename(osp.dirname(path)) + '.json')
+    if not files:
+        raise FileNotFoundError(f'no saved test results under {test_dir}')
+    with open(files[-1]) as f:
+        return json.load(f)
+
+
+def run_tool(args: Sequence[str], log_path: str) -> float:
+    """Run ``python tools/<args>``; its output goes to ``log_path``.
+    Returns the wall time in seconds; a failure raises naming the log."""
+    start = time.perf_counter()
+    with open(log_path, 'w') as log:
+        result = subprocess.run([sys.executable, osp.join(TOOLS, args[0]),
+                                 *args[1:]], stdout=log,
+                                stderr=subprocess.STDOUT)
+    if result.returncode:
+        raise RuntimeError(f'{" ".join(args)} failed ({result.returncode}); '
+                           f'see {log_path}')
+    return time.perf_counter() - start
+
+
+def ensure_cnnh_targets(config_path: str, run_dir: str) -> float:
+    """Stage 1 of CNNH for the run's config if its target file is absent;
+    its wall time in seconds (0 when nothing was run)."""
+    head = Config.fromfile(config_path).model.head
+    if head.type != 'TargetCodeHashHead' or osp.isfile(
+            head.targets_file.format(num_bits=head.num_bits)):
+        return 0.0
+    return run_tool(['cnnh_targets.py', config_path],
+                    osp.join(run_dir, 'cnnh_targets.log'))
+
+
+def run_one(config: str, bits: int, seed: int, work_dir: str,
+            **options) -> dict:
+    """Train and test one (config, bits, seed); its result, saved (or
+    read back when the run was done before). ``options`` are
+    :func:`run_config`'s."""
+    run_dir = osp.join(work_dir, run_name(config), f'{bits}bit_seed{seed}')
+    result_path = osp.join(run_dir, RESULT_FILE)
+    if osp.isfile(result_path):
+        with open(result_path) as f:
+            return json.load(f)
+    config_path = run_config(config, bits, seed, run_dir, **options)
+    targets_seconds = ensure_cnnh_targets(config_path, run_dir)
+    train_seconds = run_tool(
+        ['train.py', config_path, '--work-dir', run_dir],
+        osp.join(run_dir, 'train.log'))
+    with open(osp.join(run_dir, 'last_checkpoint')) as f:
+        checkpoint = f.read().strip()
+    test_dir = osp.join(run_dir, 'test')
+    test_seconds = run_tool(
+        ['test.py', config_path, checkpoint, '--work-dir', test_dir],
+        osp.join(run_dir, 'test.log'))
+    result = dict(
+        config=config, method=method_name(config), bits=bits, seed=seed,
+        max_iters=Config.fromfile(config_path).train_cfg.max_iters,
+        train_seconds=round(train_seconds + targets_seconds, 1),
+        test_seconds=round(test_seconds, 1),
+        metrics={k: v for k, v in saved_test_metrics(test_dir).items()
+                 if isinstance(v, (int, float))})
+    with open(result_path, 'w') as f:
+        json.dump(result, f, indent=1)
+    return result
+
+
+def column_key(metrics: dict, pattern: str) -> Optional[str]:
+    """The one metric key matching ``pattern``, or None."""
+    keys = [k for k in metrics if re.search(pattern, k)]
+    if len(keys) > 1:
+        raise ValueError(f'several metrics match {pattern}: {keys}')
+    return keys[0] if keys else None
+
+
+def format_values(values: List[float]) -> str:
+    """'0.7421' for one seed, '0.7421 ± 0.0031' (sample std) for more."""
+    if not values:
+        return 'n/a'
+    if len(values) == 1:
+        return f'{values[0]:.4f}'
+    return f'{np.mean(values):.4f} ± {np.std(values, ddof=1):.4f}'
+
+
+def markdown_table(results: Sequence[dict]) -> str:
+    """Rows: methods in first-seen order; columns: metric x bits; cells:
+    the value (mean ± std over seeds)."""
+    methods = list(OrderedDict.fromkeys(r['method'] for r in results))
+    bits = sorted({r['bits'] for r in results})
+    headers, columns = ['method'], []
+    for title, pattern in METRIC_COLUMNS.items():
+        keys = {column_key(r['metrics'], pattern) for r in results} - {None}
+        label = re.sub(r'^retrieval/', '', keys.pop()) \
+            if len(keys) == 1 else title
+        for k in bits:
+            headers.append(f'{label} {k} bits')
+            columns.append((pattern, k))
+    lines = ['| ' + ' | '.join(headers) + ' |',
+             '|' + '---|' * len(headers)]
+    for method in methods:
+        cells = [method]
+        for pattern, k in columns:
+            values = []
+            for r in results:
+                key = column_key(r['metrics'], pattern)
+                if r['method'] == method and r['bits'] == k and key:
+                    values.append(r['metrics'][key])
+            cells.append(format_values(values))
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines) + '\n'
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Train and test methods x bit lengths; markdown table')
+    parser.add_argument('configs', nargs='+', help='one config per method')
+    parser.add_argument('--bits', type=int, nargs='+', required=True)
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0])
+    parser.add_argument('--max-iters', type=int,
+                        help='compress every schedule to this many iters')
+    parser.add_argument('--objective-interval', type=int,
+                        help='log J(g), L(h) every this many iterations '
+                        "(default: the config's logger interval)")
+    parser.add_argument('--data-root',
+                        help='read every dataset from this folder instead')
+    parser.add_argument('--work-dir', default='work_dirs/grid')
+    parser.add_argument('--out', help='also write the table to this file')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override entries of every config')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> str:
+    args = parse_args(argv)
+    results = []
+    for config in args.configs:
+        for bits in args.bits:
+            for seed in args.seeds:
+                result = run_one(
+                    config, bits, seed, args.work_dir,
+                    max_iters=args.max_iters, cfg_options=args.cfg_options,
+                    objective_interval=args.objective_interval,
+                    data_root=args.data_root)
+                metrics = result['metrics']
+                keys = [column_key(metrics, pattern)
+                        for pattern in METRIC_COLUMNS.values()]
+                print(f'{result["method"]} {bits} bits seed {seed}: ' +
+                      ', '.join(f'{k} {metrics[k]:.4f}' for k in keys if k) +
+                      f' (train {result["train_seconds"]} s)', flush=True)
+                results.append(result)
+    table = markdown_table(results)
+    with open(osp.join(args.work_dir, 'grid.json'), 'w') as f:
+        json.dump(results, f, indent=1)
+    if args.out:
+        with open(args.out, 'w') as f:
+            f.write(table)
+    print(table)
+    return table
+
+
+if __name__ == '__main__':
+    main()
