@@ -3,7 +3,7 @@ import argparse
 
 from mmengine.runner import Runner
 
-from hashnet_mm.utils.cli import add_runner_args, load_runner_config
+from hashnet_mm.utils.cli import add_runner_args, load_runner_config, use_amp
 
 
 def parse_args():
@@ -17,7 +17,9 @@ def parse_args():
         help='resume from this checkpoint, or, without a path, from the '
         'latest checkpoint in the work dir')
     parser.add_argument(
-        '--amp', action='store_true', help='mixed precision training')
+        '--amp',
+        action='store_true',
+        help='mixed precision training (bfloat16 autocast, GPU only)')
     add_runner_args(parser)
     return parser.parse_args()
 
@@ -26,8 +28,7 @@ def main():
     args = parse_args()
     cfg = load_runner_config(args)
     if args.amp:
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        use_amp(cfg)
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None

@@ -3,6 +3,8 @@ import argparse
 import os
 import os.path as osp
 
+import torch
+import torch.distributed as dist
 from mmengine.config import Config, DictAction
 
 
@@ -33,9 +35,41 @@ def load_runner_config(args: argparse.Namespace) -> Config:
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
+    if args.launcher == 'pytorch' and not torch.cuda.is_available():
+        start_cpu_processes(cfg)
     if args.work_dir:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     return cfg
+
+
+def start_cpu_processes(cfg: Config) -> None:
+    """Run a torchrun job (``--launcher pytorch``) on CPU-only machines.
+
+    mmengine assumes one GPU per process: its launcher calls
+    ``torch.cuda.set_device`` and its DDP wrapper pins ``device_ids``. With
+    no CUDA device the process group is started here with gloo (the Runner
+    then uses it as it is) and DDP wraps the CPU model without device ids.
+    """
+    if not dist.is_initialized():
+        dist.init_process_group(backend='gloo')
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel')
+    wrapper.setdefault('device_ids', None)
+    cfg.model_wrapper_cfg = wrapper
+
+
+def use_amp(cfg: Config) -> None:
+    """Mixed precision, as ``--amp``: mmengine's AmpOptimWrapper in bfloat16.
+
+    bfloat16 has float32's exponent range, so no gradient underflows; the
+    dynamic loss scale (mmengine's default) then stays a harmless no-op.
+    An ``optim_wrapper.dtype`` given in the config or by ``--cfg-options``
+    (e.g. ``float16`` on GPUs without bf16) is kept. mmengine allows AMP
+    only on a GPU (or NPU, MLU, MUSA).
+    """
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.setdefault('dtype', 'bfloat16')
+    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')

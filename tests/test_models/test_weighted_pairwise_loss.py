@@ -156,3 +156,13 @@ def test_bad_arguments(kwargs):
 def test_bad_shapes():
     with pytest.raises(ValueError, match='expected codes'):
         WeightedPairwiseLoss()(torch.ones(4, 8), torch.ones(3, 2))
+
+
+def test_float32_inside_autocast():
+    codes, labels = random_batch(n=16, k=64)
+    codes = torch.tensor(codes, dtype=torch.float32)
+    loss = WeightedPairwiseLoss()
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        mixed = loss(codes, torch.tensor(labels))
+    assert mixed.dtype == torch.float32
+    assert mixed.item() == loss(codes, torch.tensor(labels)).item()

@@ -17,6 +17,7 @@ from hashnet_mm.search.build_index import main as build_index
 from ..test_search.reference import (popcount_distances, reference_radius,
                                      reference_topk)
 from ..tool_modules import load_tool
+from ..torchrun import run_two_processes
 from .test_train_test import run_tool, write_config
 
 
@@ -89,6 +90,26 @@ def test_encode_index_search(tmp_path, model_files, capsys):
         assert [(n['id'], n['distance']) for n in result['neighbours']] == [
             (int(i), int(row[i])) for i in rows
         ]
+
+
+def test_encode_with_two_processes_equals_one_process(tmp_path, model_files):
+    """torchrun, 2 CPU processes (gloo): every image once, in list order,
+    with the codes of one process, also when the count is odd (DefaultSampler
+    pads rank 1 with a duplicate, which the gathering drops)."""
+    config, checkpoint, root = model_files
+    database = listed_paths(root, 'database')[:31]
+    list_file = tmp_path / 'odd.txt'
+    list_file.write_text(''.join(p + '\n' for p in database))
+    codes_file = tmp_path / 'two.npz'
+    run_two_processes(
+        osp.join('..', 'tools', 'encode.py'), config, checkpoint, '--list',
+        list_file, '--out', codes_file, '--batch-size', '4', '--launcher',
+        'pytorch', '--work-dir', tmp_path / 'work', cwd=tmp_path)
+    encoded = CodesFile.load(str(codes_file))
+    encoder = HashEncoder(Config.fromfile(config), checkpoint, 'cpu')
+    assert encoded.paths == database
+    np.testing.assert_array_equal(encoded.ids, np.arange(31))
+    np.testing.assert_array_equal(encoded.codes, encoder.encode(database))
 
 
 def test_encode_a_folder_and_a_plain_path_list(tmp_path, model_files):

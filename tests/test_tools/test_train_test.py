@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from ..tiny_data import write_tiny_dataset
+from ..torchrun import run_two_processes
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = osp.join(REPO, 'configs')
@@ -127,3 +128,27 @@ def test_resume_restores_iteration_and_beta(tmp_path, tiny_single_label):
         # The log counts from 1; beta of 0-based iteration it - 1.
         assert after_resume[it] == uninterrupted[it] == pytest.approx(
             (1 + (it - 1))**0.5)
+
+
+def test_train_and_test_with_two_cpu_processes(tmp_path, tiny_single_label):
+    """``tools/train.py`` / ``tools/test.py --launcher pytorch`` under
+    torchrun on a machine without CUDA (gloo; mmengine alone would call
+    ``torch.cuda.set_device``): training runs, the test's mAP is the
+    1-process mAP of the same checkpoint."""
+    config = write_config(str(tmp_path / 'cfg.py'), tiny_single_label, 2)
+    work_dir = tmp_path / 'ddp'
+    run_two_processes(osp.join('..', 'tools', 'train.py'), config,
+                      '--launcher', 'pytorch', '--work-dir', work_dir,
+                      cwd=tmp_path)
+    checkpoint = str(work_dir / 'iter_2.pth')
+    assert [s['iter'] for s in logged_scalars(str(work_dir))
+            if 'loss' in s] == [1, 2]
+    run_two_processes(osp.join('..', 'tools', 'test.py'), config, checkpoint,
+                      '--launcher', 'pytorch', '--work-dir',
+                      tmp_path / 'ddp_test', cwd=tmp_path)
+    single = printed_metrics(run_tool('tools/test.py', config, checkpoint,
+                                      '--work-dir', str(tmp_path / 'test')))
+    (results, ) = glob.glob(str(tmp_path / 'ddp_test' / '*' / '*.json'))
+    with open(results) as f:
+        distributed = json.load(f)
+    assert distributed['retrieval/mAP@all'] == single['retrieval/mAP@all']

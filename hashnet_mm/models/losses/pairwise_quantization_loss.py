@@ -2,6 +2,8 @@
 import torch
 import torch.nn as nn
 
+from .global_batch import gather_global_batch
+from .label_similarity import check_codes_and_labels
 from .weighted_pairwise_loss import WeightedPairwiseLoss
 
 
@@ -22,21 +24,29 @@ class PairwiseQuantizationLoss(nn.Module):
     tried on the CPU-size Fashion-MNIST grid (benchmarks/RESULTS.md; with
     0.1, DPSH trained from scratch collapsed to a single 16-bit code).
 
+    Under DDP both terms are computed on the global batch, gathered from
+    all ranks as in :class:`WeightedPairwiseLoss`, so the value and the
+    gradient equal one process's on the same images.
+
     Args:
         alpha (float): bandwidth of the pairwise logistic (> 0).
         quantization_weight (float): weight of the penalty (>= 0).
         loss_weight (float): multiplier of the whole loss.
+        across_ranks (bool): under DDP, the global batch (True) or each
+            rank's own batch (False).
     """
 
     def __init__(self, alpha: float, quantization_weight: float,
-                 loss_weight: float = 1.0):
+                 loss_weight: float = 1.0, across_ranks: bool = True):
         super().__init__()
         if not quantization_weight >= 0:
             raise ValueError('quantization_weight must be >= 0, got '
                              f'{quantization_weight}')
-        self.likelihood = WeightedPairwiseLoss(alpha=alpha, use_weights=False)
+        self.likelihood = WeightedPairwiseLoss(
+            alpha=alpha, use_weights=False, across_ranks=False)
         self.quantization_weight = quantization_weight
         self.loss_weight = loss_weight
+        self.across_ranks = across_ranks
 
     def quantization(self, codes: torch.Tensor) -> torch.Tensor:
         """(N,) penalty of each code."""
@@ -45,6 +55,9 @@ class PairwiseQuantizationLoss(nn.Module):
     def forward(self, codes: torch.Tensor,
                 labels: torch.Tensor) -> torch.Tensor:
         """Loss of (N, K) codes given (N, C) multi-hot labels."""
+        check_codes_and_labels(codes, labels)
+        if self.across_ranks:
+            codes, labels = gather_global_batch(codes, labels)
         loss = self.likelihood(codes, labels) + \
             self.quantization_weight * self.quantization(codes).mean()
         return self.loss_weight * loss

@@ -6,6 +6,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
+from .global_batch import gather_global_batch
+from .label_similarity import check_codes_and_labels
+
 
 @MODELS.register_module()
 class WeightedPairwiseLoss(nn.Module):
@@ -37,6 +40,19 @@ class WeightedPairwiseLoss(nn.Module):
     inflate |S1| (and so distort c_ij) most for the small batches used in
     fine-tuning. A batch of one image has no pair and a loss of 0.
 
+    Under DDP (``across_ranks=True``, the default) pairs span processes:
+    every rank gathers all ranks' codes (with autograd) and labels
+    (:func:`gather_global_batch`) and computes the loss, c_ij included, on
+    the global batch, so W processes with N / W images each train exactly
+    as one process on the N images. Local pairs only would estimate eq. 2
+    from N / W images and drop the (W - 1) / W of the pairs that cross
+    ranks. The cost is a few collectives of (N, K) and (N, C) tensors per
+    step (sizes, codes, labels; the codes' gradients in backward).
+
+    The loss runs in float32 even inside autocast: a bf16 inner product of
+    K-bit codes can be off by the order of ``2**-8 * K`` before ``alpha``,
+    and at batch 256 the (N, N) matrices cost next to nothing.
+
     Args:
         alpha (float, optional): sigmoid bandwidth; None uses ``10 / K``
             (released code). Must be > 0.
@@ -44,13 +60,16 @@ class WeightedPairwiseLoss(nn.Module):
         similar_weight (float, optional): fixed weight of similar pairs
             instead of eq. 2.
         loss_weight (float): multiplier of the loss.
+        across_ranks (bool): under DDP, pairs over the global batch (True)
+            or over each rank's own batch (False).
     """
 
     def __init__(self,
                  alpha: Optional[float] = None,
                  use_weights: bool = True,
                  similar_weight: Optional[float] = None,
-                 loss_weight: float = 1.0):
+                 loss_weight: float = 1.0,
+                 across_ranks: bool = True):
         super().__init__()
         if alpha is not None and not alpha > 0:
             raise ValueError(f'alpha must be > 0, got {alpha}')
@@ -66,6 +85,7 @@ class WeightedPairwiseLoss(nn.Module):
         self.use_weights = use_weights
         self.similar_weight = similar_weight
         self.loss_weight = loss_weight
+        self.across_ranks = across_ranks
 
     def pair_weights(self, similar: torch.Tensor,
                      pairs: torch.Tensor) -> torch.Tensor:
@@ -86,22 +106,24 @@ class WeightedPairwiseLoss(nn.Module):
     def forward(self, codes: torch.Tensor,
                 labels: torch.Tensor) -> torch.Tensor:
         """Loss of (N, K) continuous codes given (N, C) multi-hot labels."""
-        if codes.dim() != 2 or labels.dim() != 2 or \
-                labels.shape[0] != codes.shape[0]:
-            raise ValueError(
-                'expected codes (N, K) and labels (N, C), got '
-                f'{tuple(codes.shape)} and {tuple(labels.shape)}')
+        check_codes_and_labels(codes, labels)
+        with torch.autocast(codes.device.type, enabled=False):
+            codes = codes.float()
+            if self.across_ranks:
+                codes, labels = gather_global_batch(codes, labels)
+            return self.loss_weight * self.batch_loss(codes, labels.float())
+
+    def batch_loss(self, codes: torch.Tensor,
+                   labels: torch.Tensor) -> torch.Tensor:
+        """Eq. 4 / sum c_ij over the ordered pairs i != j of one batch."""
         num_samples, num_bits = codes.shape
         if num_samples < 2:
             return codes.sum() * 0.0
         alpha = self.alpha if self.alpha is not None else 10.0 / num_bits
-        codes = codes.float()
-        labels = labels.float()
         similar = labels @ labels.t() > 0
         pairs = ~torch.eye(num_samples, dtype=torch.bool, device=codes.device)
         weights = self.pair_weights(similar, pairs)
         logits = alpha * (codes @ codes.t())
         per_pair = F.binary_cross_entropy_with_logits(
             logits, similar.float(), reduction='none')
-        loss = (weights * per_pair).sum() / weights.sum()
-        return self.loss_weight * loss
+        return (weights * per_pair).sum() / weights.sum()
