@@ -5,10 +5,10 @@ must give the loss and the parameter gradients of one process on the whole
 batch: the pair losses gather every rank's codes (pairs span processes).
 Without the gather (``across_ranks=False``) they differ, which shows the
 comparison can fail. The step is mmengine's
-``MMDistributedDataParallel.train_step``, what the Runner's loop calls; the
-Runner itself is left out because mmengine's launcher needs CUDA
-(``torch.cuda.set_device``). The metric's DDP test is
-tests/test_evaluation/test_metric_ddp.py.
+``MMDistributedDataParallel.train_step``, what the Runner's loop calls
+(driving it directly controls each rank's rows exactly; tools/train.py under
+torchrun is tested in tests/test_tools/test_train_test.py). The metric's
+DDP test is tests/test_evaluation/test_metric_ddp.py.
 """
 import pytest
 import torch
