@@ -1,5 +1,6 @@
 """Arguments and config handling shared by the command-line tools."""
 import argparse
+import atexit
 import os
 import os.path as osp
 
@@ -28,13 +29,19 @@ def load_runner_config(args: argparse.Namespace) -> Config:
     """The config of ``args.config`` with the runner arguments applied.
 
     The work dir is ``--work-dir``, else the config's, else
-    ``./work_dirs/<config name>``.
+    ``./work_dirs/<config name>``. On several processes a plain
+    ``LoggerHook`` becomes :class:`MainProcessLoggerHook` (one writer of the
+    test results JSON).
     """
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
+    if args.launcher != 'none':
+        logger = cfg.get('default_hooks', {}).get('logger')
+        if logger is not None and logger.get('type') == 'LoggerHook':
+            logger.type = 'MainProcessLoggerHook'
     if args.launcher == 'pytorch' and not torch.cuda.is_available():
         start_cpu_processes(cfg)
     if args.work_dir:
@@ -52,13 +59,23 @@ def start_cpu_processes(cfg: Config) -> None:
     ``torch.cuda.set_device`` and its DDP wrapper pins ``device_ids``. With
     no CUDA device the process group is started here with gloo (the Runner
     then uses it as it is) and DDP wraps the CPU model without device ids.
+    The group is closed at exit, after all ranks are done (a rank leaving
+    with gloo's threads still running aborts).
     """
     if not dist.is_initialized():
         dist.init_process_group(backend='gloo')
+        atexit.register(close_processes)
     wrapper = cfg.get('model_wrapper_cfg') or dict(
         type='MMDistributedDataParallel')
     wrapper.setdefault('device_ids', None)
     cfg.model_wrapper_cfg = wrapper
+
+
+def close_processes() -> None:
+    """Wait for every rank, then close the process group."""
+    if dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 def use_amp(cfg: Config) -> None:

@@ -104,7 +104,8 @@ def test_encode_with_two_processes_equals_one_process(tmp_path, model_files):
     run_two_processes(
         osp.join('..', 'tools', 'encode.py'), config, checkpoint, '--list',
         list_file, '--out', codes_file, '--batch-size', '4', '--launcher',
-        'pytorch', '--work-dir', tmp_path / 'work', cwd=tmp_path)
+        'pytorch', '--work-dir', tmp_path / 'work', cwd=tmp_path,
+        accept_teardown_abort=True)
     encoded = CodesFile.load(str(codes_file))
     encoder = HashEncoder(Config.fromfile(config), checkpoint, 'cpu')
     assert encoded.paths == database

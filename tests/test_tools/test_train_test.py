@@ -139,13 +139,14 @@ def test_train_and_test_with_two_cpu_processes(tmp_path, tiny_single_label):
     work_dir = tmp_path / 'ddp'
     run_two_processes(osp.join('..', 'tools', 'train.py'), config,
                       '--launcher', 'pytorch', '--work-dir', work_dir,
-                      cwd=tmp_path)
+                      cwd=tmp_path, accept_teardown_abort=True)
     checkpoint = str(work_dir / 'iter_2.pth')
     assert [s['iter'] for s in logged_scalars(str(work_dir))
             if 'loss' in s] == [1, 2]
     run_two_processes(osp.join('..', 'tools', 'test.py'), config, checkpoint,
                       '--launcher', 'pytorch', '--work-dir',
-                      tmp_path / 'ddp_test', cwd=tmp_path)
+                      tmp_path / 'ddp_test', cwd=tmp_path,
+                      accept_teardown_abort=True)
     single = printed_metrics(run_tool('tools/test.py', config, checkpoint,
                                       '--work-dir', str(tmp_path / 'test')))
     (results, ) = glob.glob(str(tmp_path / 'ddp_test' / '*' / '*.json'))
