@@ -20,6 +20,7 @@ SETTINGS = {
     'resnet50_imagenet100': (16, 32, 48, 64),
     'resnet50_nuswide': (16, 32, 48, 64),
     'resnet50_coco': (16, 32, 48, 64),
+    'resnet50_cifar10': (16, 32, 48, 64),
 }
 CONTINUATION = [dict(type='ContinuationHook', schedule='power', gamma=0.02,
                      power=0.5, step=100)]
@@ -47,6 +48,7 @@ CNNH_TARGETS = {
     'resnet50_imagenet100': 'data/imagenet/imagenet100/',
     'resnet50_nuswide': 'data/nus_wide/nuswide_81/',
     'resnet50_coco': 'data/coco/',
+    'resnet50_cifar10': 'data/cifar10/',
 }
 METHOD_KEYS = ('model', 'custom_hooks', 'method_head', 'method_hooks')
 

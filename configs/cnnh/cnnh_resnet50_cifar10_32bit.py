@@ -1,0 +1,2 @@
+_base_ = ['cnnh_resnet50_cifar10_64bit.py']
+model = dict(head=dict(num_bits=32))
