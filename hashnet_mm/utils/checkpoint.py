@@ -6,8 +6,8 @@ besides tensors, the message hub's ``HistoryBuffer`` objects with numpy
 arrays and scalars inside. This module allow-lists exactly those types, and
 nothing more general: ``HistoryBuffer`` pickles its statistics methods as
 ``getattr(HistoryBuffer, 'mean')``, so ``builtins.getattr`` is served by a
-stand-in that only returns such methods. Never load checkpoints with
-``weights_only=False``.
+stand-in that only returns such methods. Checkpoints are never loaded
+with weights-only unpickling switched off.
 """
 import pickle
 
