@@ -5,7 +5,8 @@ import torch
 
 from hashnet_mm.evaluation.functional import (hamming_distance,
                                               hamming_ranking,
-                                              mean_average_precision)
+                                              mean_average_precision,
+                                              ranking_statistics)
 
 from . import reference
 from .reference import reference_map
@@ -68,6 +69,34 @@ def test_chunk_size_does_not_change_result():
     }
     assert len(values) == 1
 
+
+
+@pytest.mark.parametrize('num_threads', [1, 3])
+def test_threads_do_not_change_statistics(num_threads):
+    """On CPU, query chunks are spread over torch's threads; every per-query
+    statistic must equal the one-thread pass, in query order."""
+    q, db, ql, dbl = [
+        torch.tensor(a) for a in make_case(*CASES['heavy-ties-multi-label'])
+    ]
+    previous = torch.get_num_threads()
+
+    def statistics(threads):
+        torch.set_num_threads(threads)
+        return ranking_statistics(q, db, ql, dbl, topk=7, top_n=(3, 10),
+                                  chunk_size=2)
+
+    try:
+        expected, found = statistics(1), statistics(num_threads)
+    finally:
+        torch.set_num_threads(previous)
+    for name in ('distance_counts', 'relevant_counts', 'relevant_at_n'):
+        assert torch.equal(getattr(found, name), getattr(expected, name))
+    assert torch.equal(found.average_precision.isnan(),
+                       expected.average_precision.isnan())
+    assert torch.equal(found.average_precision.nan_to_num(),
+                       expected.average_precision.nan_to_num())
+    # The rows differ, so a change of query order would show.
+    assert len({tuple(row) for row in found.distance_counts.tolist()}) > 1
 
 def test_ties_are_broken_by_database_index():
     database = torch.tensor([[1, 1], [-1, 1], [1, 1], [1, -1], [1, 1]])

@@ -11,9 +11,11 @@ Per query the pass keeps
 
 Queries are taken ``chunk_size`` at a time and nothing of size Q x N is ever
 held: memory is O(chunk_size * (N + R)) whatever Q is (on CPU, where queries
-are keyed and ranked one at a time, O(N + chunk_size * R)). The pass runs on
-the device the codes are on.
+are keyed and ranked one at a time, O(T * (N + chunk_size * R)) for T torch
+threads, each taking whole chunks). The pass runs on the device the codes
+are on.
 """
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -84,18 +86,32 @@ def ranking_statistics(query_codes: torch.Tensor,
 
     pair_keys = PairKeys(database_codes, database_labels)
 
-    parts = []
-    for start in range(0, query_codes.shape[0], chunk_size):
+    def chunk_statistics(start):
         chunk = slice(start, start + chunk_size)
         ranked = rank_by_distance(
             pair_keys.for_ranking(query_codes[chunk], query_labels[chunk]),
             num_bits, depth)
         relevant = (ranked.top_keys & 1).bool()
-        parts.append((ranked.distance_counts, ranked.relevant_counts,
-                      ranked_average_precision(relevant[:, :topk]),
-                      _hits_at(relevant, last_of_n)))
+        return (ranked.distance_counts, ranked.relevant_counts,
+                ranked_average_precision(relevant[:, :topk]),
+                _hits_at(relevant, last_of_n))
+
+    starts = range(0, query_codes.shape[0], chunk_size)
+    parts = _map_in_threads(chunk_statistics, starts,
+                            query_codes.device.type == 'cpu')
     return RankingStatistics(
         *(torch.cat(column) for column in zip(*parts)), topk=topk, top_n=top_n)
+
+
+def _map_in_threads(function, items, on_cpu: bool) -> list:
+    """``[function(item) for item in items]``, on CPU spread over torch's
+    threads: the per-row kernels (numpy, torch) release the GIL, and each
+    row is too small for an operator to use several threads itself."""
+    num_threads = torch.get_num_threads() if on_cpu else 1
+    if num_threads == 1:
+        return [function(item) for item in items]
+    with ThreadPoolExecutor(num_threads) as executor:
+        return list(executor.map(function, items))
 
 
 def _hits_at(relevant: torch.Tensor, positions: list) -> torch.Tensor:
