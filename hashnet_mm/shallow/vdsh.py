@@ -1,72 +1,94 @@
 """VDSH: a deep MLP for supervised hashing trained layer by layer through
-auxiliary variables, without back-propagation through the network.
+auxiliary variables and multipliers (ADMM-style), without back-propagation
+through the network.
 
 After Zhang, Chen & Saligrama, "Efficient Training of Very Deep Neural
 Networks for Supervised Hashing", CVPR 2016: auxiliary variables for the
 outputs of every hidden layer decouple the layers, so each update is local
 to one layer, layers update independently, and one iteration costs
 O(n * edges). The objective and updates below are the ones implemented
-here; the paper's text was not available while writing them, so no paper
-equation numbers are cited (see "Differences" at the end).
+here, labelled (V*) and (U*); the paper's text was not available while
+writing them, so its equation numbers are not cited (see "Differences" at
+the end).
 
 Network (L hidden ReLU layers of width H, a linear hash layer of K units):
     a_0 = x (standardised), a_l = relu(a_{l-1} W_l + c_l) (l = 1..L),
     u = a_L W_{L+1} + c_{L+1},   code h(x) = sgn(u).
 
-Objective over weights W, c, auxiliary pre-activations Z_l and activations
-A_l (n x H each), codes B in {-1, +1}^{n x K} and a linear classifier P
-(K x C) of the labels Y (n x C multi-hot):
+Problem: codes B in {-1, +1}^{n x K}, a linear classifier P (K x C) of the
+labels Y (n x C multi-hot), and the network, with auxiliary pre-activations
+Z_l and activations A_l (n x H each, A_0 = X) that must equal the forward
+pass:
+
+    min 1/n [ 1/2 ||Y - B P||^2 + nu/2 ||B - A_L W_{L+1} - c_{L+1}||^2 ]
+        + lambda/2 (sum_l ||W_l - Wbar_l||^2 + ||P||^2)
+    s.t. Z_l = A_{l-1} W_l + c_l,   A_l = relu(Z_l)   (l = 1..L).
+
+(The first term is the supervised least-squares objective on the top layer:
+codes that predict the labels linearly, as in supervised discrete hashing.)
+Wbar_l is the identity for the square hidden-to-hidden layers (l = 2..L,
+where the weights also start) and 0 for the first and the hash layer: a
+deep plain ReLU network then starts as, and is pulled towards, the
+one-hidden-layer one, and extra layers only add what the data pay for.
+With Wbar = 0 everywhere, 16- and 32-layer networks lost most of their MAP
+(benchmarks/RESULTS.md).
+
+The linear constraints get scaled multipliers U_l (n x H) and the penalty
+beta, the ReLU constraints the penalty gamma; the augmented Lagrangian is
 
     E = 1/n [ 1/2 ||Y - B P||^2                                   (V1)
               + nu/2 ||B - A_L W_{L+1} - c_{L+1}||^2             (V2)
-              + sum_l beta/2 ||Z_l - A_{l-1} W_l - c_l||^2         (V3)
+              + sum_l beta/2 (||R_l + U_l||^2 - ||U_l||^2)        (V3)
               + sum_l gamma/2 ||A_l - relu(Z_l)||^2 ]             (V4)
-        + lambda/2 (sum_l ||W_l||^2 + ||P||^2)                   (V5)
+        + lambda/2 (sum_l ||W_l - Wbar_l||^2 + ||P||^2)          (V5)
 
-(V1) is the supervised least-squares objective on the top layer (codes
-that predict the labels linearly, as in supervised discrete hashing); the
-penalties (V2)-(V4) tie the auxiliary variables to the network, with
-A_0 = X. One iteration updates, each block exactly minimising E with the
-others fixed (so E never increases):
+with residuals R_l = Z_l - A_{l-1} W_l - c_l (beta U_l is the multiplier
+of the usual form <Lambda_l, R_l> + beta/2 ||R_l||^2). At the network's own
+forward pass R_l = 0 and A_l = relu(Z_l), so (V3) and (V4) vanish and E is
+the problem's objective. One iteration:
 
-    (U1) every (W_l, c_l): ridge regression of Z_l (of B for the hash layer)
-         on A_{l-1}; the layers are independent of each other;
+    (U1) every (W_l, c_l): ridge regression of Z_l + U_l (of B for the hash
+         layer) on A_{l-1}, towards Wbar_l; the layers are independent;
     (U2) every A_l: the linear system
          A_l (gamma I + w W_{l+1} W_{l+1}^T)
              = gamma relu(Z_l) + w (T_{l+1} - c_{l+1}) W_{l+1}^T,
-         with (w, T) = (beta, Z_{l+1}), or (nu, B) for l = L; independent;
+         with (w, T) = (beta, Z_{l+1} + U_{l+1}), or (nu, B) for l = L;
+         independent;
     (U3) every entry of Z_l, closed form: the better of
          z+ = max(0, (beta m + gamma a) / (beta + gamma)) and z- = min(0, m),
-         m = (A_{l-1} W_l + c_l), a = A_l (the two branches of relu);
+         m = A_{l-1} W_l + c_l - U_l, a = A_l (the two branches of relu);
     (U4) B by discrete cyclic coordinate descent over bits:
          b_k = sgn((Y - sum_{j != k} b_j p_j) p_k^T + nu u_k), u = the
          hash layer's output on A_L;
     (U5) P = (B^T B + n lambda I)^-1 B^T Y;
-    (U6) continuation: nu, beta, gamma *= rho (``penalty_growth``), so the
-         auxiliary variables are driven to the network's own forward pass
-         (the quadratic-penalty schedule of auxiliary-coordinate methods).
+    (U6) dual ascent: U_l <- U_l + R_l;
+    (U7) continuation: nu, beta, gamma *= rho (``penalty_growth``), U_l /=
+         rho (the multipliers beta U_l are kept).
 
-E never increases within an iteration (U1)-(U5); (U6) changes E itself, so
-with rho = 1 the recorded E is non-increasing over all iterations. Small
-starting penalties let the codes B follow the labels first (the label term
-dominates (U4)); growing ones make the network reproduce them. Codes of
-new data come from the forward pass, h(x) = sgn(u(x)).
-:class:`BackpropHashMLP` trains the same network on the same objective
-with (U1)-(U3) replaced by back-propagation.
+Each of (U1)-(U5) exactly minimises E over its block with the others fixed,
+so E never increases within an iteration; (U6) and (U7) change E itself.
+Without multipliers (``multipliers=False``, U = 0) and with rho = 1, E is
+non-increasing over all iterations. Small starting penalties let the codes
+B follow the labels first (the label term dominates (U4)); growing ones and
+the multipliers make the network reproduce them. Codes of new data come
+from the forward pass, h(x) = sgn(u(x)). :class:`BackpropHashMLP` trains
+the same network on the same objective with (U1)-(U3) and (U6) replaced by
+back-propagation.
 
 Differences from the paper, as far as its abstract and Fig. 1 tell: the
 paper's auxiliary variables are the hidden layers' outputs *and* local
 copies of the weights of two-layer substructures, tied by ADMM-style
 consensus; here there are output auxiliaries only (pre- and
-post-activation), tied by quadratic penalties with continuation, without
-Lagrange multipliers or weight copies. The paper's top-layer objective is a
-regularised least squares; the exact form used here (least-squares
-classification of binary codes, as in supervised discrete hashing, with
-discrete coordinate descent for B), the update order, the penalty schedule
-and the initialisation are this implementation's choices.
+post-activation), with multipliers on the linear constraints and a penalty
+on the ReLU ones (as in ADMM training of networks without gradients), and
+no weight copies. The paper's top-layer objective is a regularised least
+squares; the exact form used here (least-squares classification of binary
+codes, with discrete coordinate descent for B), the identity prior, the
+update order, the penalty schedule and the initialisation are this
+implementation's choices.
 """
 import time
-from typing import List
+from typing import List, Optional
 
 import torch
 
@@ -75,11 +97,17 @@ from .linalg import ridge_regression
 
 
 def ridge_with_bias(inputs: torch.Tensor, targets: torch.Tensor,
-                    reg: float):
-    """argmin_{W, c} ||targets - inputs W - 1 c^T||^2 + reg ||W||^2 (the
-    bias c is not penalised: regression of centred data)."""
+                    reg: float, prior: Optional[torch.Tensor] = None):
+    """argmin_{W, c} ||targets - inputs W - 1 c^T||^2 + reg ||W - prior||^2
+    (prior 0 if None; the bias c is not penalised: regression of centred
+    data)."""
     input_mean, target_mean = inputs.mean(dim=0), targets.mean(dim=0)
-    weight = ridge_regression(inputs - input_mean, targets - target_mean, reg)
+    inputs, targets = inputs - input_mean, targets - target_mean
+    if prior is None:
+        weight = ridge_regression(inputs, targets, reg)
+    else:
+        weight = prior + ridge_regression(inputs, targets - inputs @ prior,
+                                          reg)
     return weight, target_mean - input_mean @ weight
 
 
@@ -98,21 +126,28 @@ class VDSH(FeatureHasher):
     """Very deep supervised hashing trained by local layer-wise updates.
 
     See the module docstring for the objective (V1)-(V5) and the updates
-    (U1)-(U6). ``history`` holds, per iteration, E after (U1)-(U5) (before
+    (U1)-(U7). ``history`` holds, per iteration, E after (U1)-(U5) (before
     (U6)), E with the auxiliary variables set to the forward pass
-    (``forward_objective``) and the iteration's wall time in seconds; the
-    first entry is at initialisation, where the two agree.
+    (``forward_objective``), the root-mean-square constraint residual
+    sqrt(sum_l ||R_l||^2 / n) (``residual``) and the iteration's wall time
+    in seconds; the first entry is at initialisation, where the two
+    objectives agree and the residual is 0.
 
     Args:
         num_bits (int): K.
         depth (int): L hidden layers (the paper goes up to 64).
         width (int): H units per hidden layer (the paper: up to 1024).
-        num_iters (int): iterations of (U1)-(U6).
+        num_iters (int): iterations of (U1)-(U7).
         code_weight (float): nu of (V2) at the start.
         preact_weight (float): beta of (V3) at the start.
         act_weight (float): gamma of (V4) at the start.
         weight_decay (float): lambda of (V5).
-        penalty_growth (float): rho of (U6); 1 keeps the penalties fixed.
+        penalty_growth (float): rho of (U7); 1 keeps the penalties fixed.
+        multipliers (bool): keep the multipliers U of (V3) and ascend them
+            (U6); False gives the plain quadratic-penalty method (U = 0).
+        identity_prior (bool): Wbar_l = I for the hidden-to-hidden layers,
+            which also start there; False: Wbar = 0 and He-normal starts
+            for every layer.
         dtype (torch.dtype): float32 for speed, float64 for exactness.
         device (str, optional): where to train; default: the features'.
         seed (int): seed of the initial weights (He normal).
@@ -123,7 +158,8 @@ class VDSH(FeatureHasher):
     def __init__(self, num_bits: int, depth: int = 4, width: int = 256,
                  num_iters: int = 30, code_weight: float = 0.01,
                  preact_weight: float = 0.01, act_weight: float = 0.01,
-                 weight_decay: float = 3e-3, penalty_growth: float = 1.2,
+                 weight_decay: float = 3e-3, penalty_growth: float = 1.1,
+                 multipliers: bool = True, identity_prior: bool = True,
                  dtype=torch.float32, device=None, seed: int = 0):
         super().__init__(num_bits, seed)
         for name, value in (('depth', depth), ('width', width),
@@ -135,6 +171,7 @@ class VDSH(FeatureHasher):
         self.penalties = (code_weight, preact_weight, act_weight)
         self.weight_decay = weight_decay
         self.penalty_growth = penalty_growth
+        self.multipliers, self.identity_prior = multipliers, identity_prior
         self.dtype, self.device = dtype, device
 
     # -- network --------------------------------------------------------
@@ -154,6 +191,13 @@ class VDSH(FeatureHasher):
         return self.forward(self._standardise(features))[-1]
 
     # -- objective ------------------------------------------------------
+    def _linear_preacts(self, activations):
+        """A_{l-1} W_l + c_l for l = 1..L."""
+        return [
+            activations[layer] @ self.weights[layer] + self.biases[layer]
+            for layer in range(self.depth)
+        ]
+
     def objective(self, forward: bool = False) -> float:
         """E of (V1)-(V5) at the current variables; with ``forward``, at
         auxiliary variables equal to the network's forward pass on the
@@ -167,17 +211,31 @@ class VDSH(FeatureHasher):
             code_fit = activations[-1] @ self.weights[-1] + self.biases[-1]
             total = ((self.labels - self.codes @ self.classifier).square(
             ).sum() + self.nu * (self.codes - code_fit).square().sum()) / 2
-            for layer in range(self.depth):
-                preact = activations[layer] @ self.weights[layer] + \
-                    self.biases[layer]
-                total += self.beta / 2 * (preacts[layer] -
-                                          preact).square().sum()
+            linear = self._linear_preacts(activations)
+            for layer, dual in enumerate(self.duals):
+                residual = preacts[layer] - linear[layer]
+                total += self.beta / 2 * ((residual + dual).square().sum() -
+                                          dual.square().sum())
                 total += self.gamma / 2 * (activations[layer + 1] -
                                            preacts[layer].relu()
                                            ).square().sum()
-            decay = sum(w.square().sum() for w in self.weights) + \
-                self.classifier.square().sum()
+            decay = self.classifier.square().sum()
+            decay += self.weight_distance()
             return (total / n + self.weight_decay / 2 * decay).item()
+
+    def weight_distance(self) -> torch.Tensor:
+        """sum_l ||W_l - Wbar_l||^2 of (V5)."""
+        return sum((weight if prior is None else weight - prior).square().sum()
+                   for weight, prior in zip(self.weights, self.priors))
+
+    def constraint_residual(self) -> float:
+        """sqrt(sum_l ||R_l||^2 / n): how far the auxiliary pre-activations
+        are from the linear maps of the auxiliary activations."""
+        with torch.no_grad():
+            linear = self._linear_preacts(self.activations)
+            total = sum((z - m).square().sum()
+                        for z, m in zip(self.preacts, linear))
+            return (total / self.labels.shape[0]).sqrt().item()
 
     # -- training -------------------------------------------------------
     def _fit(self, features, labels):
@@ -198,18 +256,23 @@ class VDSH(FeatureHasher):
             if inputs.is_cuda:
                 torch.cuda.synchronize()
             self.history.append(self._record(time.perf_counter() - start))
+            self._update_multipliers()
             self.nu *= self.penalty_growth
             self.beta *= self.penalty_growth
             self.gamma *= self.penalty_growth
+            self.duals = [dual / self.penalty_growth for dual in self.duals]
 
     def _record(self, seconds):
         return dict(objective=self.objective(),
                     forward_objective=self.objective(forward=True),
+                    residual=self.constraint_residual(),
                     seconds=seconds)
 
     def _init_network(self, inputs):
-        """He-normal weights, zero biases, auxiliary variables set to the
-        forward pass (so the penalties (V2)-(V4) start at 0 up to B)."""
+        """He-normal weights (the identity for hidden-to-hidden layers with
+        ``identity_prior``), zero biases and multipliers, auxiliary
+        variables set to the forward pass (so (V2)-(V4) start at 0 up to
+        B)."""
         generator = self.generator()
         sizes = [inputs.shape[1]] + [self.width] * self.depth + \
             [self.num_bits]
@@ -218,8 +281,19 @@ class VDSH(FeatureHasher):
                          dtype=torch.float64) * (2 / fan_in)**0.5).to(inputs)
             for fan_in, fan_out in zip(sizes[:-1], sizes[1:])
         ]
+        # Wbar_l (None for 0): one identity shared by the hidden layers.
+        identity = torch.eye(self.width).to(inputs)
+        self.priors = [
+            identity if self.identity_prior and 0 < layer < self.depth else
+            None for layer in range(self.depth + 1)
+        ]
+        self.weights = [
+            weight if prior is None else prior.clone()
+            for weight, prior in zip(self.weights, self.priors)
+        ]
         self.biases = [w.new_zeros(w.shape[1]) for w in self.weights]
         self.preacts, self.activations = self._forward_auxiliaries(inputs)
+        self.duals = [torch.zeros_like(z) for z in self.preacts]
         self.codes = sign_codes(self._hash_layer_output()).to(inputs)
 
     def _forward_auxiliaries(self, inputs):
@@ -231,17 +305,21 @@ class VDSH(FeatureHasher):
     def _update_network(self):
         """(U1)-(U3): local updates of weights and auxiliary variables."""
         n = self.labels.shape[0]
-        targets = self.preacts + [self.codes]
+        targets = [z + u for z, u in zip(self.preacts, self.duals)] + \
+            [self.codes]
         penalties = [self.beta] * self.depth + [self.nu]
         for layer, (target, weight) in enumerate(zip(targets, penalties)):
             self.weights[layer], self.biases[layer] = ridge_with_bias(
                 self.activations[layer], target,
-                n * self.weight_decay / weight)
+                n * self.weight_decay / weight, self.priors[layer])
         for layer in range(1, self.depth + 1):
             self.activations[layer] = self._solve_activation(
                 layer, targets[layer], penalties[layer])
+        linear = self._linear_preacts(self.activations)
         for layer in range(self.depth):
-            self.preacts[layer] = self._solve_preact(layer)
+            self.preacts[layer] = relu_preact_update(
+                linear[layer] - self.duals[layer],
+                self.activations[layer + 1], self.beta, self.gamma)
 
     def _solve_activation(self, layer, target, weight):
         """(U2) for A_layer, fed by Z_layer, feeding ``target``."""
@@ -252,12 +330,13 @@ class VDSH(FeatureHasher):
             weight * (target - c_next) @ w_next.t()
         return torch.linalg.solve(system, rhs.t()).t()
 
-    def _solve_preact(self, layer):
-        """(U3) for Z_{layer + 1}."""
-        return relu_preact_update(
-            self.activations[layer] @ self.weights[layer] +
-            self.biases[layer], self.activations[layer + 1], self.beta,
-            self.gamma)
+    def _update_multipliers(self):
+        """(U6): U_l += R_l (nothing without ``multipliers``)."""
+        if not self.multipliers:
+            return
+        linear = self._linear_preacts(self.activations)
+        for dual, preact, fit in zip(self.duals, self.preacts, linear):
+            dual += preact - fit
 
     def _hash_layer_output(self):
         """u = A_L W_{L+1} + c_{L+1} on the auxiliary activations."""
@@ -284,11 +363,12 @@ class VDSH(FeatureHasher):
 
 
 class BackpropHashMLP(VDSH):
-    """The same network, objective and (U4)-(U6), but the weights are
-    trained by back-propagation: each iteration takes ``steps_per_iter``
+    """The same network, objective, (U4), (U5) and (U7), but the weights
+    are trained by back-propagation: each iteration takes ``steps_per_iter``
     Adam steps on mini-batches of nu/2 ||B - u(X)||^2 / n + lambda/2
-    sum ||W||^2 (E with the auxiliary variables equal to the forward pass,
-    where (V3)-(V4) vanish). The baseline for VDSH's layer-wise training.
+    sum ||W - Wbar||^2 (E with the auxiliary variables equal to the forward
+    pass, where (V3)-(V4) vanish and the multipliers play no part). The
+    baseline for VDSH's layer-wise training.
 
     Args:
         lr (float): Adam learning rate.
@@ -319,9 +399,8 @@ class BackpropHashMLP(VDSH):
                 len(inputs), (min(self.batch_size, len(inputs)), ),
                 generator=self.batch_generator).to(inputs.device)
             outputs = self.forward(inputs[batch])[-1]
-            decay = sum(w.square().sum() for w in self.weights)
             loss = self.nu / 2 * (self.codes[batch] - outputs).square().sum(
-                dim=1).mean() + self.weight_decay / 2 * decay
+                dim=1).mean() + self.weight_decay / 2 * self.weight_distance()
             self.optimizer.zero_grad()
             loss.backward()
             self.optimizer.step()

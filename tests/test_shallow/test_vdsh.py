@@ -1,21 +1,27 @@
-"""VDSH: every update is an exact block minimiser, so the objective never
-increases; codes are binary; the back-propagation baseline."""
+"""VDSH: every primal update is an exact block minimiser, so the objective
+never increases; the multipliers ascend on the constraint residuals and
+shrink them; the identity prior keeps deep networks trainable; codes are
+binary; the back-propagation baseline."""
 import numpy as np
 import pytest
 import torch
 
 from hashnet_mm.shallow import LSH, VDSH, BackpropHashMLP
-from hashnet_mm.shallow.vdsh import relu_preact_update
+from hashnet_mm.shallow.vdsh import relu_preact_update, ridge_with_bias
 
 from .data import retrieval_map_of
 
 EXACT = dict(dtype=torch.float64, penalty_growth=1.0)
 
 
-def test_objective_never_increases_at_fixed_penalties(separable):
+@pytest.mark.parametrize('identity_prior', [True, False])
+def test_objective_never_increases_at_fixed_penalties(separable,
+                                                      identity_prior):
+    """The quadratic-penalty method (no multipliers) at fixed penalties."""
     x, labels = separable['train']
     model = VDSH(8, depth=3, width=12, num_iters=15, code_weight=0.5,
-                 preact_weight=0.5, act_weight=0.5, **EXACT).fit(x, labels)
+                 preact_weight=0.5, act_weight=0.5, multipliers=False,
+                 identity_prior=identity_prior, **EXACT).fit(x, labels)
     values = [h['objective'] for h in model.history]
     assert all(b <= a * (1 + 1e-12) for a, b in zip(values, values[1:]))
     assert values[-1] < 0.5 * values[0]
@@ -23,9 +29,15 @@ def test_objective_never_increases_at_fixed_penalties(separable):
         model.history[0]['forward_objective'])
 
 
-def test_every_block_update_lowers_the_objective(separable):
+@pytest.mark.parametrize('multipliers', [True, False])
+@pytest.mark.parametrize('identity_prior', [True, False])
+def test_every_block_update_lowers_the_objective(separable, multipliers,
+                                                 identity_prior):
+    """(U1)-(U5) never raise E, whatever the multipliers are."""
     x, labels = separable['train']
-    model = VDSH(8, depth=2, width=10, num_iters=3, **EXACT).fit(x, labels)
+    model = VDSH(8, depth=3, width=10, num_iters=3, multipliers=multipliers,
+                 identity_prior=identity_prior, **EXACT).fit(x, labels)
+    assert any(dual.abs().max() > 0 for dual in model.duals) == multipliers
     steps = [
         model._update_network, model._update_codes, model._update_classifier
     ]
@@ -33,7 +45,72 @@ def test_every_block_update_lowers_the_objective(separable):
         for step in steps:
             before = model.objective()
             step()
-            assert model.objective() <= before * (1 + 1e-12), step
+            assert model.objective() <= before + 1e-12 * abs(before), step
+        model._update_multipliers()
+
+
+def test_multipliers_ascend_on_the_residuals(separable):
+    """(U6) adds R_l = Z_l - A_{l-1} W_l - c_l to U_l; at the forward pass
+    the augmented terms (V3) vanish whatever U is."""
+    x, labels = separable['train']
+    model = VDSH(8, depth=3, width=10, num_iters=2, **EXACT).fit(x, labels)
+    before = [dual.clone() for dual in model.duals]
+    residuals = [
+        z - (a @ w + c) for z, a, w, c in zip(
+            model.preacts, model.activations, model.weights, model.biases)
+    ]
+    model._update_multipliers()
+    for old, new, residual in zip(before, model.duals, residuals):
+        assert residual.abs().max() > 1e-6
+        assert torch.allclose(new - old, residual, atol=1e-12)
+    forward = model.objective(forward=True)
+    model.duals = [torch.randn_like(dual) for dual in model.duals]
+    assert model.objective(forward=True) == pytest.approx(forward,
+                                                          rel=1e-12)
+
+
+def test_multipliers_shrink_the_constraint_residual(separable):
+    """What makes it ADMM rather than a penalty method: at the same
+    penalties, the auxiliary variables end much closer to the network."""
+    x, labels = separable['train']
+    final = {
+        multipliers: VDSH(8, depth=4, width=16, num_iters=20,
+                          multipliers=multipliers).fit(
+                              x, labels).history[-1]['residual']
+        for multipliers in (True, False)
+    }
+    assert final[True] < 0.3 * final[False], final
+
+
+def test_ridge_with_bias_against_stacked_least_squares():
+    """argmin ||T - A W - 1 c^T||^2 + reg ||W - prior||^2 as one plain
+    least-squares problem in (W, c)."""
+    rng = np.random.default_rng(1)
+    inputs, targets = rng.normal(size=(30, 5)), rng.normal(size=(30, 4))
+    prior, reg = rng.normal(size=(5, 4)), 0.7
+    lhs = np.block([[inputs, np.ones((30, 1))],
+                    [np.sqrt(reg) * np.eye(5), np.zeros((5, 1))]])
+    rhs = np.r_[targets, np.sqrt(reg) * prior]
+    expected = np.linalg.lstsq(lhs, rhs, rcond=None)[0]
+    for given, wanted in ((prior, expected), (None, None)):
+        if given is None:  # prior 0
+            wanted = np.linalg.lstsq(lhs, np.r_[targets, np.zeros((5, 4))],
+                                     rcond=None)[0]
+        weight, bias = ridge_with_bias(
+            torch.tensor(inputs), torch.tensor(targets), reg,
+            None if given is None else torch.tensor(given))
+        assert np.allclose(weight.numpy(), wanted[:5], atol=1e-10)
+        assert np.allclose(bias.numpy(), wanted[5], atol=1e-10)
+
+
+def test_identity_prior_starts_deep_network_as_one_hidden_layer(separable):
+    x, labels = separable['train']
+    model = VDSH(8, depth=6, width=12, num_iters=1).fit(x, labels)
+    assert [prior is not None for prior in model.priors] == \
+        [False] + [True] * 5 + [False]
+    model._init_network(model.activations[0])
+    for activation in model.activations[2:]:
+        assert torch.equal(activation, model.activations[1])
 
 
 def test_preact_update_is_the_entrywise_minimiser():
@@ -80,6 +157,19 @@ def test_very_deep_network_trains(separable):
     assert len(model.weights) == 65
     values = [h['objective'] for h in model.history]
     assert values[-1] < values[0]
+
+
+def test_identity_prior_keeps_a_deep_network_retrieving(separable):
+    """16 plain ReLU layers: He-normal starts towards 0 lose the codes,
+    the identity prior keeps them."""
+    x, labels = separable['train']
+    maps = {
+        prior: retrieval_map_of(
+            VDSH(8, depth=16, width=32, num_iters=20,
+                 identity_prior=prior).fit(x, labels), separable)
+        for prior in (True, False)
+    }
+    assert maps[True] > 0.75 and maps[True] > maps[False] + 0.3, maps
 
 
 def test_learns_supervised_codes(separable):
