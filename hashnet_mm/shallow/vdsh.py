@@ -334,9 +334,10 @@ class VDSH(FeatureHasher):
         """(U6): U_l += R_l (nothing without ``multipliers``)."""
         if not self.multipliers:
             return
-        linear = self._linear_preacts(self.activations)
-        for dual, preact, fit in zip(self.duals, self.preacts, linear):
-            dual += preact - fit
+        with torch.no_grad():
+            linear = self._linear_preacts(self.activations)
+            for dual, preact, fit in zip(self.duals, self.preacts, linear):
+                dual += preact - fit
 
     def _hash_layer_output(self):
         """u = A_L W_{L+1} + c_{L+1} on the auxiliary activations."""
@@ -380,7 +381,8 @@ class BackpropHashMLP(VDSH):
     def __init__(self, num_bits: int, lr: float = 1e-3,
                  batch_size: int = 256, steps_per_iter: int = 20,
                  **kwargs):
-        super().__init__(num_bits, **kwargs)
+        # The auxiliaries are always the forward pass: no multipliers.
+        super().__init__(num_bits, multipliers=False, **kwargs)
         self.lr, self.batch_size = lr, batch_size
         self.steps_per_iter = steps_per_iter
 

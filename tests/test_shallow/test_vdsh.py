@@ -194,6 +194,10 @@ def test_backprop_baseline_shares_network_and_objective(separable):
             record['forward_objective'])
     assert bp.history[-1]['objective'] < bp.history[0]['objective']
     assert set(bp.encode(x).unique().tolist()) == {-1.0, 1.0}
+    # Nothing kept between iterations holds an autograd graph (a graph
+    # kept per iteration ran a 64-layer run out of memory).
+    kept = bp.preacts + bp.activations + bp.duals + [bp.codes, bp.classifier]
+    assert not any(tensor.requires_grad for tensor in kept)
 
 
 @pytest.mark.parametrize('option', ['depth', 'width', 'num_iters'])
