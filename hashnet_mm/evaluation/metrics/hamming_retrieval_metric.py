@@ -1,6 +1,7 @@
 """mmengine metric: Hamming-ranking retrieval of a query set in a database."""
-from typing import List, Optional, Sequence, Union
+from typing import Callable, List, Optional, Sequence, Union
 
+import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
@@ -139,16 +140,8 @@ class HammingRetrievalMetric(BaseMetric):
             raise ValueError('some predictions carry multi-hot gt_score and '
                              'others class-index gt_label; use one kind')
         if kinds == {True}:
-            widths = {}
-            for r in results:
-                widths.setdefault(r['labels'].numel(), r)
-            if len(widths) > 1:
-                found = ', '.join(
-                    f'{width} (sample {r["sample_idx"]}, {r["split"]})'
-                    for width, r in sorted(widths.items()))
-                raise ValueError(f'multi-hot labels of different widths: '
-                                 f'{found}')
-            return torch.stack([r['labels'] for r in results])
+            return _stack_rows([r['labels'] for r in results],
+                               lambda: _label_width_error(results))
         classes = (self.dataset_meta or {}).get('classes')
         num_classes = len(classes) if classes else 1 + max(
             (int(r['labels'].max()) for r in results if r['labels'].numel()),
@@ -170,15 +163,14 @@ class HammingRetrievalMetric(BaseMetric):
         if len(set(indices)) != len(indices):
             raise RuntimeError('HammingRetrievalMetric got the same sample '
                                'twice; check the sampler')
-        widths = sorted({r['code'].numel() for r in results})
-        if len(widths) > 1:
-            raise ValueError(f'hash codes of mixed widths {widths}')
-        codes = torch.stack([r['code'] for r in results])
+        codes = _stack_rows([r['code'] for r in results],
+                            lambda: _code_width_error(results))
         labels = self._stack_labels(results)
         device = torch.device(self.device or self._prediction_device)
+        splits = np.array([r['split'] for r in results])
         parts = []
         for split in SPLITS:
-            mask = torch.tensor([r['split'] == split for r in results])
+            mask = torch.from_numpy(splits == split)
             if not mask.any():
                 raise ValueError(f'HammingRetrievalMetric: the {split} set '
                                  'is empty')
@@ -231,3 +223,35 @@ class HammingRetrievalMetric(BaseMetric):
             pr_precision, self.empty_radius).tolist()
         metrics['PR_recall'] = mean_over_queries(pr_recall, 'skip').tolist()
         return metrics
+
+
+def _stack_rows(rows: List[torch.Tensor],
+                mismatch_error: Callable[[], Optional[ValueError]]
+                ) -> torch.Tensor:
+    """``torch.stack(rows)``; where that fails, the error that
+    ``mismatch_error`` finds (None: not a mismatch, the failure is raised).
+    Stacking first is faster than checking every row's width first."""
+    try:
+        return torch.stack(rows)
+    except RuntimeError:
+        error = mismatch_error()
+        if error is None:
+            raise
+        raise error from None
+
+
+def _code_width_error(results: List[dict]) -> Optional[ValueError]:
+    widths = sorted({r['code'].numel() for r in results})
+    return ValueError(f'hash codes of mixed widths {widths}') \
+        if len(widths) > 1 else None
+
+
+def _label_width_error(results: List[dict]) -> Optional[ValueError]:
+    widths = {}
+    for r in results:
+        widths.setdefault(r['labels'].numel(), r)
+    if len(widths) == 1:
+        return None
+    found = ', '.join(f'{width} (sample {r["sample_idx"]}, {r["split"]})'
+                      for width, r in sorted(widths.items()))
+    return ValueError(f'multi-hot labels of different widths: {found}')
