@@ -231,11 +231,8 @@ class VDSH(FeatureHasher):
     def constraint_residual(self) -> float:
         """sqrt(sum_l ||R_l||^2 / n): how far the auxiliary pre-activations
         are from the linear maps of the auxiliary activations."""
-        with torch.no_grad():
-            linear = self._linear_preacts(self.activations)
-            total = sum((z - m).square().sum()
-                        for z, m in zip(self.preacts, linear))
-            return (total / self.labels.shape[0]).sqrt().item()
+        total = sum(residual.square().sum() for residual in self.residuals)
+        return (total / self.labels.shape[0]).sqrt().item()
 
     # -- training -------------------------------------------------------
     def _fit(self, features, labels):
@@ -294,6 +291,7 @@ class VDSH(FeatureHasher):
         self.biases = [w.new_zeros(w.shape[1]) for w in self.weights]
         self.preacts, self.activations = self._forward_auxiliaries(inputs)
         self.duals = [torch.zeros_like(z) for z in self.preacts]
+        self.residuals = [torch.zeros_like(z) for z in self.preacts]
         self.codes = sign_codes(self._hash_layer_output()).to(inputs)
 
     def _forward_auxiliaries(self, inputs):
@@ -320,6 +318,8 @@ class VDSH(FeatureHasher):
             self.preacts[layer] = relu_preact_update(
                 linear[layer] - self.duals[layer],
                 self.activations[layer + 1], self.beta, self.gamma)
+        # R_l, kept for (U6): only this method changes Z, A, W and c.
+        self.residuals = [z - m for z, m in zip(self.preacts, linear)]
 
     def _solve_activation(self, layer, target, weight):
         """(U2) for A_layer, fed by Z_layer, feeding ``target``."""
@@ -334,10 +334,8 @@ class VDSH(FeatureHasher):
         """(U6): U_l += R_l (nothing without ``multipliers``)."""
         if not self.multipliers:
             return
-        with torch.no_grad():
-            linear = self._linear_preacts(self.activations)
-            for dual, preact, fit in zip(self.duals, self.preacts, linear):
-                dual += preact - fit
+        for dual, residual in zip(self.duals, self.residuals):
+            dual += residual
 
     def _hash_layer_output(self):
         """u = A_L W_{L+1} + c_{L+1} on the auxiliary activations."""

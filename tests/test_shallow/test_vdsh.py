@@ -82,25 +82,23 @@ def test_multipliers_shrink_the_constraint_residual(separable):
     assert final[True] < 0.3 * final[False], final
 
 
-def test_ridge_with_bias_against_stacked_least_squares():
+@pytest.mark.parametrize('with_prior', [True, False])
+def test_ridge_with_bias_against_stacked_least_squares(with_prior):
     """argmin ||T - A W - 1 c^T||^2 + reg ||W - prior||^2 as one plain
-    least-squares problem in (W, c)."""
+    least-squares problem in (W, c); no prior means prior 0."""
     rng = np.random.default_rng(1)
     inputs, targets = rng.normal(size=(30, 5)), rng.normal(size=(30, 4))
-    prior, reg = rng.normal(size=(5, 4)), 0.7
+    prior = rng.normal(size=(5, 4)) if with_prior else np.zeros((5, 4))
+    reg = 0.7
     lhs = np.block([[inputs, np.ones((30, 1))],
                     [np.sqrt(reg) * np.eye(5), np.zeros((5, 1))]])
     rhs = np.r_[targets, np.sqrt(reg) * prior]
     expected = np.linalg.lstsq(lhs, rhs, rcond=None)[0]
-    for given, wanted in ((prior, expected), (None, None)):
-        if given is None:  # prior 0
-            wanted = np.linalg.lstsq(lhs, np.r_[targets, np.zeros((5, 4))],
-                                     rcond=None)[0]
-        weight, bias = ridge_with_bias(
-            torch.tensor(inputs), torch.tensor(targets), reg,
-            None if given is None else torch.tensor(given))
-        assert np.allclose(weight.numpy(), wanted[:5], atol=1e-10)
-        assert np.allclose(bias.numpy(), wanted[5], atol=1e-10)
+    weight, bias = ridge_with_bias(
+        torch.tensor(inputs), torch.tensor(targets), reg,
+        torch.tensor(prior) if with_prior else None)
+    assert np.allclose(weight.numpy(), expected[:5], atol=1e-10)
+    assert np.allclose(bias.numpy(), expected[5], atol=1e-10)
 
 
 def test_identity_prior_starts_deep_network_as_one_hidden_layer(separable):
@@ -196,7 +194,8 @@ def test_backprop_baseline_shares_network_and_objective(separable):
     assert set(bp.encode(x).unique().tolist()) == {-1.0, 1.0}
     # Nothing kept between iterations holds an autograd graph (a graph
     # kept per iteration ran a 64-layer run out of memory).
-    kept = bp.preacts + bp.activations + bp.duals + [bp.codes, bp.classifier]
+    kept = bp.preacts + bp.activations + bp.duals + bp.residuals + \
+        [bp.codes, bp.classifier]
     assert not any(tensor.requires_grad for tensor in kept)
 
 
