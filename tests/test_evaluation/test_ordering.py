@@ -1,4 +1,4 @@
-"""Pair keys and counting-based ranking: every backend against plain code."""
+"""Ranking backends and pair keys against plain code."""
 import numpy as np
 import pytest
 import torch
@@ -7,14 +7,15 @@ from hashnet_mm.evaluation.functional import (hamming_distance,
                                               mean_average_precision,
                                               ranking_statistics)
 from hashnet_mm.evaluation.functional.hamming import distance_matmul_dtype
-from hashnet_mm.evaluation.functional.ordering import (_rank_rows_cpu,
-                                                       _rank_rows_torch,
-                                                       rank_by_distance)
+from hashnet_mm.evaluation.functional.ordering import rank_by_distance
 from hashnet_mm.evaluation.functional.pair_keys import PairKeys
+from hashnet_mm.evaluation.functional.rankers import database_ranker
 
 from . import reference
 from .reference import reference_map
 from .test_ranking import make_case
+
+BACKENDS = ['packed', 'matmul']
 
 
 def random_keys(num_rows, num_database, num_bits, seed):
@@ -41,70 +42,69 @@ def plain_rank(keys, num_bits, depth):
     return distance_counts, relevant_counts, top
 
 
-@pytest.mark.parametrize('backend', [_rank_rows_cpu, _rank_rows_torch])
 @pytest.mark.parametrize('num_bits', [8, 130])  # uint8 and int32 keys
 @pytest.mark.parametrize('depth', [1, 17, 40])
-def test_backends_match_plain_sort(backend, num_bits, depth):
+def test_ranking_of_keys_matches_plain_sort(num_bits, depth):
     keys = random_keys(6, 40, num_bits, seed=depth)
-    num_bins = 2 * (num_bits + 1)
-    counts, top, top_keys = backend(
-        keys.numpy() if backend is _rank_rows_cpu else keys, num_bins, depth)
-    counts = counts.view(-1, num_bits + 1, 2)
-    expected = plain_rank(keys, num_bits, depth)
-    assert counts.sum(2).tolist() == expected[0]
-    assert counts[..., 1].tolist() == expected[1]
-    assert top.tolist() == expected[2]
-    assert top_keys.tolist() == keys.gather(1, top).tolist()
-
-
-@pytest.mark.parametrize('as_rows', [False, True])
-def test_ranks_a_tensor_or_rows_one_at_a_time(as_rows):
-    keys = random_keys(3, 20, 8, seed=0)
-    # Rows one at a time, in one reused buffer, as PairKeys.rows yields them.
-    buffer = np.empty(20, dtype=np.uint8)
-
-    def rows():
-        for row in keys.numpy():
-            buffer[:] = row
-            yield buffer
-
-    ranked = rank_by_distance(rows() if as_rows else keys, 8, 5)
-    expected = plain_rank(keys, 8, 5)
+    ranked = rank_by_distance(keys, num_bits, depth)
     assert [
         ranked.distance_counts.tolist(),
         ranked.relevant_counts.tolist(),
         ranked.top.tolist()
-    ] == list(expected)
+    ] == list(plain_rank(keys, num_bits, depth))
     assert ranked.top_keys.tolist() == keys.gather(1, ranked.top).tolist()
 
 
-@pytest.mark.parametrize('backend', ['packed', 'matmul'])
-@pytest.mark.parametrize('num_bits', [1, 8, 64, 65, 127, 128, 200])
+def plain_keys(query_codes, database_codes, query_labels, database_labels):
+    """Keys 2 * distance + relevant from the reference definitions."""
+    return torch.tensor([[
+        2 * d + r for d, r in zip(
+            reference.distances(code, database_codes),
+            reference.relevance(labels, database_labels)
+            if database_labels is not None else [0] * len(database_codes))
+    ] for code, labels in zip(query_codes, query_labels)])
+
+
+@pytest.mark.parametrize('backend', BACKENDS)
+@pytest.mark.parametrize('num_bits', [1, 8, 63, 64, 65, 127, 128, 200])
 @pytest.mark.parametrize('with_labels', [True, False])
-def test_pair_keys_equal_plain_definition(backend, num_bits, with_labels):
-    q, db, ql, dbl = make_case(5, 23, num_bits, 6, True, num_bits)
+# Fewer items than a packed word, whole words, whole words and a tail.
+@pytest.mark.parametrize('num_database', [23, 128, 141])
+def test_backends_rank_as_the_plain_definition(backend, num_bits,
+                                               with_labels, num_database):
+    q, db, ql, dbl = make_case(5, num_database, num_bits, 70, True,
+                               num_bits + num_database)
     db[0], db[1] = q[0], -q[0]  # distances 0 and K
-    pair_keys = PairKeys(
+    db[num_database // 2:] = db[:num_database - num_database // 2]  # ties
+    ranker = database_ranker(
         torch.tensor(db),
         torch.tensor(dbl) if with_labels else None, backend)
-    query_labels = torch.tensor(ql) if with_labels else None
-    keys = pair_keys(torch.tensor(q), query_labels)
-    ranking_form = pair_keys.for_ranking(torch.tensor(q), query_labels)
-    if backend == 'packed':  # the same keys, one row at a time
-        assert [row.tolist() for row in ranking_form] == keys.tolist()
-    else:
-        assert torch.equal(ranking_form, keys)
-    expected = [[
-        2 * d + (r and with_labels) for d, r in zip(
-            reference.distances(code, db), reference.relevance(labels, dbl))
-    ] for code, labels in zip(q, ql)]
-    assert keys.tolist() == expected
-    assert keys.dtype == (torch.uint8 if num_bits <= 127 else torch.int32)
+    keys = plain_keys(q, db, ql, dbl if with_labels else None)
+    for depth in (1, 17, num_database):
+        ranked = ranker.rank(torch.tensor(q),
+                             torch.tensor(ql) if with_labels else None, depth)
+        assert [
+            ranked.distance_counts.tolist(),
+            ranked.relevant_counts.tolist(),
+            ranked.top.tolist()
+        ] == list(plain_rank(keys, num_bits, depth))
+        assert ranked.top_keys.tolist() == keys.gather(1,
+                                                       ranked.top).tolist()
+        assert ranked.top_keys.dtype == (torch.uint8 if num_bits <= 127 else
+                                         torch.int32)
+
+
+@pytest.mark.parametrize('num_bits', [8, 130])
+def test_pair_keys_equal_plain_definition(num_bits):
+    q, db, ql, dbl = make_case(5, 23, num_bits, 6, True, num_bits)
+    keys = PairKeys(torch.tensor(db), torch.tensor(dbl))(torch.tensor(q),
+                                                         torch.tensor(ql))
+    assert torch.equal(keys, plain_keys(q, db, ql, dbl).to(keys.dtype))
 
 
 def test_unknown_backend_is_an_error():
     with pytest.raises(ValueError, match='backend'):
-        PairKeys(torch.ones(2, 4), backend='popcount')
+        database_ranker(torch.ones(2, 4), backend='popcount')
 
 
 @pytest.mark.parametrize('num_bits', [127, 128, 200])
@@ -129,29 +129,28 @@ def test_long_codes_give_reference_map():
     assert value == pytest.approx(reference_map(q, db, ql, dbl, 10), abs=1e-12)
 
 
-@pytest.mark.parametrize('backend', ['packed', 'matmul'])
+@pytest.mark.parametrize('backend', BACKENDS)
 def test_shared_labels_beyond_bfloat16_precision_stay_relevant(backend):
     # 257 shared labels: bfloat16 cannot hold the sum, but it stays > 0.
     codes = torch.ones(2, 8)
     labels = torch.zeros(2, 600, dtype=torch.bool)
     labels[0, :257] = True
     labels[1, 300:] = True
-    keys = PairKeys(codes, labels, backend)(codes[:1], labels[:1])
-    assert (keys & 1).tolist() == [[1, 0]]
+    ranked = database_ranker(codes, labels, backend).rank(
+        codes[:1], labels[:1], 2)
+    assert (ranked.top_keys & 1).tolist() == [[1, 0]]
 
 
 def test_gpu_path_gives_the_cpu_path_statistics(monkeypatch):
     # The path taken for CUDA tensors (matrix-product keys, all rows ranked
     # at once), forced on CPU tensors.
-    from hashnet_mm.evaluation.functional import ordering, statistics
+    from hashnet_mm.evaluation.functional import statistics
     q, db, ql, dbl = (torch.tensor(a) for a in make_case(9, 50, 6, 4, True, 8))
     cpu = ranking_statistics(q, db, ql, dbl, topk=20, top_n=(5, 60),
                              chunk_size=4)
-    monkeypatch.setattr(statistics, 'PairKeys',
-                        lambda *args: PairKeys(*args, backend='matmul'))
     monkeypatch.setattr(
-        ordering, '_rank_rows_cpu', lambda rows, *args: _rank_rows_torch(
-            torch.from_numpy(np.stack(list(rows))), *args))
+        statistics, 'database_ranker',
+        lambda *args: database_ranker(*args, backend='matmul'))
     gpu_path = ranking_statistics(q, db, ql, dbl, topk=20, top_n=(5, 60),
                                   chunk_size=4)
     for name in ('distance_counts', 'relevant_counts', 'average_precision',

@@ -2,8 +2,7 @@
 import torch
 
 from .average_precision import UNDEFINED_MODES, mean_over_queries
-from .ordering import rank_by_distance
-from .pair_keys import PairKeys
+from .rankers import database_ranker
 from .statistics import ranking_statistics
 from .validation import check_choice, check_chunk_size, resolve_topk
 
@@ -28,11 +27,10 @@ def hamming_ranking(query_codes: torch.Tensor,
         Tensor: (Q, topk) int64 database indices.
     """
     check_chunk_size(chunk_size)
-    num_database, num_bits = database_codes.shape
-    depth = resolve_topk(topk, num_database)
-    pair_keys = PairKeys(database_codes)
+    depth = resolve_topk(topk, len(database_codes))
+    ranker = database_ranker(database_codes)
     return torch.cat([
-        rank_by_distance(pair_keys.for_ranking(chunk), num_bits, depth).top
+        ranker.rank(chunk, None, depth).top
         for chunk in query_codes.split(chunk_size)
     ])
 

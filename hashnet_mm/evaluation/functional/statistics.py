@@ -10,10 +10,10 @@ Per query the pass keeps
   requested N.
 
 Queries are taken ``chunk_size`` at a time and nothing of size Q x N is ever
-held: memory is O(chunk_size * (N + R)) whatever Q is (on CPU, where queries
-are keyed and ranked one at a time, O(T * (N + chunk_size * R)) for T torch
-threads, each taking whole chunks). The pass runs on the device the codes
-are on.
+held: memory is O(chunk_size * (N + R)) whatever Q is (on CPU, where the
+kernel keys and ranks one query at a time, O(T * (N + chunk_size * R)) for T
+torch threads, each taking whole chunks). The pass runs on the device the
+codes are on (``rankers.py``).
 """
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,8 +22,7 @@ from typing import Sequence
 import torch
 
 from .average_precision import ranked_average_precision
-from .ordering import rank_by_distance
-from .pair_keys import PairKeys
+from .rankers import database_ranker
 from .validation import (check_chunk_size, check_retrieval_inputs, check_top_n,
                          resolve_topk)
 
@@ -79,18 +78,16 @@ def ranking_statistics(query_codes: torch.Tensor,
                            database_labels)
     check_chunk_size(chunk_size)
     top_n = check_top_n(top_n)
-    num_database, num_bits = database_codes.shape
+    num_database = len(database_codes)
     topk = resolve_topk(topk, num_database)
     depth = max([topk] + [min(n, num_database) for n in top_n])
     last_of_n = [min(n, num_database) - 1 for n in top_n]
 
-    pair_keys = PairKeys(database_codes, database_labels)
+    ranker = database_ranker(database_codes, database_labels)
 
     def chunk_statistics(start):
         chunk = slice(start, start + chunk_size)
-        ranked = rank_by_distance(
-            pair_keys.for_ranking(query_codes[chunk], query_labels[chunk]),
-            num_bits, depth)
+        ranked = ranker.rank(query_codes[chunk], query_labels[chunk], depth)
         relevant = (ranked.top_keys & 1).bool()
         return (ranked.distance_counts, ranked.relevant_counts,
                 ranked_average_precision(relevant[:, :topk]),
@@ -105,8 +102,8 @@ def ranking_statistics(query_codes: torch.Tensor,
 
 def _map_in_threads(function, items, on_cpu: bool) -> list:
     """``[function(item) for item in items]``, on CPU spread over torch's
-    threads: the per-row kernels (numpy, torch) release the GIL, and each
-    row is too small for an operator to use several threads itself."""
+    threads: the ranking kernel releases the GIL, and one query is too small
+    to split over threads."""
     num_threads = torch.get_num_threads() if on_cpu else 1
     if num_threads == 1:
         return [function(item) for item in items]
