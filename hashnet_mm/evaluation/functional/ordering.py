@@ -7,11 +7,17 @@ the top gives the ranking, ties broken by database index.
 
 This module ranks a (Q, N) tensor of keys (``pair_keys.py``) with torch
 kernels, all rows at once: the path for GPUs. On CPU,
-``packed_ranking.py`` computes and ranks the keys in one compiled pass.
+``packed_ranking.py`` computes and ranks the keys in one compiled kernel.
 """
 from typing import NamedTuple
 
 import torch
+
+
+def key_dtype(num_bits: int) -> torch.dtype:
+    """The smallest dtype of the keys of K-bit codes: uint8 holds 2K + 1 for
+    K <= 127."""
+    return torch.uint8 if num_bits <= 127 else torch.int32
 
 
 class RankedRows(NamedTuple):

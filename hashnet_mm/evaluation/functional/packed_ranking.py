@@ -24,8 +24,7 @@ import torch
 from numba import njit, types
 from numba.extending import intrinsic
 
-from .ordering import RankedRows
-from .pair_keys import key_dtype
+from .ordering import RankedRows, key_dtype
 
 ITEMS_PER_WORD = 64
 

@@ -10,13 +10,7 @@ from typing import Optional
 import torch
 
 from .hamming import database_operand, doubled_distance, query_operand
-from .ordering import RankedRows, rank_by_distance
-
-
-def key_dtype(num_bits: int) -> torch.dtype:
-    """The smallest dtype of the keys of K-bit codes: uint8 holds 2K + 1 for
-    K <= 127."""
-    return torch.uint8 if num_bits <= 127 else torch.int32
+from .ordering import RankedRows, key_dtype, rank_by_distance
 
 
 class PairKeys:
