@@ -148,10 +148,11 @@ def timed(run, device, repeats):
     return seconds, result, peak
 
 
-def time_metric(results, tensors, device, repeats):
+def time_metric(results, tensors, device, repeats, chunk_size):
     """Time compute_metrics on the gathered results, and its scoring alone
     on the stacked tensors (already on ``device``)."""
-    metric = HammingRetrievalMetric(topk=TOPK, device=device)
+    metric = HammingRetrievalMetric(
+        topk=TOPK, device=device, chunk_size=chunk_size)
     on_device = [tensor.to(device) for tensor in tensors]
     full = timed(lambda: metric.compute_metrics(results), device, repeats)
     scoring = timed(lambda: metric.score(*on_device), device, repeats)
@@ -177,6 +178,11 @@ def main():
         default=200,
         help='queries the numpy loop is timed on')
     parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument(
+        '--chunk-size',
+        type=int,
+        default=128,
+        help="the metric's chunk_size (queries scored at once)")
     parser.add_argument(
         '--threads',
         type=int,
@@ -211,7 +217,8 @@ def main():
         torch.from_numpy(a)
         for a in (query_codes, query_labels, database_codes, database_labels)
     ]
-    full, scoring = time_metric(results, tensors, 'cpu', args.repeats)
+    full, scoring = time_metric(results, tensors, 'cpu', args.repeats,
+                                args.chunk_size)
     loop_time, loop_ap = time_loop()
     loop_runs.append(loop_time)
     loop_seconds = min(loop_runs)
@@ -239,9 +246,10 @@ def main():
           f' runs {", ".join(f"{s:.1f}" for s in loop_runs)} s)')
     report('CPU', full, scoring, loop_seconds)
     if torch.cuda.is_available():
-        time_metric(results, tensors, 'cuda', 1)  # warm-up
+        time_metric(results, tensors, 'cuda', 1, args.chunk_size)  # warm-up
         report(f'GPU ({torch.cuda.get_device_name()})',
-               *time_metric(results, tensors, 'cuda', args.repeats))
+               *time_metric(results, tensors, 'cuda', args.repeats,
+                            args.chunk_size))
     else:
         print('metric, GPU: not measured (no CUDA device here)')
 
