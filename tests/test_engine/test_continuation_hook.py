@@ -11,9 +11,40 @@ from hashnet_mm.models.heads import HashHead
 @pytest.mark.parametrize('iteration,t', [(0, 0), (199, 0), (200, 200),
                                          (399, 200), (10000, 10000),
                                          (10199, 10000)])
-def test_power_schedule_of_released_code(iteration, t):
-    hook = ContinuationHook()
+def test_power_schedule_from_zero_based_iterations(iteration, t):
+    # counter_offset=0: t is runner.iter rounded down (the default before
+    # issue 15 made the released code's counter the default).
+    hook = ContinuationHook(counter_offset=0)
     assert hook.beta_at(iteration) == pytest.approx((1 + 0.005 * t)**0.5)
+
+
+def released_beta(iteration, step=200, gamma=0.005, power=0.5):
+    """The released network.py: ``iter_num += 1`` in forward, then, when
+    ``iter_num % step == 0``, scale = (1 + gamma * iter_num) ** power; the
+    scale is kept between updates. Simulated iteration by iteration."""
+    scale, iter_num = 1.0, 0
+    for _ in range(iteration + 1):
+        iter_num += 1
+        if iter_num % step == 0:
+            scale = (1 + gamma * iter_num)**power
+    return scale
+
+
+@pytest.mark.parametrize('iteration,beta', [(0, 1.0), (198, 1.0),
+                                            (199, 1.4142), (200, 1.4142),
+                                            (398, 1.4142), (399, 1.7321),
+                                            (9998, 7.0711), (9999, 7.1414)])
+def test_default_matches_the_released_counter_exactly(iteration, beta):
+    hook = ContinuationHook()
+    assert hook.beta_at(iteration) == released_beta(iteration)
+    assert hook.beta_at(iteration) == pytest.approx(beta, abs=1e-4)
+
+
+def test_released_counter_with_other_steps():
+    hook = ContinuationHook(gamma=0.02, step=100)
+    for iteration in range(0, 2001, 7):
+        assert hook.beta_at(iteration) == pytest.approx(
+            released_beta(iteration, step=100, gamma=0.02), rel=1e-15)
 
 
 def test_power_schedule_arguments():
@@ -37,6 +68,7 @@ def test_stage_schedule_of_algorithm_1():
     dict(stages=[(0, 1.)]),
     dict(step=0),
     dict(beta0=0),
+    dict(counter_offset=-1),
 ])
 def test_bad_schedules(kwargs):
     with pytest.raises(ValueError):

@@ -17,8 +17,14 @@ class ContinuationHook(Hook):
     the beta of an uninterrupted one. Two schedules:
 
     - ``'power'`` (authors' released code): beta = beta0 * (1 + gamma * t)
-      ** power, with t = ``runner.iter`` rounded down to a multiple of
-      ``step`` (beta changes every ``step`` iterations).
+      ** power, with t = ``runner.iter + counter_offset`` rounded down to a
+      multiple of ``step`` (beta changes every ``step`` iterations). The
+      released PyTorch ``network.py`` and Caffe ``ScaleTanH`` layer both
+      increment their iteration counter before they update beta, so with
+      the default ``counter_offset=1`` beta first changes at 0-based
+      iteration 199 (1.4142) and is 7.1414 at iteration 9,999, exactly as
+      there; ``counter_offset=0`` changes it at 200, 400, ... (7.0711 at
+      9,999).
     - ``'stages'`` (paper Algorithm 1): ``stages`` lists (start_iter, beta)
       with increasing start_iter, the first at 0; beta is that of the last
       stage started.
@@ -28,8 +34,8 @@ class ContinuationHook(Hook):
     Args:
         schedule (str): ``'power'`` or ``'stages'``.
         stages (list[tuple[int, float]], optional): for ``'stages'``.
-        beta0, gamma, power (float), step (int): for ``'power'``; defaults
-            are the released code's.
+        beta0, gamma, power (float), step (int), counter_offset (int): for
+            ``'power'``; defaults are the released code's.
         module_name (str): attribute path of the head in the model.
     """
 
@@ -42,6 +48,7 @@ class ContinuationHook(Hook):
                  gamma: float = 0.005,
                  power: float = 0.5,
                  step: int = 200,
+                 counter_offset: int = 1,
                  module_name: str = 'head'):
         if schedule not in SCHEDULES:
             raise ValueError(
@@ -58,15 +65,18 @@ class ContinuationHook(Hook):
         else:
             if stages is not None:
                 raise ValueError("stages are only used by schedule='stages'")
-            if beta0 <= 0 or gamma < 0 or step < 1:
-                raise ValueError('need beta0 > 0, gamma >= 0 and step >= 1, '
-                                 f'got {beta0}, {gamma}, {step}')
+            if beta0 <= 0 or gamma < 0 or step < 1 or counter_offset < 0:
+                raise ValueError(
+                    'need beta0 > 0, gamma >= 0, step >= 1 and '
+                    f'counter_offset >= 0, got {beta0}, {gamma}, {step}, '
+                    f'{counter_offset}')
         self.schedule = schedule
         self.stages = stages
         self.beta0 = beta0
         self.gamma = gamma
         self.power = power
         self.step = step
+        self.counter_offset = counter_offset
         self.module_getter = operator.attrgetter(module_name)
 
     def beta_at(self, iteration: int) -> float:
@@ -74,7 +84,7 @@ class ContinuationHook(Hook):
         if self.schedule == 'stages':
             return [beta for start, beta in self.stages
                     if start <= iteration][-1]
-        t = iteration // self.step * self.step
+        t = (iteration + self.counter_offset) // self.step * self.step
         return self.beta0 * (1.0 + self.gamma * t)**self.power
 
     def before_train_iter(self, runner, batch_idx: int,
