@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from hashnet_mm.models.losses import WeightedPairwiseLoss
+from hashnet_mm.models.losses.label_similarity import similar_pair_fraction
 
 
 def reference_loss(codes, labels, alpha, weighting='eq2', similar_weight=1.0):
@@ -166,3 +167,109 @@ def test_float32_inside_autocast():
         mixed = loss(codes, torch.tensor(labels))
     assert mixed.dtype == torch.float32
     assert mixed.item() == loss(codes, torch.tensor(labels)).item()
+
+
+def slow_loss(codes, labels, alpha, pairs, weight):
+    """Eq. 4 over the listed pairs, divided by the sum of their weights;
+    ``weight(similar)`` gives c_ij. Pair by pair, mpmath at 50 digits."""
+    total, weight_sum = mpmath.mpf(0), mpmath.mpf(0)
+    with mpmath.workdps(50):
+        for i, j in pairs:
+            s = bool((labels[i] & labels[j]).any())
+            x = mpmath.mpf(alpha) * mpmath.mpf(float(codes[i] @ codes[j]))
+            c = weight(s, pairs)
+            total += c * (mpmath.log(1 + mpmath.exp(x)) - s * x)
+            weight_sum += c
+        return float(total / weight_sum)
+
+
+def eq2_over(pairs, labels):
+    """c_ij of eq. 2 counted over ``pairs``."""
+    num_similar = sum(bool((labels[i] & labels[j]).any()) for i, j in pairs)
+    return lambda s, _: len(pairs) / (num_similar if s else
+                                      len(pairs) - num_similar)
+
+
+@pytest.mark.parametrize('n', [8, 9, 72])
+def test_cross_halves_are_the_released_36_by_36_pairs(n):
+    codes, labels = random_batch(n=n)
+    half = n // 2
+    cross = [(i, j) for i in range(half) for j in range(half, n)]
+    loss = WeightedPairwiseLoss(alpha=0.7, pairing='cross_halves')
+    mask = loss.pair_mask(n, torch.device('cpu'))
+    assert mask.sum() == len(cross) == half * (n - half)
+    assert {tuple(ij) for ij in mask.nonzero().tolist()} == set(cross)
+    got = loss(torch.tensor(codes), torch.tensor(labels)).item()
+    assert got == pytest.approx(
+        slow_loss(codes, labels, 0.7, cross, eq2_over(cross, labels)),
+        rel=1e-6)
+    fixed = WeightedPairwiseLoss(alpha=0.7, pairing='cross_halves',
+                                 similar_weight=3.0)
+    assert fixed(torch.tensor(codes), torch.tensor(labels)).item() == \
+        pytest.approx(slow_loss(codes, labels, 0.7, cross,
+                                lambda s, _: 3.0 if s else 1.0), rel=1e-6)
+    if n == 72:  # 1,296 pairs, as in the released train.py
+        assert len(cross) == 1296
+
+
+def slow_similar_fraction(labels):
+    n = len(labels)
+    pairs = [(i, j) for i in range(n) for j in range(n) if i != j]
+    return sum(bool((labels[i] & labels[j]).any())
+               for i, j in pairs) / len(pairs)
+
+
+def test_similar_pair_fraction_matches_slow_count():
+    _, labels = random_batch(n=23, c=4)
+    labels[:3] = 0  # unlabelled images: dissimilar to everything
+    assert similar_pair_fraction(torch.tensor(labels), chunk_size=5) == \
+        pytest.approx(slow_similar_fraction(labels), abs=1e-15)
+    with pytest.raises(ValueError, match='N >= 2'):
+        similar_pair_fraction(torch.ones(1, 3))
+
+
+@pytest.mark.parametrize('pairing', ['all', 'cross_halves'])
+def test_dataset_level_weights_match_slow_reference(pairing):
+    # The "training set" of 40 images fixes c_ij; a batch of 8 uses them.
+    _, dataset = random_batch(n=40, c=5, seed=1)
+    codes, labels = random_batch(n=8, c=5)
+    fraction = slow_similar_fraction(dataset)
+    loss = WeightedPairwiseLoss(alpha=0.7, pairing=pairing,
+                                weight_source='dataset')
+    loss.set_similar_fraction(similar_pair_fraction(torch.tensor(dataset)))
+    if pairing == 'all':
+        pairs = [(i, j) for i in range(8) for j in range(8) if i != j]
+    else:
+        pairs = [(i, j) for i in range(4) for j in range(4, 8)]
+    expected = slow_loss(
+        codes, labels, 0.7, pairs,
+        lambda s, _: 1 / fraction if s else 1 / (1 - fraction))
+    got = loss(torch.tensor(codes), torch.tensor(labels)).item()
+    assert got == pytest.approx(expected, rel=1e-6)
+    # Per-batch weights differ on this batch (its fraction is not 0.2).
+    batch = WeightedPairwiseLoss(alpha=0.7, pairing=pairing)(
+        torch.tensor(codes), torch.tensor(labels)).item()
+    assert abs(batch - got) > 1e-3
+
+
+def test_dataset_level_weights_need_the_fraction():
+    codes, labels = random_batch()
+    loss = WeightedPairwiseLoss(weight_source='dataset')
+    with pytest.raises(RuntimeError, match='DatasetPairWeightsHook'):
+        loss(torch.tensor(codes), torch.tensor(labels))
+    for bad in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError, match=r'in \(0, 1\)'):
+            loss.set_similar_fraction(bad)
+    with pytest.raises(ValueError, match='only used by'):
+        WeightedPairwiseLoss().set_similar_fraction(0.5)
+
+
+@pytest.mark.parametrize('kwargs', [
+    dict(pairing='released'), dict(weight_source='global'),
+    dict(weight_source='dataset', similar_weight=2.0),
+    dict(weight_source='dataset', use_weights=False),
+    dict(similar_fraction=0.3),
+])
+def test_bad_pairing_and_weight_source(kwargs):
+    with pytest.raises(ValueError):
+        WeightedPairwiseLoss(**kwargs)

@@ -9,13 +9,16 @@ from mmpretrain.registry import MODELS
 from .global_batch import gather_global_batch
 from .label_similarity import check_codes_and_labels
 
+PAIRINGS = ('all', 'cross_halves')
+WEIGHT_SOURCES = ('batch', 'dataset')
+
 
 @MODELS.register_module()
 class WeightedPairwiseLoss(nn.Module):
-    """Weighted maximum likelihood over all pairs of a batch (paper eq. 4).
+    """Weighted maximum likelihood over the pairs of a batch (paper eq. 4).
 
-    For codes h (N, K) in [-1, 1] and multi-hot labels y, every ordered pair
-    i != j of the batch contributes
+    For codes h (N, K) in [-1, 1] and multi-hot labels y, every pair (i, j)
+    of the batch (see ``pairing``) contributes
 
         c_ij * (log(1 + exp(alpha <h_i, h_j>)) - alpha s_ij <h_i, h_j>),
 
@@ -24,10 +27,27 @@ class WeightedPairwiseLoss(nn.Module):
     label. The term is computed as binary cross-entropy with logits, which
     is exact and finite for any value of ``alpha <h_i, h_j>``.
 
+    Which pairs (``pairing``):
+
+    - ``'all'`` (default): every ordered pair i != j of the batch, N (N - 1)
+      pairs (64 images: 4,032);
+    - ``'cross_halves'``: the released PyTorch ``train.py``, which draws two
+      batches of 36 from two loaders and scores only the 36 x 36 = 1,296
+      pairs between them; here the first floor(N / 2) images of the batch
+      against the rest (set the batch size to 72 for the released 36 + 36).
+      The released Caffe prototxts do the same with two streams of 256.
+
     Pair weights c_ij balance similar and dissimilar pairs:
 
-    - default: eq. 2 on the pairs of the batch, ``c_ij = |S| / |S1|`` for
-      similar and ``|S| / |S0|`` for dissimilar pairs;
+    - default (``weight_source='batch'``): eq. 2 on the pairs of the batch,
+      ``c_ij = |S| / |S1|`` for similar and ``|S| / |S0|`` for dissimilar
+      pairs;
+    - ``weight_source='dataset'``: eq. 2 over the similarity set S of the
+      whole training set, as the paper defines it: ``c_ij = 1 / f`` for
+      similar and ``1 / (1 - f)`` for dissimilar pairs, f = |S1| / |S| the
+      fraction of similar ordered pairs i != j of the training images
+      (``similar_fraction``; ``DatasetPairWeightsHook`` computes it once from
+      the training labels before training);
     - ``similar_weight=w``: ``c_ij = w`` for similar and 1 for dissimilar
       pairs (the fixed weight of the authors' released code);
     - ``use_weights=False``: ``c_ij = 1`` (HashNet-W, plain likelihood).
@@ -59,6 +79,13 @@ class WeightedPairwiseLoss(nn.Module):
         use_weights (bool): weight pairs (HashNet) or not (HashNet-W).
         similar_weight (float, optional): fixed weight of similar pairs
             instead of eq. 2.
+        pairing (str): ``'all'`` ordered pairs i != j or the released
+            code's ``'cross_halves'``.
+        weight_source (str): eq. 2 counted over the pairs of each batch
+            (``'batch'``) or over the training set (``'dataset'``).
+        similar_fraction (float, optional): |S1| / |S| of the training set
+            for ``weight_source='dataset'``, in (0, 1); usually left None
+            and set by ``DatasetPairWeightsHook``.
         loss_weight (float): multiplier of the loss.
         across_ranks (bool): under DDP, pairs over the global batch (True)
             or over each rank's own batch (False).
@@ -68,6 +95,9 @@ class WeightedPairwiseLoss(nn.Module):
                  alpha: Optional[float] = None,
                  use_weights: bool = True,
                  similar_weight: Optional[float] = None,
+                 pairing: str = 'all',
+                 weight_source: str = 'batch',
+                 similar_fraction: Optional[float] = None,
                  loss_weight: float = 1.0,
                  across_ranks: bool = True):
         super().__init__()
@@ -81,11 +111,50 @@ class WeightedPairwiseLoss(nn.Module):
             if not similar_weight > 0:
                 raise ValueError(
                     f'similar_weight must be > 0, got {similar_weight}')
+        if pairing not in PAIRINGS:
+            raise ValueError(
+                f'pairing must be one of {PAIRINGS}, got {pairing!r}')
+        if weight_source not in WEIGHT_SOURCES:
+            raise ValueError(f'weight_source must be one of {WEIGHT_SOURCES}'
+                             f', got {weight_source!r}')
+        if weight_source == 'dataset' and (similar_weight is not None
+                                           or not use_weights):
+            raise ValueError("weight_source='dataset' is eq. 2; it cannot be "
+                             'set with similar_weight or use_weights=False')
+        if similar_fraction is not None and weight_source != 'dataset':
+            raise ValueError("similar_fraction is only used by "
+                             "weight_source='dataset'")
         self.alpha = alpha
         self.use_weights = use_weights
         self.similar_weight = similar_weight
+        self.pairing = pairing
+        self.weight_source = weight_source
+        self.similar_fraction = None
+        if similar_fraction is not None:
+            self.set_similar_fraction(similar_fraction)
         self.loss_weight = loss_weight
         self.across_ranks = across_ranks
+
+    def set_similar_fraction(self, fraction: float) -> None:
+        """f = |S1| / |S| of the training set, for dataset-level eq. 2."""
+        if self.weight_source != 'dataset':
+            raise ValueError("similar_fraction is only used by "
+                             "weight_source='dataset'")
+        if not 0 < fraction < 1:
+            raise ValueError('dataset-level eq. 2 needs both similar and '
+                             'dissimilar pairs in the training set: '
+                             f'similar_fraction must be in (0, 1), got '
+                             f'{fraction}')
+        self.similar_fraction = float(fraction)
+
+    def pair_mask(self, num_samples: int,
+                  device: torch.device) -> torch.Tensor:
+        """(N, N) bool: the pairs (i, j) the loss sums over (``pairing``)."""
+        if self.pairing == 'cross_halves':
+            index = torch.arange(num_samples, device=device)
+            first = index < num_samples // 2
+            return first[:, None] & ~first[None, :]
+        return ~torch.eye(num_samples, dtype=torch.bool, device=device)
 
     def pair_weights(self, similar: torch.Tensor,
                      pairs: torch.Tensor) -> torch.Tensor:
@@ -95,6 +164,15 @@ class WeightedPairwiseLoss(nn.Module):
             return pairs
         if self.similar_weight is not None:
             return pairs * torch.where(similar, self.similar_weight, 1.0)
+        if self.weight_source == 'dataset':
+            if self.similar_fraction is None:
+                raise RuntimeError(
+                    "weight_source='dataset' needs similar_fraction: add "
+                    "dict(type='DatasetPairWeightsHook') to custom_hooks "
+                    'or set it in the loss config')
+            fraction = self.similar_fraction
+            return pairs * torch.where(similar, 1.0 / fraction,
+                                       1.0 / (1.0 - fraction))
         num_pairs = pairs.sum()
         num_similar = (similar.float() * pairs).sum()
         num_dissimilar = num_pairs - num_similar
@@ -115,13 +193,13 @@ class WeightedPairwiseLoss(nn.Module):
 
     def batch_loss(self, codes: torch.Tensor,
                    labels: torch.Tensor) -> torch.Tensor:
-        """Eq. 4 / sum c_ij over the ordered pairs i != j of one batch."""
+        """Eq. 4 / sum c_ij over the pairs of one batch (``pair_mask``)."""
         num_samples, num_bits = codes.shape
         if num_samples < 2:
             return codes.sum() * 0.0
         alpha = self.alpha if self.alpha is not None else 10.0 / num_bits
         similar = labels @ labels.t() > 0
-        pairs = ~torch.eye(num_samples, dtype=torch.bool, device=codes.device)
+        pairs = self.pair_mask(num_samples, codes.device)
         weights = self.pair_weights(similar, pairs)
         logits = alpha * (codes @ codes.t())
         per_pair = F.binary_cross_entropy_with_logits(
