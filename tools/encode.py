@@ -19,14 +19,16 @@ from mmengine.utils import ProgressBar
 
 # Importing hashnet_mm.search registers DumpHashCodes.
 from hashnet_mm.search import inference_pipeline_config
-from hashnet_mm.utils.cli import add_runner_args, load_runner_config
+from hashnet_mm.utils.checkpoint import load_model_weights
+from hashnet_mm.utils.cli import (add_checkpoint_args, add_runner_args,
+                                  load_runner_config)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Encode images into packed binary codes')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    add_checkpoint_args(parser)
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument(
         '--list',
@@ -60,14 +62,14 @@ def has_labels(list_file: str) -> bool:
 def image_dataset(args, pipeline: list) -> dict:
     """The dataset config of ``--dir`` or ``--list``."""
     if args.dir:
-        return dict(type='CustomDataset', data_prefix=args.dir,
+        return dict(type='ImageFilesDataset', data_prefix=args.dir,
                     with_label=False, pipeline=pipeline)
     list_file = osp.abspath(args.list)
     data_root = args.data_root or osp.dirname(list_file)
     if has_labels(list_file):
         return dict(type='HashListDataset', data_root=data_root,
                     ann_file=list_file, pipeline=pipeline)
-    return dict(type='CustomDataset', data_root=data_root, ann_file=list_file,
+    return dict(type='ImageFilesDataset', data_root=data_root, ann_file=list_file,
                 with_label=False, pipeline=pipeline)
 
 
@@ -94,7 +96,8 @@ def main(argv=None):
     cfg.test_evaluator = dict(type='DumpHashCodes', out_file=args.out)
     cfg.load_from = None
     runner = Runner.from_cfg(cfg)
-    runner.load_checkpoint(args.checkpoint, map_location='cpu', strict=True)
+    load_model_weights(runner.model, args.checkpoint,
+                       strict=not args.partial_load, logger=runner.logger)
     runner.register_hook(ProgressBarHook(), priority='VERY_LOW')
     metrics = runner.test()
     if is_main_process():

@@ -1,7 +1,7 @@
 """Write a trained model's features of one split of a list-file dataset.
 
 The model and the test-time pipeline come from the config; the weights from
-CHECKPOINT (mmengine's load_checkpoint, strict). Features are the output of
+CHECKPOINT (strict: every key must match). Features are the output of
 ``--layer`` (default: the neck, else the backbone), globally average-pooled
 if the layer gives a feature map, for every image of the split, in list-file
 order:
@@ -19,11 +19,11 @@ import numpy as np
 import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
 from mmengine.utils import ProgressBar
 from mmpretrain.registry import DATASETS, MODELS
 
 from hashnet_mm.shallow.feature_files import SPLITS, save_features
+from hashnet_mm.utils.checkpoint import load_model_weights
 from hashnet_mm.utils.cli import add_runner_args, load_runner_config
 
 
@@ -124,7 +124,7 @@ def main():
     # As mmengine's Runner: the top-level data_preprocessor normalises.
     cfg.model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
     model = MODELS.build(cfg.model)
-    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
+    load_model_weights(model, args.checkpoint)
     model.to(args.device).eval()
     name = args.layer or ('neck' if model.with_neck else 'backbone')
     layer = LayerOutput(model, name)

@@ -5,13 +5,15 @@ import os.path as osp
 
 from mmengine.runner import Runner
 
-from hashnet_mm.utils.cli import add_runner_args, load_runner_config
+from hashnet_mm.utils.checkpoint import load_model_weights
+from hashnet_mm.utils.cli import (add_checkpoint_args, add_runner_args,
+                                  load_runner_config)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description='Test a hashing model')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    add_checkpoint_args(parser)
     add_runner_args(parser)
     return parser.parse_args()
 
@@ -19,8 +21,10 @@ def parse_args():
 def main():
     args = parse_args()
     cfg = load_runner_config(args)
-    cfg.load_from = args.checkpoint
+    cfg.load_from = None
     runner = Runner.from_cfg(cfg)
+    load_model_weights(runner.model, args.checkpoint,
+                       strict=not args.partial_load, logger=runner.logger)
     metrics = runner.test()
     if runner.rank == 0:
         # Curves (lists) are in the log and in the run's JSON, with the rest.

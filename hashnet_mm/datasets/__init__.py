@@ -1,4 +1,5 @@
 from .hash_list_dataset import HashListDataset
+from .image_errors import ImageFilesDataset
 from .query_database_dataset import QueryDatabaseDataset
 
-__all__ = ['HashListDataset', 'QueryDatabaseDataset']
+__all__ = ['HashListDataset', 'ImageFilesDataset', 'QueryDatabaseDataset']

@@ -1,11 +1,12 @@
 """HashNet's list-file format: one ``relative/path l_1 ... l_C`` per line."""
 import os.path as osp
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 from mmpretrain.datasets import BaseDataset
 from mmpretrain.registry import DATASETS
 
+from .image_errors import NamedImageErrorsMixin
 from .list_files import numbered_lines
 
 
@@ -24,7 +25,7 @@ def parse_list_line(tokens: List[str], where: str) -> List[int]:
 
 
 @DATASETS.register_module()
-class HashListDataset(BaseDataset):
+class HashListDataset(NamedImageErrorsMixin, BaseDataset):
     """Images with labels from a HashNet list file.
 
     Each non-empty line of ``ann_file`` is ``path l_1 ... l_C``: an image path
@@ -35,23 +36,47 @@ class HashListDataset(BaseDataset):
     mmpretrain's multi-label datasets do: set ``to_onehot=True`` and
     ``num_classes`` in the data preprocessor. Paths cannot contain spaces.
 
-    Errors name the file and line: a wrong number of labels, a label that is
-    not 0/1, a missing image file, a path listed twice. An image that cannot
-    be read or transformed later, during training or testing, stops the run
-    with an error naming its path and list-file line.
+    Errors name the file and line, when the dataset is built: a wrong
+    number of labels, a label that is not 0/1, a class index outside
+    ``num_classes``, a path with white space, a missing image file, a path
+    listed twice. An image that cannot be read or transformed later, during
+    training or testing, stops the run with an error naming its path and
+    list-file line.
 
     Args:
         ann_file (str): the list file (relative to ``data_root``).
+        num_classes (int, optional): C. A class-index list then may leave
+            the top classes out (a database without the last class still
+            has the query's classes), and every index must be < C. The
+            tools set it from the data preprocessor's ``num_classes``.
         classes (sequence[str] | str, optional): class names; defaults to
             ``'0' ... 'C-1'``. Their number must equal C.
         **kwargs: as mmpretrain's ``BaseDataset``.
     """
 
+    def __init__(self, *args, num_classes: Optional[int] = None, **kwargs):
+        if num_classes is not None and (isinstance(num_classes, bool) or
+                                        not isinstance(num_classes, int)
+                                        or num_classes < 1):
+            raise ValueError('HashListDataset: num_classes must be an '
+                             f'integer >= 1, got {num_classes!r}')
+        self.num_classes = num_classes
+        super().__init__(*args, **kwargs)
+
+    def declared_num_classes(self) -> Optional[int]:
+        """C from ``classes`` or ``num_classes`` (which must agree)."""
+        declared = self._metainfo.get('classes')
+        if declared and self.num_classes is not None and \
+                len(declared) != self.num_classes:
+            raise ValueError(
+                f'{self.ann_file}: {len(declared)} class names but '
+                f'num_classes={self.num_classes}')
+        return len(declared) if declared else self.num_classes
+
     def load_data_list(self) -> List[dict]:
         lines = numbered_lines(self.ann_file,
                                unique=lambda line: line.split()[0])
-        declared = self._metainfo.get('classes')
-        num_classes = len(declared) if declared else None
+        num_classes = self.declared_num_classes()
         data_list, width = [], None
         for line_no, line in lines:
             tokens = line.split()
@@ -61,41 +86,56 @@ class HashListDataset(BaseDataset):
                                  f'got {line!r}')
             if width is None:
                 width = len(tokens) - 1
-            elif len(tokens) - 1 != width:
-                raise ValueError(
-                    f'{where}: {len(tokens) - 1} labels, but earlier lines '
-                    f'have {width}')
-            labels = parse_list_line(tokens[1:], where)
+            try:
+                if len(tokens) - 1 != width:
+                    raise ValueError(
+                        f'{where}: {len(tokens) - 1} labels, but earlier '
+                        f'lines have {width} (fields are separated by white '
+                        'space, so paths cannot contain any)')
+                labels = parse_list_line(tokens[1:], where)
+            except ValueError:
+                self.check_no_spaced_path(tokens, where)
+                raise
             if width > 1 and num_classes is not None and \
                     width != num_classes:
                 raise ValueError(f'{where}: {width} labels, but the dataset '
                                  f'has {num_classes} classes')
+            if width == 1 and num_classes is not None and \
+                    labels[0] >= num_classes:
+                raise ValueError(
+                    f'{where}: class index {labels[0]} out of range for '
+                    f'{num_classes} classes (indices are 0 .. '
+                    f'{num_classes - 1}; num_classes / classes of the '
+                    'dataset, the data preprocessor\'s num_classes)')
             img_path = osp.join(self.img_prefix, tokens[0])
             if not osp.isfile(img_path):
+                self.check_no_spaced_path(tokens, where)
                 raise FileNotFoundError(f'{where}: image {img_path} not found')
             data_list.append(
                 dict(img_path=img_path, list_line=line_no,
                      gt_label=np.array(labels, dtype=np.int64)))
         if not data_list:
             raise ValueError(f'{self.ann_file}: no images listed')
-        if width == 1:
-            top = max(int(d['gt_label'][0]) for d in data_list)
-            if num_classes is not None and top >= num_classes:
-                raise ValueError(f'{self.ann_file}: class index {top} out of '
-                                 f'range for {num_classes} classes')
-            width = num_classes if num_classes is not None else top + 1
-        if declared is None:
-            self._metainfo['classes'] = tuple(str(i) for i in range(width))
+        if num_classes is None:
+            num_classes = width if width > 1 else 1 + max(
+                int(d['gt_label'][0]) for d in data_list)
+        if not self._metainfo.get('classes'):
+            self._metainfo['classes'] = tuple(
+                str(i) for i in range(num_classes))
         return data_list
 
-    def prepare_data(self, idx: int) -> dict:
-        """The pipeline's output for sample ``idx``; any failure (a corrupted
-        or truncated image, say) is re-raised naming the image and line."""
-        data_info = self.get_data_info(idx)
-        where = f'{self.ann_file}:{data_info["list_line"]}'
-        img_path = data_info['img_path']
-        try:
-            return self.pipeline(data_info)
-        except Exception as e:
-            raise RuntimeError(f'{where}: cannot load image {img_path}: '
-                               f'{type(e).__name__}: {e}') from e
+    def check_no_spaced_path(self, tokens: List[str], where: str) -> None:
+        """A ValueError if the line's path is an image whose name holds a
+        space (the list format cannot express it)."""
+        for end in range(2, len(tokens)):
+            candidate = ' '.join(tokens[:end])
+            if osp.isfile(osp.join(self.img_prefix, candidate)):
+                raise ValueError(
+                    f'{where}: the image path {candidate!r} contains white '
+                    'space; a list file separates the path and the labels '
+                    'by white space, so paths cannot contain any: rename '
+                    'the file (or folder)')
+
+    def image_source(self, data_info: dict) -> str:
+        """``list file:line`` of a sample, for load errors."""
+        return f'{self.ann_file}:{data_info["list_line"]}'

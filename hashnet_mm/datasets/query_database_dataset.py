@@ -27,6 +27,15 @@ class QueryDatabaseDataset(ConcatDataset):
             DATASETS.build(d) if isinstance(d, dict) else d
             for d in (query, database)
         ]
+        query_classes, database_classes = (
+            tuple(d.metainfo.get('classes') or ()) for d in datasets)
+        if query_classes != database_classes:
+            raise ValueError(
+                f'QueryDatabaseDataset: the query set has '
+                f'{len(query_classes)} classes and the database '
+                f'{len(database_classes)}; give both the same `classes`, or '
+                'the same `num_classes` (HashListDataset; the tools set it '
+                "from the data preprocessor's num_classes)")
         super().__init__(datasets, lazy_init=lazy_init)
 
     def __getitem__(self, idx: int) -> dict:

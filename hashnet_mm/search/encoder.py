@@ -8,10 +8,11 @@ from mmengine.config import Config
 from mmengine.dataset import Compose, pseudo_collate
 from mmengine.device import get_device
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 from mmpretrain.apis import get_model
 from mmpretrain.registry import TRANSFORMS
 
+from ..datasets.image_errors import image_load_error
+from ..utils.checkpoint import load_model_weights
 from .packing import pack_codes
 
 
@@ -42,8 +43,8 @@ class HashEncoder:
     def __init__(self, cfg: Config, checkpoint: str,
                  device: Optional[str] = None):
         self.model = get_model(cfg)
-        load_checkpoint(self.model, checkpoint, map_location='cpu',
-                        strict=True, logger='silent')
+        load_model_weights(self.model, checkpoint, strict=True,
+                           logger='silent')
         self.model.to(device or get_device())
         with DefaultScope.overwrite_default_scope('mmpretrain'):
             self.pipeline = Compose(
@@ -53,14 +54,20 @@ class HashEncoder:
     def num_bits(self) -> int:
         return self.model.head.num_bits
 
+    def prepare(self, path: str) -> dict:
+        """The test pipeline's output for one image file."""
+        try:
+            return self.pipeline(dict(img_path=path))
+        except Exception as error:
+            raise image_load_error('encoding', path, error) from error
+
     @torch.no_grad()
     def encode(self, paths: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """(len(paths), ceil(K / 8)) uint8 packed codes of the images."""
         packed = []
         for start in range(0, len(paths), batch_size):
             batch = pseudo_collate([
-                self.pipeline(dict(img_path=path))
-                for path in paths[start:start + batch_size]
+                self.prepare(path) for path in paths[start:start + batch_size]
             ])
             samples = self.model.test_step(batch)
             packed.append(

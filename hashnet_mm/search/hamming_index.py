@@ -303,8 +303,13 @@ class HammingIndex:
                 index._paths = np.array(
                     array_to_strings(arrays['paths'], len(index._ids)),
                     dtype=object)
-        except (KeyError, TypeError, ValueError, RuntimeError) as error:
-            raise ValueError(f'{path}: {error}') from error
+        except (KeyError, TypeError, ValueError, RuntimeError,
+                MemoryError, OverflowError) as error:
+            # FAISS reports sizes it cannot allocate (a crafted or corrupt
+            # header) as MemoryError.
+            cause = error if isinstance(error, ValueError) \
+                else f'{type(error).__name__}: {error}'
+            raise ValueError(f'{path}: {cause}') from error
         index._index = stored
         index._apply_search_params()
         return index

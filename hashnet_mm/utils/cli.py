@@ -25,11 +25,23 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
+def add_checkpoint_args(parser: argparse.ArgumentParser) -> None:
+    """``checkpoint`` and ``--partial-load`` (strict loading otherwise)."""
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        '--partial-load',
+        action='store_true',
+        help='load only the checkpoint weights that match the model and '
+        'keep the rest as initialised (default: any missing, unexpected or '
+        'mis-shaped key is an error)')
+
+
 def load_runner_config(args: argparse.Namespace) -> Config:
     """The config of ``args.config`` with the runner arguments applied.
 
     The work dir is ``--work-dir``, else the config's, else
-    ``./work_dirs/<config name>``. On several processes a plain
+    ``./work_dirs/<config name>``. Every ``HashListDataset`` gets the data
+    preprocessor's ``num_classes`` (:func:`share_num_classes`). On several processes a plain
     ``LoggerHook`` becomes :class:`MainProcessLoggerHook` (one writer of the
     test results JSON).
     """
@@ -42,6 +54,7 @@ def load_runner_config(args: argparse.Namespace) -> Config:
         logger = cfg.get('default_hooks', {}).get('logger')
         if logger is not None and logger.get('type') == 'LoggerHook':
             logger.type = 'MainProcessLoggerHook'
+    share_num_classes(cfg)
     if args.launcher == 'pytorch' and not torch.cuda.is_available():
         start_cpu_processes(cfg)
     if args.work_dir:
@@ -50,6 +63,37 @@ def load_runner_config(args: argparse.Namespace) -> Config:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     return cfg
+
+
+def share_num_classes(cfg: Config) -> None:
+    """Give every ``HashListDataset`` of the dataloaders the data
+    preprocessor's ``num_classes``, unless it states classes itself.
+
+    Class indices are then checked against it when the dataset is built
+    (not after an iteration, in the one-hot encoding), and a class-index
+    query and database agree on their classes even where one of them lacks
+    the highest class.
+    """
+    preprocessor = cfg.get('data_preprocessor') or \
+        cfg.get('model', {}).get('data_preprocessor') or {}
+    num_classes = preprocessor.get('num_classes')
+    if num_classes is None:
+        return
+
+    def visit(dataset):
+        if not isinstance(dataset, dict):
+            return
+        if dataset.get('type') == 'HashListDataset' and not (
+                'num_classes' in dataset or 'classes' in dataset
+                or (dataset.get('metainfo') or {}).get('classes')):
+            dataset['num_classes'] = num_classes
+        for key in ('dataset', 'query', 'database'):
+            visit(dataset.get(key))
+        for child in dataset.get('datasets') or ():
+            visit(child)
+
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        visit((cfg.get(loader) or {}).get('dataset'))
 
 
 def start_cpu_processes(cfg: Config) -> None:

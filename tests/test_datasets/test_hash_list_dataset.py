@@ -1,4 +1,5 @@
 import os.path as osp
+import shutil
 
 import numpy as np
 import pytest
@@ -91,3 +92,56 @@ def test_query_database_tags_every_sample(tiny_single_label):
     assert splits == ['query'] * 8 + ['database'] * 32
     assert dataset[9]['data_samples'].sample_idx == 9
     assert dataset[-1]['data_samples'].sample_idx == 39
+
+
+def test_num_classes_gives_the_classes_and_checks_indices(images):
+    write_list(images, ['images/00000.png 1', 'images/00001.png 0'])
+    dataset = HashListDataset(ann_file='list.txt', data_root=images,
+                              num_classes=4)
+    assert dataset.metainfo['classes'] == tuple('0123')
+    write_list(images, ['images/00000.png 1', 'images/00001.png 4'])
+    with pytest.raises(ValueError, match=r'list.txt:2: class index 4 out of '
+                       r'range for 4 classes \(indices are 0 .. 3'):
+        HashListDataset(ann_file='list.txt', data_root=images, num_classes=4)
+    with pytest.raises(ValueError, match='3 class names but num_classes=4'):
+        HashListDataset(ann_file='list.txt', data_root=images, num_classes=4,
+                        classes=['a', 'b', 'c'])
+    with pytest.raises(ValueError, match='num_classes must be an integer'):
+        HashListDataset(ann_file='list.txt', data_root=images, num_classes=0)
+
+
+def test_database_without_the_top_class(tiny_single_label):
+    """Class-index lists: the database lacks class 3, the query has it."""
+    root = tiny_single_label
+    with open(osp.join(root, 'database.txt')) as f:
+        kept = [line for line in f if not line.rstrip().endswith(' 0 0 0 1')]
+    write_list(root, [line.split()[0] + f' {line.split()[1:].index("1")}'
+                      for line in kept], 'database_index.txt')
+    with open(osp.join(root, 'query.txt')) as f:
+        write_list(root, [line.split()[0] + f' {line.split()[1:].index("1")}'
+                          for line in f if line.strip()], 'query_index.txt')
+
+    def build(**extra):
+        return DATASETS.build(dict(
+            type='QueryDatabaseDataset',
+            query=dict(type='HashListDataset', data_root=root,
+                       ann_file='query_index.txt', **extra),
+            database=dict(type='HashListDataset', data_root=root,
+                          ann_file='database_index.txt', **extra)))
+
+    with pytest.raises(ValueError, match='the query set has 4 classes and '
+                       'the database 3; .* `num_classes`'):
+        build()
+    assert build(num_classes=4).metainfo['classes'] == tuple('0123')
+
+
+def test_path_with_a_space_is_named(images):
+    shutil.copy(osp.join(images, 'images/00000.png'),
+                osp.join(images, 'images/my photo.png'))
+    for lines in (['images/00001.png 1 0 1', 'images/my photo.png 0 1 0'],
+                  ['images/my photo.png 0 1 0', 'images/00001.png 1 0 1'],
+                  ['images/00001.png 2', 'images/my photo.png 1']):
+        write_list(images, lines)
+        with pytest.raises(ValueError, match=r"list.txt:\d: the image path "
+                           r"'images/my photo.png' contains white space"):
+            HashListDataset(ann_file='list.txt', data_root=images)

@@ -32,3 +32,17 @@ def test_unreadable_image_is_named_with_its_line(tmp_path, content,
     with pytest.raises(RuntimeError, match=r'list.txt:3: cannot load image '
                        r'.*images/00002.png: '):
         dataset[2]
+
+
+def test_empty_image_file_of_an_image_folder_is_named(tmp_path):
+    write_tiny_dataset(str(tmp_path), {'list': one_hot([0, 1], 2)})
+    (tmp_path / 'images' / '00001.png').write_bytes(b'')
+    dataset = DATASETS.build(
+        dict(type='ImageFilesDataset', data_prefix=str(tmp_path / 'images'),
+             with_label=False, test_mode=True,
+             pipeline=[dict(type='LoadImageFromFile'),
+                       dict(type='PackInputs')]))
+    assert dataset[0]['inputs'].shape == (3, 32, 32)
+    with pytest.raises(RuntimeError, match=r'images: cannot load image .*'
+                       r'00001.png: the file is empty \(0 bytes\)'):
+        dataset[1]

@@ -33,6 +33,31 @@ def test_zero_logit_maps_to_plus_one():
     assert all((s.hash_code == 1).all() for s in samples)
 
 
+@pytest.mark.parametrize('bad', [float('nan'), float('inf'), -float('inf')])
+def test_predict_refuses_non_finite_logits(bad):
+    """sign(NaN) would be a code (-1): every diverged image would tie."""
+    head = make_head()
+    head.init_weights()
+    feats = torch.randn(4, 8)
+    feats[1, 0] = bad  # one image's feature: all 16 of its logits
+    samples = [DataSample(metainfo=dict(img_path=f'img{i}.png'))
+               for i in range(4)]
+    with pytest.raises(ValueError,
+                       match=r'16 of 64 hash-layer outputs are NaN or inf, '
+                       r'in 1 of 4 images \(img1.png\)'):
+        head.predict((feats, ), samples)
+    with pytest.raises(ValueError, match='sample 1'):
+        head.predict((feats, ))
+
+
+def test_predict_accepts_huge_finite_logits():
+    head = make_head()
+    head.init_weights()
+    samples = head.predict((torch.full((2, 8), 1e30), ))
+    assert all(set(s.hash_code.unique().tolist()) <= {-1.0, 1.0}
+               for s in samples)
+
+
 def test_loss_uses_tanh_beta_z():
     head = make_head(loss=dict(type='WeightedPairwiseLoss', alpha=0.5))
     head.beta = 3.0

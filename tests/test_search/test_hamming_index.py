@@ -334,3 +334,21 @@ def test_multi_hash_radius_search_finds_flips_spread_over_all_tables(radius):
     assert (found.distances == radius).all()
     (closer, ) = index.search_radius(pack_codes(query), radius - 1)
     assert len(closer.ids) == 0
+
+
+def test_header_asking_for_too_much_memory_is_a_value_error(tmp_path):
+    """A crafted header (valid checksum) whose IVF would need 2**40 lists:
+    FAISS's bad_alloc surfaces as the documented ValueError."""
+    from hashnet_mm.search.hamming_index import INDEX_FORMAT
+    from hashnet_mm.search.storage import load_arrays, save_arrays
+    index = HammingIndex(64)
+    index.add(np.zeros((4, 8), dtype=np.uint8))
+    path = str(tmp_path / 'db.index')
+    index.save(path)
+    meta, arrays = load_arrays(path, INDEX_FORMAT, ('ids', 'faiss'))
+    meta.pop('format')
+    save_arrays(path, INDEX_FORMAT,
+                dict(meta, kind='ivf', params=dict(nlist=2**40, nprobe=1)),
+                arrays)
+    with pytest.raises(ValueError, match='db.index: MemoryError'):
+        HammingIndex.load(path)

@@ -26,6 +26,7 @@ from mmpretrain.registry import DATASETS
 
 from hashnet_mm.engine.hooks import ContinuationHook
 from hashnet_mm.search import HashEncoder
+from hashnet_mm.utils.checkpoint import read_checkpoint
 from hashnet_mm.utils.figures import PanelRow
 
 SPLITS = ('query', 'database', 'train')
@@ -52,7 +53,7 @@ def trained_beta(cfg: Config, checkpoint: str) -> float:
     if not hooks:
         return 1.0
     hooks[0].pop('type')
-    meta = torch.load(checkpoint, map_location='cpu').get('meta', {})
+    meta = read_checkpoint(checkpoint).get('meta', {})
     return ContinuationHook(**hooks[0]).beta_at(max(meta.get('iter', 1) - 1,
                                                     0))
 

@@ -34,6 +34,23 @@ def sign_codes(logits: torch.Tensor) -> torch.Tensor:
     return torch.where(logits >= 0, 1.0, -1.0).to(logits.dtype)
 
 
+def check_finite_logits(logits: torch.Tensor,
+                        data_samples: Sequence[DataSample]) -> None:
+    """A ValueError naming the samples whose hash-layer output z is NaN or
+    infinite (NaN weights, or an input the backbone overflowed on)."""
+    bad_rows = (~torch.isfinite(logits)).any(dim=1)
+    if not bool(bad_rows.any()):
+        return
+    rows = bad_rows.nonzero().flatten().tolist()
+    paths = [data_samples[i].get('img_path', f'sample {i}') for i in rows]
+    shown = ', '.join(map(str, paths[:5])) + (' ...' if len(paths) > 5 else '')
+    raise ValueError(
+        f'HashHead.predict: {int((~torch.isfinite(logits)).sum())} of '
+        f'{logits.numel()} hash-layer outputs are NaN or inf, in '
+        f'{len(rows)} of {len(logits)} images ({shown}); no code is made '
+        'from them. NaN weights come from a diverged training run.')
+
+
 @MODELS.register_module()
 class HashHead(BaseModule):
     """Hash layer ``fch`` producing K-bit codes (HashNet, Cao et al. 2017).
@@ -143,11 +160,16 @@ class HashHead(BaseModule):
                 feats: Tuple[torch.Tensor],
                 data_samples: Optional[List[DataSample]] = None
                 ) -> List[DataSample]:
-        """Binary codes sign(z) (z = 0 -> +1) into each DataSample."""
+        """Binary codes sign(z) (z = 0 -> +1) into each DataSample.
+
+        A NaN or infinite z has no sign: it raises a ValueError with the
+        count (and the images) instead of becoming a code.
+        """
         logits = self(feats).float()
-        codes = sign_codes(logits)
         if data_samples is None:
             data_samples = [DataSample() for _ in range(logits.shape[0])]
+        check_finite_logits(logits, data_samples)
+        codes = sign_codes(logits)
         for sample, code, logit in zip(data_samples, codes, logits):
             sample.set_field(code, 'hash_code')
             sample.set_field(logit, 'hash_logits')
