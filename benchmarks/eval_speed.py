@@ -53,11 +53,13 @@ def coco_like_split(num, prototypes, rng):
     return np.where(logits >= 0, 1, -1).astype(np.int8), labels
 
 
-def coco_like_case(seed=0):
+def coco_like_case(seed=0, num_query=NUM_QUERY, num_database=NUM_DATABASE,
+                   num_bits=NUM_BITS, num_classes=NUM_CLASSES):
+    """(query codes, query labels, database codes, database labels)."""
     rng = np.random.default_rng(seed)
-    prototypes = np.where(rng.random((NUM_CLASSES, NUM_BITS)) < 0.5, -1, 1)
-    return (*coco_like_split(NUM_QUERY, prototypes, rng),
-            *coco_like_split(NUM_DATABASE, prototypes, rng))
+    prototypes = np.where(rng.random((num_classes, num_bits)) < 0.5, -1, 1)
+    return (*coco_like_split(num_query, prototypes, rng),
+            *coco_like_split(num_database, prototypes, rng))
 
 
 def numpy_loop_average_precision(query_codes, database_codes, query_labels,
@@ -148,11 +150,11 @@ def timed(run, device, repeats):
     return seconds, result, peak
 
 
-def time_metric(results, tensors, device, repeats, chunk_size):
+def time_metric(results, tensors, device, repeats, chunk_size, topk=TOPK):
     """Time compute_metrics on the gathered results, and its scoring alone
-    on the stacked tensors (already on ``device``)."""
+    on the stacked tensors (moved to ``device``)."""
     metric = HammingRetrievalMetric(
-        topk=TOPK, device=device, chunk_size=chunk_size)
+        topk=topk, device=device, chunk_size=chunk_size)
     on_device = [tensor.to(device) for tensor in tensors]
     full = timed(lambda: metric.compute_metrics(results), device, repeats)
     scoring = timed(lambda: metric.score(*on_device), device, repeats)

@@ -5,7 +5,8 @@ crops) this
 
 1. writes a list-file dataset of random JPEGs at a realistic size (default
    640x480: smooth colour fields plus noise, about the file size of an
-   MS-COCO photo at quality 90) and random multi-hot labels into a temporary folder;
+   MS-COCO photo at quality 90) and random multi-hot labels into a temporary folder
+   (or uses the list and images of ``--data-root``);
 2. builds the model, the optimizer wrapper and the train dataloader from the
    config, as mmengine's Runner would (random weights: nothing downloads,
    and the weights do not change the speed);
@@ -84,6 +85,9 @@ def parse_args(argv=None):
     parser.add_argument('--image-size', type=image_size, default=(640, 480),
                         help='WIDTHxHEIGHT of the generated JPEGs')
     parser.add_argument('--num-images', type=int, default=512)
+    parser.add_argument(
+        '--data-root', help='use the train.txt and images of this folder '
+        '(e.g. write_jpeg_dataset\'s) instead of writing new ones')
     parser.add_argument('--amp', action='store_true',
                         help='as tools/train.py --amp (bfloat16, CUDA only)')
     parser.add_argument(
@@ -151,6 +155,17 @@ def write_jpeg_dataset(root, num_images, size, num_classes, seed=0):
     with open(osp.join(root, 'train.txt'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
     return total / num_images
+
+
+def listed_images(data_root):
+    """(mean file size in bytes, (width, height) of the first image) of the
+    images listed in ``data_root/train.txt``."""
+    with open(osp.join(data_root, 'train.txt')) as f:
+        paths = [osp.join(data_root, line.split()[0]) for line in f
+                 if line.strip()]
+    with Image.open(paths[0]) as image:
+        size = image.size
+    return sum(osp.getsize(path) for path in paths) / len(paths), size
 
 
 def benchmark_config(args, data_root):
@@ -293,10 +308,14 @@ def measure(args, data_root):
 def main(argv=None):
     args = parse_args(argv)
     num_classes = Config.fromfile(args.config).data_preprocessor.num_classes
-    with tempfile.TemporaryDirectory() as data_root:
-        mean_bytes = write_jpeg_dataset(data_root, args.num_images,
-                                        args.image_size, num_classes)
-        results = measure(args, data_root)
+    if args.data_root:
+        mean_bytes, args.image_size = listed_images(args.data_root)
+        results = measure(args, args.data_root)
+    else:
+        with tempfile.TemporaryDirectory() as data_root:
+            mean_bytes = write_jpeg_dataset(data_root, args.num_images,
+                                            args.image_size, num_classes)
+            results = measure(args, data_root)
     if args.iters < 4 * results['workers']:
         print(f"note: --iters {args.iters} < 4 x {results['workers']} "
               'workers: the first wave of batches may hide part of the '
