@@ -10,16 +10,16 @@ from hashnet_mm.utils.cli import (add_checkpoint_args, add_runner_args,
                                   load_runner_config)
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Test a hashing model')
     parser.add_argument('config', help='config file path')
     add_checkpoint_args(parser)
     add_runner_args(parser)
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     cfg = load_runner_config(args)
     cfg.load_from = None
     runner = Runner.from_cfg(cfg)

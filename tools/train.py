@@ -9,7 +9,7 @@ from hashnet_mm.utils.resume import (check_fresh_work_dir,
                                      find_resume_checkpoint)
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a hashing model')
     parser.add_argument('config', help='config file path')
     parser.add_argument(
@@ -24,7 +24,7 @@ def parse_args():
         action='store_true',
         help='mixed precision training (bfloat16 autocast, GPU only)')
     add_runner_args(parser)
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 def add_finite_loss_hook(cfg) -> None:
@@ -35,8 +35,8 @@ def add_finite_loss_hook(cfg) -> None:
     cfg.custom_hooks = hooks
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     cfg = load_runner_config(args)
     if args.amp:
         use_amp(cfg)

@@ -125,9 +125,10 @@ def test_resume_restores_iteration_and_beta(tmp_path, tiny_single_label):
     uninterrupted, after_resume = beta_by_iter(full), beta_by_iter(resumed)
     assert sorted(after_resume) == [3, 4]
     for it in (3, 4):
-        # The log counts from 1; beta of 0-based iteration it - 1.
+        # The log counts from 1: 0-based iteration it - 1, whose beta counts
+        # one iteration more, as the released code's counter does.
         assert after_resume[it] == uninterrupted[it] == pytest.approx(
-            (1 + (it - 1))**0.5)
+            (1 + it)**0.5)
 
 
 def test_train_and_test_with_two_cpu_processes(tmp_path, tiny_single_label):
