@@ -1,7 +1,25 @@
 """Average precision of ranked lists, and means over queries."""
+from typing import Tuple
+
 import torch
 
 UNDEFINED_MODES = ('skip', 'zero')
+
+# How a MAP treats a query whose top R holds no relevant item, each named
+# after the evaluation code it reproduces (HashNet paper Sec. 4.1 defines
+# MAP@R, not this case):
+# - 'released_pytorch': the authors' released PyTorch ``test.py``: the
+#   query is left out of the mean;
+# - 'released_caffe': the authors' Caffe ``predict_parallel.py``, which
+#   produced the paper's tables: AP = 0 when the database holds relevant
+#   items (none in the top R), left out only when it holds none;
+# - 'deephash_pytorch': DeepHash-pytorch's ``CalcTopMap``: AP = 0, the sum
+#   divided by all queries.
+MAP_CONVENTIONS = ('released_pytorch', 'released_caffe', 'deephash_pytorch')
+# The earlier names, still accepted.
+MAP_CONVENTION_ALIASES = {'skip': 'released_pytorch',
+                          'zero': 'deephash_pytorch'}
+NO_RELEVANT_MODES = MAP_CONVENTIONS + tuple(MAP_CONVENTION_ALIASES)
 
 
 def ranked_average_precision(relevant: torch.Tensor) -> torch.Tensor:
@@ -9,7 +27,7 @@ def ranked_average_precision(relevant: torch.Tensor) -> torch.Tensor:
 
     AP@R = sum_{r<=R} P(r) rel(r) / sum_{r<=R} rel(r), where P(r) is the
     precision of the first r items (the MAP@R of the HashNet paper, Sec.
-    5.1).
+    4.1).
 
     Args:
         relevant (Tensor): (Q, R) bool, relevance in rank order.
@@ -45,3 +63,44 @@ def mean_over_queries(values: torch.Tensor,
     num_defined = (~values.isnan()).sum(0)
     total = values.nan_to_num(0.0).sum(0)
     return torch.where(num_defined > 0, total / num_defined.clamp(min=1), 0.0)
+
+
+def resolve_map_convention(no_relevant: str) -> str:
+    """The name in ``MAP_CONVENTIONS`` of a convention or of its alias."""
+    if no_relevant not in NO_RELEVANT_MODES:
+        raise ValueError(f'no_relevant must be one of {NO_RELEVANT_MODES}, '
+                         f'got {no_relevant!r}')
+    return MAP_CONVENTION_ALIASES.get(no_relevant, no_relevant)
+
+
+def map_over_queries(average_precision: torch.Tensor,
+                     relevant_in_database: torch.Tensor,
+                     no_relevant: str = 'released_pytorch'
+                     ) -> Tuple[torch.Tensor, int]:
+    """MAP of per-query APs under one convention, and how many queries it
+    averaged over.
+
+    Args:
+        average_precision (Tensor): (Q,) AP@R, NaN where the top R holds no
+            relevant item.
+        relevant_in_database (Tensor): (Q,) bool, the database holds at
+            least one item relevant to the query.
+        no_relevant (str): one of ``MAP_CONVENTIONS`` (or an alias): see
+            there. With no query counted the MAP is 0.
+
+    Returns:
+        tuple[Tensor, int]: the float64 MAP and the number of queries in
+        its mean.
+    """
+    convention = resolve_map_convention(no_relevant)
+    average_precision = average_precision.double()
+    undefined = average_precision.isnan()
+    if convention == 'released_pytorch':
+        counted = ~undefined
+    elif convention == 'released_caffe':
+        counted = ~undefined | relevant_in_database.bool()
+    else:
+        counted = torch.ones_like(undefined)
+    num_counted = int(counted.sum())
+    total = torch.where(counted, average_precision.nan_to_num(0.0), 0.0).sum()
+    return total / max(num_counted, 1), num_counted

@@ -1,12 +1,10 @@
 """Hamming ranking and its mean average precision at R."""
 import torch
 
-from .average_precision import UNDEFINED_MODES, mean_over_queries
+from .average_precision import NO_RELEVANT_MODES, map_over_queries
 from .rankers import database_ranker
 from .statistics import ranking_statistics
 from .validation import check_choice, check_chunk_size, resolve_topk
-
-NO_RELEVANT_MODES = UNDEFINED_MODES
 
 
 def hamming_ranking(query_codes: torch.Tensor,
@@ -46,7 +44,7 @@ def average_precision_at_r(query_codes: torch.Tensor,
     AP@R = sum_{r<=R} P(r) rel(r) / sum_{r<=R} rel(r), where rel(r) = 1 iff
     the r-th item shares at least one label with the query and P(r) is the
     precision of the first r items. This is the MAP@R of the HashNet paper
-    (Sec. 5.1); ties in distance are broken by database index.
+    (Sec. 4.1); ties in distance are broken by database index.
 
     Args:
         query_codes, database_codes (Tensor): (Q, K) and (N, K) codes in
@@ -75,20 +73,32 @@ def mean_average_precision(query_codes: torch.Tensor,
                            query_labels: torch.Tensor,
                            database_labels: torch.Tensor,
                            topk: int = -1,
-                           no_relevant: str = 'skip',
+                           no_relevant: str = 'released_pytorch',
                            chunk_size: int = 128) -> float:
     """MAP@R of a Hamming ranking (see :func:`average_precision_at_r`).
 
     Args:
-        no_relevant (str): a query with no relevant item in its top R is
-            left out of the mean with ``'skip'`` (the authors' released
-            evaluation code, which produced the paper's tables) or counts as
-            AP = 0 with ``'zero'``. With ``'skip'`` and no query having a
-            relevant item, the result is 0.
+        no_relevant (str): what a query with no relevant item in its top R
+            adds, by the evaluation code reproduced
+            (``average_precision.MAP_CONVENTIONS``): left out
+            (``'released_pytorch'``, alias ``'skip'``: the authors' PyTorch
+            ``test.py``); AP = 0 unless the database holds no relevant item
+            at all, then left out (``'released_caffe'``: the Caffe
+            evaluation that produced the paper's tables); AP = 0 over all
+            queries (``'deephash_pytorch'``, alias ``'zero'``:
+            DeepHash-pytorch's ``CalcTopMap``). With no query counted the
+            result is 0.
         Other arguments as in :func:`average_precision_at_r`.
     """
     check_choice('no_relevant', no_relevant, NO_RELEVANT_MODES)
-    average_precision = average_precision_at_r(query_codes, database_codes,
-                                               query_labels, database_labels,
-                                               topk, chunk_size)
-    return mean_over_queries(average_precision, no_relevant).item()
+    statistics = ranking_statistics(
+        query_codes,
+        database_codes,
+        query_labels,
+        database_labels,
+        topk=topk,
+        chunk_size=chunk_size)
+    relevant_in_database = statistics.relevant_counts.sum(1) > 0
+    value, _ = map_over_queries(statistics.average_precision,
+                                relevant_in_database, no_relevant)
+    return value.item()

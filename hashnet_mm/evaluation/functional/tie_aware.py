@@ -43,21 +43,24 @@ not depend on the order inside g, so with A = sum_{d<g} E[S_d]::
     E[AP@R] = sum_x P(X = x) (A + a x + b x (x - 1)) / (R_g + x)
 
 over the x with R_g + x > 0: a top R without a relevant item has no AP.
-Conventions, as for the deterministic AP: ``'zero'`` counts that case as AP
-= 0 (the sum above), ``'skip'`` takes the expectation given that the top R
-holds a relevant item (the sum divided by ``P(R_g + X > 0)``). Where that
-probability is 0 the value is NaN (undefined under every order).
+Conventions, as for the deterministic AP (``average_precision.py``):
+``'released_pytorch'`` (alias ``'skip'``) leaves that order out, i.e. takes
+the expectation given that the top R holds a relevant item (the sum divided
+by ``P(R_g + X > 0)``); ``'released_caffe'`` and ``'deephash_pytorch'``
+(alias ``'zero'``) count it as AP = 0 (the sum above). Where that
+probability is 0 the value is NaN (undefined under every order); the MAP's
+convention then decides (``map_over_queries``).
 """
 import torch
 
-from .average_precision import UNDEFINED_MODES
+from .average_precision import NO_RELEVANT_MODES, resolve_map_convention
 from .validation import check_choice, check_chunk_size, resolve_topk
 
 
 def tie_aware_average_precision(distance_counts: torch.Tensor,
                                 relevant_counts: torch.Tensor,
                                 topk: int = -1,
-                                no_relevant: str = 'skip',
+                                no_relevant: str = 'released_pytorch',
                                 chunk_size: int = 256) -> torch.Tensor:
     """Expected AP@R of each query over all orders within tie groups.
 
@@ -66,13 +69,14 @@ def tie_aware_average_precision(distance_counts: torch.Tensor,
             (``RankingStatistics.distance_counts``).
         relevant_counts (Tensor): (Q, K + 1) relevant items at each distance.
         topk (int): R; -1, or any value >= N, covers the whole database.
-        no_relevant (str): ``'skip'`` or ``'zero'`` (module docstring, T3).
+        no_relevant (str): a MAP convention (module docstring, T3).
         chunk_size (int): queries at once; memory is O(chunk_size * R).
 
     Returns:
         Tensor: (Q,) float64, NaN where no relevant item can be in the top R.
     """
-    check_choice('no_relevant', no_relevant, UNDEFINED_MODES)
+    check_choice('no_relevant', no_relevant, NO_RELEVANT_MODES)
+    conditional = resolve_map_convention(no_relevant) == 'released_pytorch'
     check_chunk_size(chunk_size)
     if distance_counts.shape != relevant_counts.shape or \
             distance_counts.dim() != 2:
@@ -97,7 +101,7 @@ def tie_aware_average_precision(distance_counts: torch.Tensor,
     result = torch.empty(len(n), dtype=torch.float64, device=n.device)
     for chunk in outcomes.squeeze(1).argsort().split(chunk_size):
         result[chunk] = _expected_average_precision(n[chunk], r[chunk], topk,
-                                                    no_relevant, log_factorial)
+                                                    conditional, log_factorial)
     return result
 
 
@@ -132,9 +136,10 @@ def _expected_precision_sum(before: torch.Tensor,
 
 
 def _expected_average_precision(n: torch.Tensor, r: torch.Tensor, topk: int,
-                                no_relevant: str,
+                                conditional: bool,
                                 log_factorial: torch.Tensor) -> torch.Tensor:
-    """(T1)-(T3) for a chunk of queries; n, r are (Q, K + 1) float64."""
+    """(T1)-(T3) for a chunk of queries; n, r are (Q, K + 1) float64;
+    ``conditional``: given a relevant item in the top R (else AP = 0)."""
     cut, before = _cut_group(n, topk)
     relevant_before = r.cumsum(1) - r
     # Groups ahead of the cut group g are whole in the top R.
@@ -164,7 +169,7 @@ def _expected_average_precision(n: torch.Tensor, r: torch.Tensor, topk: int,
                               0.0)
     weighted = (probability * expected_ap).sum(1)
     p_defined = torch.where(defined, probability, 0.0).sum(1)
-    result = weighted / p_defined if no_relevant == 'skip' else weighted
+    result = weighted / p_defined if conditional else weighted
     return torch.where(p_defined > 0, result, torch.nan)
 
 

@@ -4,12 +4,15 @@ from typing import Callable, List, Optional, Sequence, Union
 import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
+from mmengine.logging import MMLogger
 from mmpretrain.registry import METRICS
 
 from ..functional import (mean_over_queries, precision_recall_at_n,
                           precision_recall_by_radius, precision_within_radius,
                           ranking_statistics, tie_aware_average_precision)
-from ..functional.average_precision import UNDEFINED_MODES
+from ..functional.average_precision import (NO_RELEVANT_MODES,
+                                            UNDEFINED_MODES, map_over_queries,
+                                            resolve_map_convention)
 from ..functional.validation import (check_at_least, check_choice,
                                      check_chunk_size, check_top_n,
                                      check_topk)
@@ -33,11 +36,14 @@ class HammingRetrievalMetric(BaseMetric):
     Relevant = sharing at least one label with the query. Reported, with R =
     ``topk`` (``all`` for -1) and r = ``radius``:
 
-    - ``mAP@R``: mean AP of the top R, ties in distance broken by database
-      index;
+    - ``mAP@R``: mean AP of the top R (MAP@R, paper Sec. 4.1), ties in
+      distance broken by database index;
     - ``tie_aware_mAP@R``: mean over queries of the expected AP@R over all
       orders of items at equal distance (He et al., CVPR 2018; see
       ``functional/tie_aware.py``);
+    - ``queries_in_mAP@R`` and ``queries_in_tie_aware_mAP@R``: how many
+      queries each MAP averaged over (``no_relevant`` may leave some out),
+      as floats; also logged as a line of text;
     - ``P@H<=r``: precision within Hamming radius r (the paper's P@H=2);
     - ``P@N`` and ``R@N`` for each N in ``top_n``: precision and recall of
       the first N of the ranking above;
@@ -53,11 +59,18 @@ class HammingRetrievalMetric(BaseMetric):
 
     Args:
         topk (int): R of MAP@R; -1 ranks the whole database.
-        no_relevant (str): a query with no relevant item in its top R is
-            left out of the MAPs (``'skip'``, the authors' released
-            evaluation code) or counts as AP = 0 (``'zero'``). For the
-            tie-aware MAP, ``'skip'`` takes the expectation given that the
-            top R holds a relevant item.
+        no_relevant (str): what a query with no relevant item in its top R
+            adds to the MAPs, by the evaluation code reproduced:
+            ``'released_pytorch'`` (default; alias ``'skip'``): left out,
+            as the authors' released PyTorch ``test.py``;
+            ``'released_caffe'``: AP = 0 when the database holds a relevant
+            item, left out only when it holds none, as the authors' Caffe
+            ``predict_parallel.py`` that produced the paper's Table 1;
+            ``'deephash_pytorch'`` (alias ``'zero'``): AP = 0, divided by
+            all queries, as DeepHash-pytorch's ``CalcTopMap``. With R = all
+            the first two agree. For the tie-aware MAP,
+            ``'released_pytorch'`` takes the expectation given that the top
+            R holds a relevant item.
         radius (int): r of P@H<=r.
         empty_radius (str): a query with no item within a radius counts as
             precision 0 there (``'zero'``, so that codes which retrieve
@@ -77,7 +90,7 @@ class HammingRetrievalMetric(BaseMetric):
 
     def __init__(self,
                  topk: int = -1,
-                 no_relevant: str = 'skip',
+                 no_relevant: str = 'released_pytorch',
                  radius: int = 2,
                  empty_radius: str = 'zero',
                  top_n: Sequence[int] = (100, 200, 300, 400, 500, 600, 700,
@@ -89,11 +102,11 @@ class HammingRetrievalMetric(BaseMetric):
         super().__init__(collect_device=collect_device, prefix=prefix)
         check_topk(topk)
         check_at_least('radius', radius, 0)
-        check_choice('no_relevant', no_relevant, UNDEFINED_MODES)
+        check_choice('no_relevant', no_relevant, NO_RELEVANT_MODES)
         check_choice('empty_radius', empty_radius, UNDEFINED_MODES)
         check_chunk_size(chunk_size)
         self.topk = topk
-        self.no_relevant = no_relevant
+        self.no_relevant = resolve_map_convention(no_relevant)
         self.radius = radius
         self.empty_radius = empty_radius
         self.top_n = check_top_n(top_n)
@@ -202,12 +215,20 @@ class HammingRetrievalMetric(BaseMetric):
             *counts, topk=self.topk, no_relevant=self.no_relevant)
         precision_at_n, recall_at_n = precision_recall_at_n(statistics)
         pr_precision, pr_recall = precision_recall_by_radius(*counts)
+        relevant_in_database = statistics.relevant_counts.sum(1) > 0
+        mean_ap, num_ap = map_over_queries(statistics.average_precision,
+                                           relevant_in_database,
+                                           self.no_relevant)
+        tie_aware_map, num_tie_aware = map_over_queries(
+            tie_aware, relevant_in_database, self.no_relevant)
+        self._log_query_counts(name, len(query_codes), num_ap, num_tie_aware,
+                               int(relevant_in_database.sum()))
         metrics = {
-            f'mAP@{name}':
-            mean_over_queries(statistics.average_precision,
-                              self.no_relevant).item(),
-            f'tie_aware_mAP@{name}':
-            mean_over_queries(tie_aware, self.no_relevant).item(),
+            f'mAP@{name}': mean_ap.item(),
+            f'tie_aware_mAP@{name}': tie_aware_map.item(),
+            # Floats: mmengine's results JSON drops numpy integers.
+            f'queries_in_mAP@{name}': float(num_ap),
+            f'queries_in_tie_aware_mAP@{name}': float(num_tie_aware),
             f'P@H<={self.radius}':
             mean_over_queries(
                 precision_within_radius(*counts, radius=self.radius),
@@ -223,6 +244,16 @@ class HammingRetrievalMetric(BaseMetric):
             pr_precision, self.empty_radius).tolist()
         metrics['PR_recall'] = mean_over_queries(pr_recall, 'skip').tolist()
         return metrics
+
+    def _log_query_counts(self, name, num_queries: int, num_ap: int,
+                          num_tie_aware: int, num_with_relevant: int) -> None:
+        """One line: how many queries each MAP used, and why others not."""
+        MMLogger.get_current_instance().info(
+            f'mAP@{name} over {num_ap} of {num_queries} queries, '
+            f'tie_aware_mAP@{name} over {num_tie_aware} '
+            f'(no_relevant={self.no_relevant!r}; '
+            f'{num_queries - num_with_relevant} queries have no relevant '
+            'item in the database)')
 
 
 def _stack_rows(rows: List[torch.Tensor],
