@@ -45,7 +45,9 @@ def run(root, *extra):
 @pytest.mark.parametrize('num_concepts', [5, 3])
 def test_splits_and_labels(tmp_path, num_concepts):
     paths, labels = make_nus(tmp_path)
-    run(tmp_path, '--concepts', str(num_concepts))
+    # Issue 15 keeps unlabelled images by default with all concepts; this
+    # test is of the pruned lists.
+    run(tmp_path, '--concepts', str(num_concepts), '--unlabelled', 'drop')
     splits = read_splits(tmp_path / f'nuswide_{num_concepts}')
     # The most frequent concepts, kept in the concept list's order.
     counts = labels.sum(axis=0)
@@ -111,8 +113,42 @@ def test_missing_images_stop_or_are_dropped(tmp_path, capsys):
     with pytest.raises(FileNotFoundError, match=r'3 listed images not found'
                        rf'.*{paths[gone[0]]} \(listed in .*Imagelist.txt\)'):
         run(tmp_path)
-    run(tmp_path, '--drop-missing-images')
+    run(tmp_path, '--drop-missing-images', '--unlabelled', 'drop')
     assert '(3 missing images left out)' in capsys.readouterr().out
     kept = label_map(read_splits(tmp_path / 'nuswide_5'))
     assert len(kept) == int(labels.any(axis=1).sum()) - 3
     assert not {paths[i] for i in gone} & set(kept)
+
+
+def test_unlabelled_images_are_kept_by_default_with_all_concepts(tmp_path,
+                                                                 capsys):
+    # As the released nuswide_81 lists: an image with no concept is listed
+    # with an all-zero label row, in any split.
+    paths, labels = make_nus(tmp_path)
+    num_unlabelled = int((~labels.any(axis=1)).sum())
+    assert num_unlabelled >= 4  # rows 0-3, and some drawn so
+    run(tmp_path, '--seed', '3')
+    assert f'({num_unlabelled} with none of them, kept)' in \
+        capsys.readouterr().out
+    splits = read_splits(tmp_path / 'nuswide_5')
+    check_protocol(splits, {'query': 5, 'train': 10, 'database': 55},
+                   train_in_database=True)
+    assert label_map(splits) == {p: row.tolist()
+                                 for p, row in zip(paths, labels)}
+    assert sum(not any(row) for row in label_map(splits).values()) == \
+        num_unlabelled
+
+
+@pytest.mark.parametrize('extra,columns,kept', [
+    ((), [0, 1, 2, 3, 4], 'all'),
+    (('--unlabelled', 'drop'), [0, 1, 2, 3, 4], 'labelled'),
+    (('--concepts', '3'), [0, 2, 4], 'labelled'),  # as NUS-WIDE-21
+    (('--concepts', '3', '--unlabelled', 'keep'), [0, 2, 4], 'all')])
+def test_unlabelled_default_follows_the_concept_count(tmp_path, extra,
+                                                      columns, kept):
+    _, labels = make_nus(tmp_path)
+    labelled = int(labels[:, columns].any(axis=1).sum())
+    assert labelled < 60
+    run(tmp_path, '--out', str(tmp_path / 'out'), *extra)
+    assert len(label_map(read_splits(tmp_path / 'out'))) == \
+        (60 if kept == 'all' else labelled)

@@ -1,10 +1,18 @@
 """Convert NUS-WIDE (image list + concept label files) to HashNet lists.
 
-Protocol (HashNet paper, Sec. 4.1): images with none of the concepts
-pruned, 5,000 random queries, the rest as the database, 10,000 training
-images sampled from the database. ``--concepts 81`` keeps every concept
-(the paper's NUS-WIDE); ``--concepts 21`` the 21 most frequent ones (the
-common NUS-WIDE-21), labels in the concept list's order.
+Protocol (HashNet paper, Sec. 4.1): 5,000 random queries, the rest as the
+database, 10,000 training images sampled from the database. ``--concepts
+81`` keeps every concept (the paper's NUS-WIDE); ``--concepts 21`` the 21
+most frequent ones (the common NUS-WIDE-21), labels in the concept list's
+order.
+
+Images with none of the kept concepts (``--unlabelled``): with all concepts
+they are kept by default, as in the authors' released nuswide_81 lists
+(2,185 of the 10,000 training and 1,131 of the 5,000 query images there have
+no label; such a query has no relevant item, and such a database image is
+relevant to no query, so with R = 5000 this changes the MAP); with fewer
+concepts they are dropped by default, as the NUS-WIDE-21 protocol does
+(195,834 images).
 
 Layout expected under --data-root (NUS-WIDE's own archives; the defaults):
     ImageList/Imagelist.txt      one image a line, e.g. actor\\0001_212449.jpg
@@ -56,10 +64,11 @@ def read_label_column(path, num_images):
 
 
 def convert(data_root, image_list, concept_list, label_dir, image_dir,
-            num_concepts):
-    """Image paths and (N, C) labels of the images with at least one of the
-    ``num_concepts`` most frequent concepts (all of them if that is the
-    list's length), and the kept concept names."""
+            num_concepts, drop_unlabelled=False):
+    """Image paths and (N, C) labels over the ``num_concepts`` most frequent
+    concepts (all of them if that is the list's length), and the kept
+    concept names; ``drop_unlabelled`` leaves out the images with none of
+    those concepts."""
     paths = read_image_list(osp.join(data_root, image_list), image_dir)
     names = read_concepts(osp.join(data_root, concept_list))
     if not 0 < num_concepts <= len(names):
@@ -73,7 +82,8 @@ def convert(data_root, image_list, concept_list, label_dir, image_dir,
     frequent = np.argsort(-labels.sum(axis=0), kind='stable')[:num_concepts]
     columns = np.sort(frequent)
     labels = labels[:, columns]
-    kept = np.flatnonzero(labels.any(axis=1))
+    kept = np.flatnonzero(labels.any(axis=1)) if drop_unlabelled \
+        else np.arange(len(paths))
     return ([paths[i] for i in kept], labels[kept],
             [names[c] for c in columns])
 
@@ -89,6 +99,11 @@ def parse_args(argv=None):
     parser.add_argument('--image-dir', default='Flickr')
     parser.add_argument('--concepts', type=int, default=81,
                         help='keep the N most frequent concepts (81 or 21)')
+    parser.add_argument(
+        '--unlabelled', choices=['keep', 'drop'],
+        help='images with none of the kept concepts: keep (the default with '
+        'all concepts, as the released nuswide_81 lists) or drop (the '
+        'default with fewer, as NUS-WIDE-21)')
     parser.add_argument('--out',
                         help='where the lists go (DATA_ROOT/nuswide_N)')
     parser.add_argument('--num-query', type=int, default=5000)
@@ -105,9 +120,14 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    all_concepts = len(read_concepts(osp.join(args.data_root,
+                                              args.concept_list)))
+    unlabelled = args.unlabelled or ('keep' if args.concepts == all_concepts
+                                     else 'drop')
     paths, labels, names = convert(args.data_root, args.image_list,
                                    args.concept_list, args.label_dir,
-                                   args.image_dir, args.concepts)
+                                   args.image_dir, args.concepts,
+                                   drop_unlabelled=unlabelled == 'drop')
     dropped = 0
     if args.drop_missing_images:
         missing = set(missing_images(args.data_root, paths))
@@ -121,7 +141,11 @@ def main(argv=None):
                           args.seed)
     out = args.out or osp.join(args.data_root, f'nuswide_{args.concepts}')
     write_splits(out, paths, labels, splits)
-    print(f'NUS-WIDE: {len(paths)} images with one of {len(names)} concepts'
+    num_unlabelled = int((~labels.any(axis=1)).sum())
+    print(f'NUS-WIDE: {len(paths)} images '
+          + (f'over {len(names)} concepts ({num_unlabelled} with none of '
+             'them, kept)' if unlabelled == 'keep' else
+             f'with one of {len(names)} concepts')
           + (f' ({dropped} missing images left out)' if dropped else '')
           + f'; written to {out}: {describe_splits(splits)}')
     return splits
