@@ -20,16 +20,22 @@ def read_splits(out_dir, names=('query', 'train', 'database')):
             for name in names}
 
 
-def check_protocol(splits, sizes, train_in_database):
-    """Split sizes, no query in the database, train inside (or outside)
-    the database, and one label row per path everywhere."""
+def check_protocol(splits, sizes, train_in_database,
+                   query_in_database=False):
+    """Split sizes, queries outside (or inside) the database, train inside
+    (or outside) the database and never a query, and one label row per
+    path everywhere."""
     for name, (paths, labels) in splits.items():
         assert len(paths) == sizes[name], name
         assert len(set(paths)) == len(paths)
         assert labels.shape[0] == len(paths)
     query, train, database = (set(splits[n][0])
                               for n in ('query', 'train', 'database'))
-    assert not query & database and not query & train
+    assert not query & train
+    if query_in_database:
+        assert query <= database
+    else:
+        assert not query & database
     if train_in_database:
         assert train <= database
     else:

@@ -50,7 +50,8 @@ def run(root, out, *extra):
 
 def test_splits_and_labels(tmp_path, capsys):
     truth = make_coco(tmp_path / 'coco')
-    run(tmp_path / 'coco', tmp_path / 'out')
+    # The paper's split (the default before issue 15 made it 'released').
+    run(tmp_path / 'coco', tmp_path / 'out', '--protocol', 'paper')
     splits = read_splits(tmp_path / 'out')
     kept = {path for path, cats in truth.items() if cats}
     assert len(kept) == 44 - 8
@@ -130,3 +131,34 @@ def test_invalid_json_and_too_many_queries(tmp_path):
     (tmp_path / 'coco/annotations/instances_val2014.json').write_text('{')
     with pytest.raises(ValueError, match='instances_val2014.json: not valid'):
         run(tmp_path / 'coco', tmp_path / 'out')
+
+
+def test_released_protocol_is_the_default(tmp_path, capsys):
+    # As the released lists: the database (all but the training images)
+    # holds the queries; the training images are outside it. 36 images with
+    # a category: database 36 - 10 = 26, of which 5 are the queries.
+    truth = make_coco(tmp_path / 'coco')
+    run(tmp_path / 'coco', tmp_path / 'out')
+    assert 'released protocol' in capsys.readouterr().out
+    splits = read_splits(tmp_path / 'out')
+    check_protocol(splits, {'query': 5, 'train': 10, 'database': 26},
+                   train_in_database=False, query_in_database=True)
+    assert set(label_map(splits)) == {p for p, c in truth.items() if c}
+    # The same query and training draws as the paper protocol's.
+    run(tmp_path / 'coco', tmp_path / 'paper', '--protocol', 'paper')
+    paper = read_splits(tmp_path / 'paper')
+    for name in ('query', 'train'):
+        assert splits[name][0] == paper[name][0]
+    assert set(splits['database'][0]) == \
+        set(paper['database'][0]) - set(paper['train'][0]) | \
+        set(paper['query'][0])
+
+
+def test_coco_split_on_index_ranges():
+    released = coco.coco_split(20, 3, 5, seed=1)
+    paper = coco.coco_split(20, 3, 5, seed=1, protocol='paper')
+    everything = set(range(20))
+    assert set(released['database']) == everything - set(released['train'])
+    assert set(paper['database']) == everything - set(paper['query'])
+    with pytest.raises(ValueError, match='protocol must be one of'):
+        coco.coco_split(20, 3, 5, protocol='caffe')

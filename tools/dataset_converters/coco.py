@@ -1,8 +1,16 @@
 """Convert MS-COCO 2014 instance annotations to HashNet list files.
 
-Protocol (HashNet paper, Sec. 4.1): train2014 + val2014 images, those with
-no category pruned (122,218 left), 5,000 random queries, the rest as the
-database, 10,000 training images sampled from the database; 80 labels.
+Images: train2014 + val2014, those with no category pruned (122,218 left),
+80 labels. Two splits (``--protocol``), both with 5,000 random queries and
+10,000 random training images (the same draws for a seed):
+
+- ``released`` (default): the authors' released lists (caffe/data/coco and
+  pytorch/data/coco of thuml/HashNet): a 112,218-image database that holds
+  the 5,000 queries, and 10,000 training images outside it (122,218 unique
+  images in all). These lists came with the Caffe code that produced the
+  paper's Table 1, so this split is the one its numbers are comparable to.
+- ``paper``: the paper's text (Sec. 4.1): the queries left out of a
+  117,218-image database, the training images drawn from it.
 
 Layout expected under --data-root (the default paths):
     annotations/instances_train2014.json   train2014/COCO_train2014_*.jpg
@@ -88,6 +96,24 @@ def convert(data_root, ann_files, image_dirs, label_order='id'):
             [categories[c] for c in ids], [sources[i] for i in kept])
 
 
+PROTOCOLS = ('released', 'paper')
+
+
+def coco_split(num_images, num_query, num_train, seed=0,
+               protocol='released'):
+    """Query / train / database indices (sorted) of one protocol (module
+    docstring); the queries and training images are the same draws for
+    both."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f'protocol must be one of {PROTOCOLS}, got '
+                         f'{protocol!r}')
+    splits = random_split(num_images, num_query, num_train, seed)
+    if protocol == 'released':
+        splits['database'] = np.setdiff1d(np.arange(num_images),
+                                          splits['train'])
+    return splits
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
@@ -102,6 +128,11 @@ def parse_args(argv=None):
     parser.add_argument('--num-query', type=int, default=5000)
     parser.add_argument('--num-train', type=int, default=10000)
     parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument(
+        '--protocol', choices=PROTOCOLS, default='released',
+        help='released: database holds the queries, training images '
+        'outside it (the released lists behind Table 1; default); paper: '
+        'queries outside the database, training images inside (Sec. 4.1)')
     parser.add_argument(
         '--label-order', choices=['id', 'name'], default='id',
         help='label columns by category id, or by name as in the released '
@@ -120,12 +151,13 @@ def main(argv=None):
         args.data_root, args.ann_files, args.image_dirs, args.label_order)
     if not args.no_check_images:
         check_images_exist(args.data_root, paths, sources)
-    splits = random_split(len(paths), args.num_query, args.num_train,
-                          args.seed)
+    splits = coco_split(len(paths), args.num_query, args.num_train,
+                        args.seed, args.protocol)
     out = args.out or args.data_root
     write_splits(out, paths, labels, splits)
     print(f'MS-COCO: {len(paths)} images with a category, {len(names)} '
-          f'labels; written to {out}: {describe_splits(splits)}')
+          f'labels, {args.protocol} protocol; written to {out}: '
+          f'{describe_splits(splits)}')
     return splits
 
 
