@@ -51,7 +51,8 @@ CONFIG = osp.join(REPO, 'configs', 'hashnet_resnet50_coco_64bit.py')
 STEPS = ('data', 'train', 'test', 'train_speed', 'metric', 'encode', 'index')
 FIGURES = 'FIGURES '  # the line a --part process ends its output with
 
-# Sizes and caps (seconds): FULL fits 8 minutes on one H200 with 16 cores.
+# Sizes and caps (seconds). FULL's caps add up to 7.5 minutes, so that the
+# whole run stays under 8 on one H200 with 16 cores.
 FULL = dict(
     device='cuda', amp=True, image_size=(640, 480), num_images=1024,
     num_query=256, train_iters=300, batch_size=128, workers=12,
@@ -100,6 +101,8 @@ def run_step(step: Step, log_path: str, env: Optional[dict] = None) -> dict:
                   cap_s=step.cap_s, error=None, figures={}, log=log_path)
     start = time.perf_counter()
     process = None
+    if osp.exists(log_path):
+        os.remove(log_path)  # an earlier run's
     try:
         command = step.command()
         with open(log_path, 'w') as log:
@@ -587,13 +590,16 @@ def number(value):
 
 
 def table(report):
-    lines = ['| step | result | seconds (cap) | figures |', '|---|---|---|---|']
+    lines = ['| step | result | seconds (cap) | figures |',
+             '|---|---|---|---|']
     for record in report['steps']:
         figures = record['figures']
         shown = ', '.join(f'{key} {number(figures[key])}'
                           for key in HEADLINES.get(record['name'], ())
                           if key in figures and figures[key] is not None)
         result = 'passed' if record['passed'] else 'FAILED'
+        if record.get('earlier_run'):
+            result += ' (earlier run)'
         if record['error']:
             shown = record['error'][:200]
         lines.append(f"| {record['name']} | {result} | "
@@ -635,7 +641,8 @@ def parse_args(argv=None):
     parser.add_argument('--steps', nargs='+', choices=STEPS,
                         help='run only these (e.g. to rerun failed steps in '
                         'the same --work-dir)')
-    parser.add_argument('--part', choices=sorted(PARTS), help=argparse.SUPPRESS)
+    parser.add_argument('--part', choices=sorted(PARTS),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.work_dir = osp.abspath(args.work_dir)
     return args
@@ -649,6 +656,8 @@ def main(argv=None):
               flush=True)
         return 0
     start = time.perf_counter()
+    # Killed from outside: the current step's process group goes too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     machine = machine_info(sizes)
     if not args.smoke and not machine.get('cuda_available'):
         sys.exit('no CUDA device here: run with --smoke on a CPU')
@@ -660,9 +669,18 @@ def main(argv=None):
     report = dict(mode='smoke' if args.smoke else 'full', machine=machine,
                   amp=sizes['amp'],
                   amp_note=None if sizes['amp'] else AMP_NOTE,
-                  sizes={k: v for k, v in sizes.items()}, work_dir=args.work_dir)
+                  sizes=sizes, work_dir=args.work_dir, steps_run=args.steps)
 
-    def write(records):
+    # With --steps, the other steps' records of an earlier run are kept.
+    earlier = {}
+    if args.steps and osp.isfile(out):
+        with open(out) as f:
+            earlier = {r['name']: r for r in json.load(f).get('steps', [])}
+
+    def write(new):
+        done = {r['name']: r for r in new}
+        records = [done.get(name) or dict(earlier[name], earlier_run=True)
+                   for name in STEPS if name in done or name in earlier]
         report.update(steps=records, targets=targets_of(records),
                       total_s=time.perf_counter() - start,
                       all_passed=all(r['passed'] for r in records))

@@ -5,8 +5,8 @@ crops) this
 
 1. writes a list-file dataset of random JPEGs at a realistic size (default
    640x480: smooth colour fields plus noise, about the file size of an
-   MS-COCO photo at quality 90) and random multi-hot labels into a temporary folder
-   (or uses the list and images of ``--data-root``);
+   MS-COCO photo at quality 90) and random multi-hot labels into a temporary
+   folder (or uses the list and images of ``--data-root``);
 2. builds the model, the optimizer wrapper and the train dataloader from the
    config, as mmengine's Runner would (random weights: nothing downloads,
    and the weights do not change the speed);

@@ -94,7 +94,8 @@ def test_smoke_run_passes_every_step(tmp_path):
     report = json.loads(out.read_text())
     failed = {r['name']: (r['error'], r.get('log_tail', '')[-1500:])
               for r in report['steps'] if not r['passed']}
-    assert result.returncode == 0 and not failed, (failed, result.stdout[-2000:])
+    assert result.returncode == 0 and not failed, (failed,
+                                                   result.stdout[-2000:])
     assert [r['name'] for r in report['steps']] == [
         'data', 'train', 'test', 'train_speed', 'metric', 'encode', 'index']
     assert report['mode'] == 'smoke' and report['all_passed']
