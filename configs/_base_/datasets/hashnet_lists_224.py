@@ -17,13 +17,31 @@ data_preprocessor = dict(
     to_onehot=True,
 )
 
-train_pipeline = [
+# Two training augmentations (issue 15), both after a 256x256 resize:
+# - caffe_train_pipeline (default): a random 224 crop and a horizontal flip,
+#   as the authors' Caffe prototxts (random crop + mirror; 227 there, for
+#   AlexNet), the code behind the paper's Table 1;
+# - released_pytorch_train_pipeline: RandomResizedCrop(224) (area 0.08-1,
+#   aspect 3/4-4/3) and a flip, as pre_process.image_train of the released
+#   PyTorch code (whose README reports no MAP). A config picks it with
+#   train_dataloader = dict(dataset=dict(
+#       pipeline={{_base_.released_pytorch_train_pipeline}}))
+#   (configs/hashnet-randomresizedcrop_resnet50_coco_64bit.py).
+caffe_train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(256, 256)),
     dict(type='RandomCrop', crop_size=224),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]
+released_pytorch_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(256, 256)),
+    dict(type='RandomResizedCrop', scale=224),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs'),
+]
+train_pipeline = caffe_train_pipeline
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(256, 256)),

@@ -1,6 +1,7 @@
 # ImageNet-100 in HashNet's protocol (tools/dataset_converters/imagenet100.py):
 # ImageNet's train/ and val/ under data/imagenet/, lists in
-# data/imagenet/imagenet100/, 100 one-hot labels, MAP@1000.
+# data/imagenet/imagenet100/, 100 one-hot labels, MAP@1000 in the Caffe
+# evaluation's convention (README, "Protocol card").
 _base_ = ['hashnet_lists_224.py']
 
 data_root = 'data/imagenet/'
@@ -13,5 +14,5 @@ test_dataloader = dict(
         query=dict(data_root=data_root, ann_file=lists + 'query.txt'),
         database=dict(data_root=data_root, ann_file=lists + 'database.txt')))
 val_dataloader = test_dataloader
-test_evaluator = dict(topk=1000)
+test_evaluator = dict(topk=1000, no_relevant='released_caffe')
 val_evaluator = test_evaluator

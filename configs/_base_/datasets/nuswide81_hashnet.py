@@ -1,6 +1,8 @@
 # NUS-WIDE, all 81 concepts, in HashNet's protocol
-# (tools/dataset_converters/nus_wide.py --concepts 81): images under
-# data/nus_wide/, lists in data/nus_wide/nuswide_81/, MAP@5000.
+# (tools/dataset_converters/nus_wide.py --concepts 81; unlabelled images
+# kept, as the released lists): images under data/nus_wide/, lists in
+# data/nus_wide/nuswide_81/, MAP@5000 in the Caffe evaluation's convention
+# (README, "Protocol card").
 _base_ = ['hashnet_lists_224.py']
 
 data_root = 'data/nus_wide/'
@@ -13,5 +15,5 @@ test_dataloader = dict(
         query=dict(data_root=data_root, ann_file=lists + 'query.txt'),
         database=dict(data_root=data_root, ann_file=lists + 'database.txt')))
 val_dataloader = test_dataloader
-test_evaluator = dict(topk=5000)
+test_evaluator = dict(topk=5000, no_relevant='released_caffe')
 val_evaluator = test_evaluator

@@ -1,7 +1,7 @@
 # HashNet with eq. 2's weights counted over the whole training set S (as the
 # paper defines them) instead of per batch: DatasetPairWeightsHook computes
 # |S1| / |S| from the training labels once before training.
-_base_ = ['../hashnet_resnet18cifar_fashionmnistmosaic_32bit.py']
+_base_ = ['hashnet_resnet18cifar_fashionmnistmosaic_32bit.py']
 
 custom_imports = dict(
     imports=['hashnet_mm.engine.hooks.dataset_pair_weights_hook'],

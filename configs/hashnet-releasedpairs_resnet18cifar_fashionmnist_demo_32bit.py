@@ -1,7 +1,7 @@
 # HashNet with the released PyTorch code's pairing: batches of 72 = 36 + 36
 # images, only the 36 x 36 = 1,296 pairs across the two halves (issue 15,
 # item 4; benchmarks/RESULTS.md "Protocol switches").
-_base_ = ['../hashnet_resnet18cifar_fashionmnist_demo_32bit.py']
+_base_ = ['hashnet_resnet18cifar_fashionmnist_demo_32bit.py']
 
 model = dict(head=dict(loss=dict(pairing='cross_halves')))
 train_dataloader = dict(batch_size=72)

@@ -1,0 +1,93 @@
+"""The protocol-switch configs of issue 15 differ from their bases only in
+the switch, and the dataset-level weights are set in a real run."""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+import hashnet_mm  # noqa: F401
+from hashnet_mm.datasets.demo import materialize_demo
+from hashnet_mm.models.losses.label_similarity import similar_pair_fraction
+
+from .test_configs import point_at
+
+CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))),
+                   'configs')
+
+
+def load(name):
+    return Config.fromfile(osp.join(CONFIGS, name))
+
+
+def without(cfg, *paths):
+    """The config as a dict, with the dotted ``paths`` removed."""
+    data = cfg.to_dict()
+    for path in paths:
+        *parents, last = path.split('.')
+        node = data
+        for key in parents:
+            node = node[key]
+        node.pop(last, None)
+    return data
+
+
+def test_random_resized_crop_config_changes_only_the_train_crop():
+    base = load('hashnet_resnet50_coco_64bit.py')
+    cfg = load('hashnet-randomresizedcrop_resnet50_coco_64bit.py')
+    assert base.train_dataloader.dataset.pipeline[2] == dict(
+        type='RandomCrop', crop_size=224)
+    assert cfg.train_dataloader.dataset.pipeline[2] == dict(
+        type='RandomResizedCrop', scale=224)
+    assert cfg.train_dataloader.dataset.pipeline == \
+        cfg.released_pytorch_train_pipeline
+    assert without(cfg, 'train_dataloader.dataset.pipeline') == \
+        without(base, 'train_dataloader.dataset.pipeline')
+
+
+@pytest.mark.parametrize('setting', ['fashionmnist_demo',
+                                     'fashionmnistmosaic'])
+def test_released_pairs_configs(setting):
+    base = load(f'hashnet_resnet18cifar_{setting}_32bit.py')
+    cfg = load(f'hashnet-releasedpairs_resnet18cifar_{setting}_32bit.py')
+    assert cfg.model.head.loss.pairing == 'cross_halves'
+    assert cfg.train_dataloader.batch_size == 72  # 36 + 36
+    assert without(cfg, 'model.head.loss.pairing',
+                   'train_dataloader.batch_size') == \
+        without(base, 'model.head.loss.pairing', 'train_dataloader.batch_size')
+
+
+@pytest.mark.parametrize('name', ['hashnet_resnet50_coco_64bit.py',
+                                  'hashnet_resnet50_nuswide_64bit.py',
+                                  'hashnet_resnet50_imagenet100_64bit.py'])
+def test_table_1_benchmarks_use_the_caffe_map_convention(name):
+    assert load(name).test_evaluator.no_relevant == 'released_caffe'
+
+
+def test_dataset_weights_are_set_from_the_training_labels(tmp_path):
+    base = load('hashnet_resnet18cifar_fashionmnistmosaic_32bit.py')
+    cfg = load(
+        'hashnet-datasetweights_resnet18cifar_fashionmnistmosaic_32bit.py')
+    assert cfg.custom_hooks == base.custom_hooks + [
+        dict(type='DatasetPairWeightsHook')]
+    assert cfg.model.head.loss.weight_source == 'dataset'
+    # A short real run on the demo images (the mosaic data is not shipped).
+    demo = load('hashnet_resnet18cifar_fashionmnist_demo_32bit.py')
+    demo.merge_from_dict({'model.head.loss.weight_source': 'dataset'})
+    demo.custom_hooks = cfg.custom_hooks
+    data_root = str(tmp_path / 'demo')
+    materialize_demo(data_root)
+    demo = point_at(demo, data_root, str(tmp_path / 'work'), max_iters=2,
+                    batch_size=8)
+    demo.train_cfg.val_interval = 100
+    runner = Runner.from_cfg(demo)
+    runner.train()
+    dataset = runner.train_dataloader.dataset
+    labels = [int(dataset.get_data_info(i)['gt_label'][0])
+              for i in range(len(dataset))]
+    expected = similar_pair_fraction(
+        torch.nn.functional.one_hot(torch.tensor(labels), 10))
+    assert runner.model.head.loss_module.similar_fraction == \
+        pytest.approx(expected, rel=1e-12)
+    assert 0.09 < expected < 0.11  # 10 balanced classes
