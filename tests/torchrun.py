@@ -7,16 +7,8 @@ import sys
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-# A rank of a CPU (gloo) job run by the tools may abort while the process
-# exits, after every rank has passed the exit barrier (so all work is done):
-# seen intermittently with torch 2.14.1 in gloo's teardown; callers that
-# accept it check the job's outputs themselves.
-TEARDOWN_ABORT = 'terminate called without an active exception'
-
-
-def run_two_processes(worker, *args, cwd, accept_teardown_abort=False):
-    """Run ``tests/<worker>`` on 2 local processes; fail with its output
-    (unless it only aborted in teardown and ``accept_teardown_abort``)."""
+def run_two_processes(worker, *args, cwd):
+    """Run ``tests/<worker>`` on 2 local processes; fail with its output."""
     env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
     command = [
         sys.executable, '-m', 'torch.distributed.run', '--standalone',
@@ -26,6 +18,4 @@ def run_two_processes(worker, *args, cwd, accept_teardown_abort=False):
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True,
                             text=True, timeout=300)
     output = result.stdout[-3000:] + result.stderr[-3000:]
-    if accept_teardown_abort and TEARDOWN_ABORT in result.stderr:
-        return
     assert result.returncode == 0, output

@@ -13,12 +13,12 @@ import argparse
 import os.path as osp
 
 from mmengine.dist import is_main_process
-from mmengine.hooks import Hook
 from mmengine.runner import Runner
-from mmengine.utils import ProgressBar
 
+from hashnet_mm.apis import inference_pipeline_config
+from hashnet_mm.engine.hooks import ProgressBarHook
 # Importing hashnet_mm.search registers DumpHashCodes.
-from hashnet_mm.search import inference_pipeline_config
+from hashnet_mm.search import DumpHashCodes  # noqa: F401
 from hashnet_mm.utils.checkpoint import load_model_weights
 from hashnet_mm.utils.cli import (add_checkpoint_args, add_runner_args,
                                   load_runner_config)
@@ -36,10 +36,6 @@ def parse_args(argv=None):
         'labels (HashNet list format)')
     source.add_argument(
         '--dir', help='encode every image under this folder (recursively)')
-    parser.add_argument(
-        '--data-root',
-        help="folder the --list paths are relative to (default: the list "
-        "file's folder)")
     parser.add_argument(
         '--out', required=True, help='codes file to write (.npz)')
     parser.add_argument(
@@ -73,19 +69,6 @@ def image_dataset(args, pipeline: list) -> dict:
                 with_label=False, pipeline=pipeline)
 
 
-class ProgressBarHook(Hook):
-    """A progress bar over the test batches, on the main process."""
-
-    def before_test_epoch(self, runner) -> None:
-        self.bar = ProgressBar(len(runner.test_dataloader)) \
-            if is_main_process() else None
-
-    def after_test_iter(self, runner, batch_idx, data_batch=None,
-                        outputs=None) -> None:
-        if self.bar is not None:
-            self.bar.update()
-
-
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_runner_config(args)
@@ -98,7 +81,7 @@ def main(argv=None):
     runner = Runner.from_cfg(cfg)
     load_model_weights(runner.model, args.checkpoint,
                        strict=not args.partial_load, logger=runner.logger)
-    runner.register_hook(ProgressBarHook(), priority='VERY_LOW')
+    runner.register_hook(ProgressBarHook())
     metrics = runner.test()
     if is_main_process():
         print(f"\n{args.out}: {metrics['encode/num_items']} images, "

@@ -20,17 +20,18 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
-from mmpretrain.registry import DATASETS, MODELS
+from mmpretrain.registry import DATASETS
 
 from hashnet_mm.shallow.feature_files import SPLITS, save_features
-from hashnet_mm.utils.checkpoint import load_model_weights
-from hashnet_mm.utils.cli import add_runner_args, load_runner_config
+from hashnet_mm.apis import HashInferencer
+from hashnet_mm.utils.cli import (add_checkpoint_args, add_runner_args,
+                                  load_runner_config)
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    add_checkpoint_args(parser)
     parser.add_argument('--split', required=True, choices=SPLITS)
     parser.add_argument(
         '--layer', help='module name whose output is the feature, e.g. '
@@ -121,11 +122,8 @@ def main():
                          'the GPU with --device')
     cfg = load_runner_config(args)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    # As mmengine's Runner: the top-level data_preprocessor normalises.
-    cfg.model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
-    model = MODELS.build(cfg.model)
-    load_model_weights(model, args.checkpoint)
-    model.to(args.device).eval()
+    model = HashInferencer(cfg, args.checkpoint, args.device,
+                           strict=not args.partial_load).model
     name = args.layer or ('neck' if model.with_neck else 'backbone')
     layer = LayerOutput(model, name)
 

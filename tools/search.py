@@ -13,7 +13,8 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
-from hashnet_mm.search import HammingIndex, HashEncoder, draw_contact_sheet
+from hashnet_mm.apis import HashInferencer
+from hashnet_mm.search import HammingIndex, draw_contact_sheet
 from hashnet_mm.search.storage import atomic_write
 
 
@@ -67,13 +68,14 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    encoder = HashEncoder(cfg, args.checkpoint, args.device)
-    if encoder.num_bits != index.num_bits:
+    inferencer = HashInferencer(cfg, args.checkpoint, args.device)
+    if inferencer.num_bits != index.num_bits:
         raise ValueError(
-            f'the model makes {encoder.num_bits}-bit codes but {args.index} '
+            f'the model makes {inferencer.num_bits}-bit codes but {args.index} '
             f'holds {index.num_bits}-bit codes: was it built with another '
             'checkpoint?')
-    codes = encoder.encode(args.query, args.batch_size)
+    codes = inferencer(args.query, batch_size=args.batch_size,
+                       packed=True)['codes']
     if args.radius is not None:
         results = index.search_radius(codes, args.radius)
     else:

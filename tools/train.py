@@ -1,9 +1,11 @@
 """Train a hashing model from a config (arguments as mmpretrain's train.py)."""
 import argparse
 
+from mmengine.config import Config
 from mmengine.runner import Runner
 
-from hashnet_mm.utils.cli import add_runner_args, load_runner_config, use_amp
+from hashnet_mm.utils.cli import (add_loader_args, add_runner_args,
+                                  load_runner_config, use_amp)
 from hashnet_mm.utils.resume import (check_fresh_work_dir,
                                      check_resumed_settings,
                                      find_resume_checkpoint)
@@ -23,6 +25,17 @@ def parse_args(argv=None):
         '--amp',
         action='store_true',
         help='mixed precision training (bfloat16 autocast, GPU only)')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='whether not to evaluate the checkpoint during training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='whether to auto scale the learning rate according to the '
+        'actual batch size and the original batch size '
+        '(auto_scale_lr.base_batch_size of the config).')
+    add_loader_args(parser)
     add_runner_args(parser)
     return parser.parse_args(argv)
 
@@ -35,11 +48,21 @@ def add_finite_loss_hook(cfg) -> None:
     cfg.custom_hooks = hooks
 
 
-def main(argv=None):
-    args = parse_args(argv)
+def training_config(args) -> Config:
+    """The config to train with: the config file, the arguments, and where
+    to resume from (checked: see :mod:`hashnet_mm.utils.resume`)."""
     cfg = load_runner_config(args)
     if args.amp:
         use_amp(cfg)
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    if args.auto_scale_lr:
+        if 'base_batch_size' not in (cfg.get('auto_scale_lr') or {}):
+            raise ValueError(
+                f'--auto-scale-lr: {args.config} sets no '
+                'auto_scale_lr.base_batch_size (the total batch size its lr '
+                'is for)')
+        cfg.auto_scale_lr.enable = True
     add_finite_loss_hook(cfg)
     resume = args.resume
     if resume is None and cfg.get('resume'):  # resume = True in the config
@@ -53,7 +76,11 @@ def main(argv=None):
     else:
         cfg.resume = False
         check_fresh_work_dir(cfg.work_dir)
-    Runner.from_cfg(cfg).train()
+    return cfg
+
+
+def main(argv=None):
+    Runner.from_cfg(training_config(parse_args(argv))).train()
 
 
 if __name__ == '__main__':

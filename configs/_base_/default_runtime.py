@@ -5,11 +5,13 @@ custom_imports = dict(imports=['hashnet_mm'], allow_failed_imports=False)
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=50),
+    logger=dict(type='RetrievalLoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
+    # Also keeps the checkpoint of the best validation MAP (the metric's
+    # first key, retrieval/mAP@R), as hashing repositories usually do.
     checkpoint=dict(
         type='CheckpointHook', by_epoch=False, interval=2000,
-        max_keep_ckpts=2),
+        max_keep_ckpts=2, save_best='auto', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )

@@ -7,12 +7,10 @@ need FAISS; ``tools/encode.py`` and ``tools/search.py`` import it.
 from .codes_file import CodesFile
 from .contact_sheet import draw_contact_sheet
 from .dump_codes import DumpHashCodes
-from .encoder import HashEncoder, inference_pipeline_config
 from .hamming_index import HammingIndex, Neighbours
 from .packing import code_size, pack_codes, unpack_codes
 
 __all__ = [
-    'CodesFile', 'DumpHashCodes', 'HammingIndex', 'HashEncoder', 'Neighbours',
-    'code_size', 'draw_contact_sheet', 'inference_pipeline_config',
-    'pack_codes', 'unpack_codes'
+    'CodesFile', 'DumpHashCodes', 'HammingIndex', 'Neighbours', 'code_size',
+    'draw_contact_sheet', 'pack_codes', 'unpack_codes'
 ]

@@ -52,7 +52,9 @@ def test_log_without_objectives_is_a_clear_error(tmp_path):
 
 def test_histogram_of_tanh_beta_z_at_the_last_iteration(tmp_path,
                                                         tiny_single_label):
-    # beta = (1 + 1 * t) ** 0.5 with t = 3, the last of 4 iterations: 2.
+    # beta = (1 + 1 * t) ** 0.5 with t = 3 + 1 (the last of 4 iterations;
+    # the released code's counter is one ahead): sqrt(5).
+    beta = 5**0.5
     hook = ("custom_hooks = [dict(type='ContinuationHook', gamma=1.0, "
             'step=1)]')
     config = write_config(str(tmp_path / 'cfg.py'), tiny_single_label, 4,
@@ -79,20 +81,20 @@ def test_histogram_of_tanh_beta_z_at_the_last_iteration(tmp_path,
     model.eval()
     with torch.no_grad():
         z = model((images - 128) / 64, mode='tensor').numpy()
-    values = np.tanh(2.0 * z).ravel()
+    values = np.tanh(beta * z).ravel()
     # The tool's values equal the reference's up to float rounding (another
     # batching may round differently, so compare values, not bin counts).
     tool_values = code_histogram.code_values(config, checkpoint, 'query',
                                              100)['values']
     np.testing.assert_allclose(tool_values, values, atol=1e-5)
     counts, edges = np.histogram(tool_values, bins=10)
-    assert summary['beta'] == pytest.approx(2.0)
+    assert summary['beta'] == pytest.approx(beta)
     assert summary['num_images'] == 8
     assert summary['counts'] == counts.tolist()
     np.testing.assert_allclose(summary['edges'], edges, rtol=1e-5)
     sign = np.where(z >= 0, 1.0, -1.0)
     assert summary['binarisation_gap'] == pytest.approx(
-        np.abs(np.tanh(2.0 * z) - sign).mean(), rel=1e-5)
+        np.abs(np.tanh(beta * z) - sign).mean(), rel=1e-5)
     assert out.stat().st_size > 0
 
 

@@ -11,7 +11,8 @@ from mmengine.runner import save_checkpoint
 from mmpretrain.apis import get_model
 from PIL import Image
 
-from hashnet_mm.search import CodesFile, HammingIndex, HashEncoder, pack_codes
+from hashnet_mm.apis import HashInferencer
+from hashnet_mm.search import CodesFile, HammingIndex, pack_codes
 from hashnet_mm.search.build_index import main as build_index
 from hashnet_mm.utils.checkpoint import CheckpointError
 
@@ -52,18 +53,19 @@ def test_encode_index_search(tmp_path, model_files, capsys):
              '--work-dir', str(tmp_path / 'work'))
     encoded = CodesFile.load(codes_file)
     database = listed_paths(root, 'database')
-    encoder = HashEncoder(Config.fromfile(config), checkpoint, 'cpu')
-    assert encoded.num_bits == encoder.num_bits == 16
+    inferencer = HashInferencer(config, checkpoint, 'cpu')
+    assert encoded.num_bits == inferencer.num_bits == 16
     assert encoded.paths == database
     np.testing.assert_array_equal(encoded.ids, np.arange(len(database)))
     # The Runner's batched test loop and the plain encoder agree.
-    np.testing.assert_array_equal(encoded.codes,
-                                  encoder.encode(database, batch_size=7))
+    np.testing.assert_array_equal(
+        encoded.codes, inferencer(database, batch_size=7, packed=True)['codes'])
 
     index_file = str(tmp_path / 'database.index')
     build_index([codes_file, '--out', index_file])
     queries = listed_paths(root, 'query')[:3]
-    distances = popcount_distances(encoder.encode(queries), encoded.codes)
+    distances = popcount_distances(inferencer(queries, packed=True)['codes'],
+                                   encoded.codes)
 
     results_file, sheet = str(tmp_path / 'hits.json'), str(tmp_path / 's.png')
     run_tool('tools/search.py', config, checkpoint, index_file, '--query',
@@ -105,13 +107,13 @@ def test_encode_with_two_processes_equals_one_process(tmp_path, model_files):
     run_two_processes(
         osp.join('..', 'tools', 'encode.py'), config, checkpoint, '--list',
         list_file, '--out', codes_file, '--batch-size', '4', '--launcher',
-        'pytorch', '--work-dir', tmp_path / 'work', cwd=tmp_path,
-        accept_teardown_abort=True)
+        'pytorch', '--work-dir', tmp_path / 'work', cwd=tmp_path)
     encoded = CodesFile.load(str(codes_file))
-    encoder = HashEncoder(Config.fromfile(config), checkpoint, 'cpu')
+    inferencer = HashInferencer(config, checkpoint, 'cpu')
     assert encoded.paths == database
     np.testing.assert_array_equal(encoded.ids, np.arange(31))
-    np.testing.assert_array_equal(encoded.codes, encoder.encode(database))
+    np.testing.assert_array_equal(
+        encoded.codes, inferencer(database, packed=True)['codes'])
 
 
 def test_encode_a_folder_and_a_plain_path_list(tmp_path, model_files):
@@ -142,7 +144,7 @@ def test_checkpoint_of_another_code_length_is_an_error(tmp_path, model_files):
     wider.merge_from_dict({'model.head.num_bits': 32})
     shapes = r'head.fch.weight: checkpoint \(16, \d+\), model \(32, \d+\)'
     with pytest.raises(CheckpointError, match=shapes):
-        HashEncoder(wider, checkpoint, 'cpu')
+        HashInferencer(wider, checkpoint, 'cpu')
     with pytest.raises(CheckpointError, match=shapes):
         run_in_process('encode.py', config, checkpoint,
                        '--list', osp.join(root, 'query.txt'), '--out',

@@ -58,8 +58,12 @@ def run_tool(*args):
 
 
 def printed_metrics(stdout):
-    """The JSON object tools/test.py prints last."""
-    return json.loads(stdout[stdout.rindex('{'):])
+    """The metrics of the JSON file whose path tools/test.py prints (full
+    precision; the printed summary is rounded to 4 digits)."""
+    line = next(line for line in stdout.splitlines()
+                if line.startswith('all metrics, curves included: '))
+    with open(line.split(': ', 1)[1]) as f:
+        return json.load(f)
 
 
 def logged_scalars(work_dir):
@@ -140,14 +144,13 @@ def test_train_and_test_with_two_cpu_processes(tmp_path, tiny_single_label):
     work_dir = tmp_path / 'ddp'
     run_two_processes(osp.join('..', 'tools', 'train.py'), config,
                       '--launcher', 'pytorch', '--work-dir', work_dir,
-                      cwd=tmp_path, accept_teardown_abort=True)
+                      cwd=tmp_path)
     checkpoint = str(work_dir / 'iter_2.pth')
     assert [s['iter'] for s in logged_scalars(str(work_dir))
             if 'loss' in s] == [1, 2]
     run_two_processes(osp.join('..', 'tools', 'test.py'), config, checkpoint,
                       '--launcher', 'pytorch', '--work-dir',
-                      tmp_path / 'ddp_test', cwd=tmp_path,
-                      accept_teardown_abort=True)
+                      tmp_path / 'ddp_test', cwd=tmp_path)
     single = printed_metrics(run_tool('tools/test.py', config, checkpoint,
                                       '--work-dir', str(tmp_path / 'test')))
     (results, ) = glob.glob(str(tmp_path / 'ddp_test' / '*' / '*.json'))

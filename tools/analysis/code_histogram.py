@@ -20,12 +20,11 @@ from typing import List
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS
 
 from hashnet_mm.engine.hooks import ContinuationHook
-from hashnet_mm.search import HashEncoder
+from hashnet_mm.apis import HashInferencer
 from hashnet_mm.utils.checkpoint import read_checkpoint
 from hashnet_mm.utils.figures import PanelRow
 
@@ -64,16 +63,12 @@ def code_values(config: str, checkpoint: str, split: str, max_images: int,
     """Continuous codes (or z) of the images, and the mean distance of the
     continuous codes to their binarised codes."""
     cfg = Config.fromfile(config)
-    encoder = HashEncoder(cfg, checkpoint, device='cpu')
-    head = encoder.model.head
+    inferencer = HashInferencer(cfg, checkpoint, device='cpu')
+    head = inferencer.model.head
     head.beta = trained_beta(cfg, checkpoint)
     paths = split_paths(cfg, split, max_images)
-    z = []
-    for start in range(0, len(paths), batch_size):
-        batch = pseudo_collate([encoder.pipeline(dict(img_path=p))
-                                for p in paths[start:start + batch_size]])
-        z.extend(s.hash_logits for s in encoder.model.test_step(batch))
-    z = torch.stack(z)
+    z = torch.from_numpy(inferencer(paths, batch_size=batch_size,
+                                    with_logits=True)['logits'])
     codes = head.continuous_codes(z)
     return dict(
         values=(z if logits else codes).flatten().numpy(),

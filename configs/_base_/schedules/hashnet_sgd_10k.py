@@ -16,3 +16,7 @@ custom_hooks = [
     dict(type='ContinuationHook', schedule='power', gamma=0.005, power=0.5,
          step=200)
 ]
+
+# The lr above is for a total batch of 64 images; tools/train.py
+# --auto-scale-lr scales it linearly to the batch actually used.
+auto_scale_lr = dict(base_batch_size=64, enable=False)

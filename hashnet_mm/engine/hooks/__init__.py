@@ -1,9 +1,10 @@
 from .continuation_hook import ContinuationHook
 from .dataset_pair_weights_hook import DatasetPairWeightsHook
 from .finite_loss_hook import FiniteLossHook, NonFiniteLossError
-from .main_process_logger_hook import MainProcessLoggerHook
+from .progress_bar_hook import ProgressBarHook
+from .retrieval_logger_hook import RetrievalLoggerHook
 
 __all__ = [
     'ContinuationHook', 'DatasetPairWeightsHook', 'FiniteLossHook',
-    'MainProcessLoggerHook', 'NonFiniteLossError'
+    'NonFiniteLossError', 'ProgressBarHook', 'RetrievalLoggerHook'
 ]

@@ -50,10 +50,13 @@ class FiniteLossHook(Hook):
     def after_train_iter(self, runner, batch_idx: int,
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
-        bad = {name: float(value) for name, value in (outputs or {}).items()
-               if 'loss' in name and not math.isfinite(float(value))}
-        if not bad:
-            return
+        losses = {name: torch.as_tensor(value).detach().float()
+                  for name, value in (outputs or {}).items() if 'loss' in name}
+        if not losses or bool(torch.stack(list(losses.values())).isfinite()
+                              .all()):
+            return  # one device sync, as mmengine's own logging makes
+        bad = {name: value.item() for name, value in losses.items()
+               if not math.isfinite(value.item())}
         paths = image_paths(data_batch)
         broken = [paths[i] for i in non_finite_inputs(data_batch)
                   if i < len(paths)]
