@@ -6,8 +6,11 @@
 Batched inference through mmengine's Runner (GPU when available, several
 processes with ``--launcher`` / ``tools/dist_test.sh``-style torchrun) with
 the config's test pipeline. The codes file holds the packed codes
-(ceil(K / 8) bytes per image), their ids (0 .. n-1, the collection's order)
-and the image paths; it is written atomically when every image is encoded.
+(ceil(K / 8) bytes per image), their ids (0 .. n-1, the collection's order),
+the image paths and, for a list with labels, the (n, C) multi-hot labels
+(C: the data preprocessor's ``num_classes`` when the config sets it, else
+the list's own), so that ``tools/search.py`` can mark each neighbour right
+or wrong; it is written atomically when every image is encoded.
 """
 import argparse
 import os.path as osp
@@ -21,7 +24,7 @@ from hashnet_mm.engine.hooks import ProgressBarHook
 from hashnet_mm.search import DumpHashCodes  # noqa: F401
 from hashnet_mm.utils.checkpoint import load_model_weights
 from hashnet_mm.utils.cli import (add_checkpoint_args, add_runner_args,
-                                  load_runner_config)
+                                  load_runner_config, share_num_classes)
 
 
 def parse_args(argv=None):
@@ -74,6 +77,7 @@ def main(argv=None):
     cfg = load_runner_config(args)
     cfg.test_dataloader.dataset = image_dataset(
         args, inference_pipeline_config(cfg))
+    share_num_classes(cfg)  # a labelled list's C, for the stored labels
     if args.batch_size:
         cfg.test_dataloader.batch_size = args.batch_size
     cfg.test_evaluator = dict(type='DumpHashCodes', out_file=args.out)
@@ -84,8 +88,10 @@ def main(argv=None):
     runner.register_hook(ProgressBarHook())
     metrics = runner.test()
     if is_main_process():
+        labels = f", labels of {metrics['encode/num_classes']} classes" \
+            if 'encode/num_classes' in metrics else ''
         print(f"\n{args.out}: {metrics['encode/num_items']} images, "
-              f"{metrics['encode/num_bits']}-bit codes")
+              f"{metrics['encode/num_bits']}-bit codes{labels}")
 
 
 if __name__ == '__main__':

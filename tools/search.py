@@ -1,20 +1,37 @@
 """Search an index with query images: their nearest items by Hamming distance.
 
-    python tools/search.py CONFIG CHECKPOINT INDEX --query a.jpg b.jpg \
-        [--topk 10 | --radius 2] [--out results.json] [--contact-sheet s.png]
+    python tools/search.py CONFIG CHECKPOINT INDEX \
+        (--query a.jpg b.jpg | --query-list queries.txt [--data-root DIR]) \
+        [--topk 10 | --radius 2] [--json] [--out results.json] \
+        [--contact-sheet s.png]
 
-Encodes the queries with the model (the config's test pipeline) and prints,
-or writes as JSON, each query's ranked neighbours: id, Hamming distance and
-path. ``--contact-sheet`` draws the queries and their results (paper fig. 5).
+Encodes the queries with the model (the config's test pipeline) and prints
+each query's ranked neighbours as a table (rank, id, Hamming distance, path),
+or as JSON with ``--json`` / ``--format json``; ``--out`` writes the JSON to
+a file instead. ``--contact-sheet`` draws the queries and their results
+(paper fig. 5).
+
+``--query-list`` reads the queries from a list file in the HashNet format
+(``path l_1 ... l_C`` or ``path c`` per line, or paths alone; paths relative
+to the list's folder or ``--data-root``). When both a query's labels and the
+index's labels (kept from a labelled list by ``tools/encode.py``) are known,
+each neighbour is marked right (it shares a label with the query) or wrong:
+in the table, as ``right`` in the JSON, and by a green or red frame on the
+contact sheet.
 """
 import argparse
 import json
 import os.path as osp
+import sys
+from typing import List, Optional, Sequence, Tuple
 
+import numpy as np
 from mmengine.config import Config, DictAction
 
 from hashnet_mm.apis import HashInferencer
-from hashnet_mm.search import HammingIndex, draw_contact_sheet
+from hashnet_mm.datasets import HashListDataset
+from hashnet_mm.datasets.list_files import numbered_lines
+from hashnet_mm.search import HammingIndex, Neighbours, draw_contact_sheet
 from hashnet_mm.search.storage import atomic_write
 
 
@@ -23,16 +40,33 @@ def parse_args(argv=None):
         description='Search a Hamming index with query images')
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('index', help='index file (hashnet_mm.search)')
+    parser.add_argument('index', help='index file (tools/build_index.py)')
+    queries = parser.add_mutually_exclusive_group(required=True)
+    queries.add_argument('--query', nargs='+', help='query images')
+    queries.add_argument(
+        '--query-list',
+        help='list file of query images: one path per line, alone or with '
+        'labels (HashNet list format); with labels, each neighbour is '
+        'marked right or wrong')
     parser.add_argument(
-        '--query', nargs='+', required=True, help='query images')
+        '--data-root',
+        help="folder the --query-list paths are relative to (default: the "
+        "list's folder)")
     scope = parser.add_mutually_exclusive_group()
     scope.add_argument(
         '--topk', type=int, default=10, help='neighbours per query')
     scope.add_argument(
         '--radius', type=int,
         help='every item within this Hamming distance, instead of --topk')
-    parser.add_argument('--out', help='write the results here (JSON)')
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument(
+        '--format', choices=('table', 'json'), default='table',
+        help='what is printed: a table per query (default) or JSON')
+    output.add_argument(
+        '--json', dest='format', action='store_const', const='json',
+        help='print JSON (the same as --format json)')
+    parser.add_argument(
+        '--out', help='write the results here as JSON (instead of printing)')
     parser.add_argument(
         '--contact-sheet', help='draw queries and results to this PNG')
     parser.add_argument(
@@ -41,30 +75,127 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.data_root and not args.query_list:
+        parser.error('--data-root is for --query-list')
+    return args
 
 
-def as_json(queries, results):
-    """Each query's neighbours as JSON-able dicts, nearest first."""
+def read_query_list(list_file: str, data_root: Optional[str] = None,
+                    num_classes: Optional[int] = None
+                    ) -> Tuple[List[str], Optional[np.ndarray]]:
+    """``(paths, labels)`` of a query list: (Q, C) bool multi-hot labels, or
+    None for a list of paths alone.
+
+    A labelled list is read as ``HashListDataset`` reads it (errors name the
+    file and line), with ``num_classes`` = the index's C when it has labels,
+    so that query and items are compared on the same classes.
+    """
+    list_file = osp.abspath(list_file)
+    root = data_root or osp.dirname(list_file)
+    lines = numbered_lines(list_file)
+    if not lines:
+        raise ValueError(f'{list_file}: no images listed')
+    if len(lines[0][1].split()) == 1:  # paths alone
+        paths = [osp.join(root, line) for _, line in lines]
+        return paths, None
+    dataset = HashListDataset(ann_file=list_file, data_root=root,
+                              num_classes=num_classes, pipeline=[])
+    width = num_classes or len(dataset.metainfo['classes'])
+    labels = np.zeros((len(dataset), width), dtype=bool)
+    paths = []
+    for row, i in zip(labels, range(len(dataset))):
+        info = dataset.get_data_info(i)
+        paths.append(info['img_path'])
+        row[info['gt_label']] = True
+    return paths, labels
+
+
+def as_json(queries: Sequence[str], results: Sequence[Neighbours],
+            query_labels: Optional[np.ndarray] = None) -> List[dict]:
+    """Each query's neighbours as JSON-able dicts, nearest first.
+
+    With the labels of the queries and of the index, a query also gives its
+    ``labels`` (class indices) and each neighbour whether it is ``right``
+    (shares a label with the query)."""
     report = []
-    for query, result in zip(queries, results):
+    for row, (query, result) in enumerate(zip(queries, results)):
+        labels = None if query_labels is None else query_labels[row]
         result = result.found()
         paths = [None] * len(result.ids) if result.paths is None \
             else result.paths
-        report.append(dict(query=query, neighbours=[
-            dict(rank=rank, id=int(i), distance=int(d), path=path)
-            for rank, (i, d, path) in enumerate(
-                zip(result.ids, result.distances, paths), 1)
-        ]))
+        relevant = result.relevant(labels)
+        entry = dict(query=query)
+        if labels is not None:
+            entry['labels'] = np.flatnonzero(labels).tolist()
+        entry['neighbours'] = []
+        for rank, (i, d, path) in enumerate(
+                zip(result.ids, result.distances, paths), 1):
+            neighbour = dict(rank=rank, id=int(i), distance=int(d), path=path)
+            if relevant is not None:
+                neighbour['right'] = bool(relevant[rank - 1])
+            entry['neighbours'].append(neighbour)
+        report.append(entry)
     return report
+
+
+def as_table(report: List[dict], scope: str) -> str:
+    """The JSON report (:func:`as_json`) as a readable table per query."""
+    blocks = []
+    for number, entry in enumerate(report, 1):
+        neighbours = entry['neighbours']
+        marked = bool(neighbours) and 'right' in neighbours[0]
+        head = f"query {number}/{len(report)}: {entry['query']}"
+        if 'labels' in entry:
+            head += '  labels: ' + (' '.join(map(str, entry['labels']))
+                                    or 'none')
+        if marked:
+            right = sum(n['right'] for n in neighbours)
+            head += f'  right: {right}/{len(neighbours)}'
+        lines = [head]
+        if not neighbours:
+            lines.append(f'  (no neighbours {scope})')
+        else:
+            columns = ['rank', 'id', 'distance'] + (['mark'] if marked
+                                                    else []) + ['path']
+            rows = [[str(n['rank']), str(n['id']), str(n['distance'])] +
+                    (['right' if n['right'] else 'wrong'] if marked else []) +
+                    ['-' if n['path'] is None else n['path']]
+                    for n in neighbours]
+            widths = [max(len(c), *(len(r[i]) for r in rows))
+                      for i, c in enumerate(columns)]
+            numeric = {'rank', 'id', 'distance'}
+
+            def line(cells):
+                return '  ' + '  '.join(
+                    cell.rjust(width) if name in numeric else
+                    cell.ljust(width)
+                    for name, cell, width in zip(columns, cells,
+                                                 widths)).rstrip()
+
+            lines.append(line(columns))
+            lines.extend(line(r) for r in rows)
+        blocks.append('\n'.join(lines))
+    return '\n\n'.join(blocks)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    missing = [path for path in args.query if not osp.isfile(path)]
+    index = HammingIndex.load(args.index)
+    query_labels = None
+    if args.query_list:
+        queries, query_labels = read_query_list(
+            args.query_list, args.data_root, index.num_classes)
+        if query_labels is not None and index.num_classes is None:
+            print(f'note: {args.index} holds no labels (built from an '
+                  'unlabelled list or folder, or from a codes file written '
+                  'before labels were kept): neighbours are not marked right '
+                  'or wrong', file=sys.stderr)
+    else:
+        queries = args.query
+    missing = [path for path in queries if not osp.isfile(path)]
     if missing:
         raise FileNotFoundError(f'query images not found: {missing}')
-    index = HammingIndex.load(args.index)
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
@@ -74,21 +205,28 @@ def main(argv=None):
             f'the model makes {inferencer.num_bits}-bit codes but {args.index} '
             f'holds {index.num_bits}-bit codes: was it built with another '
             'checkpoint?')
-    codes = inferencer(args.query, batch_size=args.batch_size,
+    codes = inferencer(queries, batch_size=args.batch_size,
                        packed=True)['codes']
     if args.radius is not None:
         results = index.search_radius(codes, args.radius)
+        scope = f'within Hamming distance {args.radius}'
     else:
         found = index.search(codes, args.topk)
         results = [found.select(row) for row in range(len(codes))]
-    text = json.dumps(as_json(args.query, results), indent=1)
+        scope = 'in the index'
+    report = as_json(queries, results, query_labels)
     if args.out:
         with atomic_write(args.out) as f:
-            f.write(text.encode())
+            f.write(json.dumps(report, indent=1).encode())
+        print(f'{args.out}: the neighbours of {len(report)} queries')
+    elif args.format == 'json':
+        print(json.dumps(report, indent=1))
     else:
-        print(text)
+        print(as_table(report, scope))
     if args.contact_sheet:
-        draw_contact_sheet(args.query, results, args.contact_sheet)
+        draw_contact_sheet(queries, results, args.contact_sheet,
+                           query_labels=None if query_labels is None
+                           else list(query_labels))
 
 
 if __name__ == '__main__':

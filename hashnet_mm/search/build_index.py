@@ -1,6 +1,10 @@
 """Build a Hamming index from a codes file (``tools/encode.py``'s output).
 
+    python tools/build_index.py codes.npz --out gallery.index [--kind hash]
     python -m hashnet_mm.search.build_index codes.npz --out gallery.index
+
+The index keeps the codes file's ids, paths and labels (when it has them),
+so ``tools/search.py`` can mark each neighbour right or wrong.
 """
 import argparse
 
@@ -31,10 +35,12 @@ def main(argv=None):
     params = {name: getattr(args, name) for name in INDEX_PARAMS
               if getattr(args, name) is not None}
     index = HammingIndex(codes.num_bits, args.kind, **params)
-    index.add(codes.codes, codes.ids, codes.paths)
+    index.add(codes.codes, codes.ids, codes.paths, codes.labels)
     index.save(args.out)
+    labels = '' if codes.labels is None else \
+        f', with labels of {codes.labels.shape[1]} classes'
     print(f'{args.out}: {args.kind} index of {len(index)} '
-          f'{codes.num_bits}-bit codes')
+          f'{codes.num_bits}-bit codes{labels}')
 
 
 if __name__ == '__main__':

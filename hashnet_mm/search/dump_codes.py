@@ -18,7 +18,10 @@ class DumpHashCodes(BaseMetric):
     Codes are packed on each rank, gathered by mmengine and written once, on
     the main process, in ``sample_idx`` order, atomically: the file appears
     complete or not at all. The ids are the samples' ``sample_idx`` (their
-    dataset order) and the paths their ``img_path``.
+    dataset order), the paths their ``img_path`` and the labels, when the
+    samples carry any (a labelled list's ``HashListDataset``), their
+    multi-hot ``gt_score`` or their ``gt_label`` indices as multi-hot rows
+    of C = the dataset's number of classes.
 
     Args:
         out_file (str): the ``.npz`` codes file to write.
@@ -40,7 +43,8 @@ class DumpHashCodes(BaseMetric):
         codes = torch.stack([sample['hash_code'] for sample in data_samples])
         for sample, code in zip(data_samples, pack_codes(codes)):
             self.results.append((sample['sample_idx'], codes.shape[1], code,
-                                 sample.get('img_path')))
+                                 sample.get('img_path'),
+                                 sample_labels(sample)))
 
     def compute_metrics(self, results: List[tuple]) -> dict:
         results = sorted(results, key=lambda r: r[0])
@@ -55,6 +59,53 @@ class DumpHashCodes(BaseMetric):
         codes = CodesFile(
             np.stack([r[2] for r in results]), widths.pop(),
             np.array(indices, dtype=np.int64),
-            None if None in paths else paths)
+            None if None in paths else paths,
+            self._stack_labels([r[4] for r in results]))
         codes.save(self.out_file)
-        return dict(num_items=len(results), num_bits=codes.num_bits)
+        metrics = dict(num_items=len(results), num_bits=codes.num_bits)
+        if codes.labels is not None:
+            metrics['num_classes'] = codes.labels.shape[1]
+        return metrics
+
+    def _stack_labels(self, labels: List[Optional[tuple]]
+                      ) -> Optional[np.ndarray]:
+        """(n, C) bool labels of the samples, None when none has labels."""
+        kinds = {None if label is None else label[0] for label in labels}
+        if kinds == {None}:
+            return None
+        if len(kinds) > 1:
+            raise ValueError(
+                'DumpHashCodes: samples mix ' + ', '.join(
+                    sorted({'no labels' if kind is None else
+                            f'{kind} labels' for kind in kinds})) +
+                '; a collection has labels for every image or for none')
+        rows = [label[1] for label in labels]
+        if kinds == {'multi-hot'}:
+            widths = {len(row) for row in rows}
+            if len(widths) > 1:
+                raise ValueError('DumpHashCodes: multi-hot labels of mixed '
+                                 f'widths {sorted(widths)}')
+            return np.stack(rows).astype(bool)
+        classes = (self.dataset_meta or {}).get('classes')
+        top = max((int(row.max()) for row in rows if row.size), default=-1)
+        num_classes = len(classes) if classes else top + 1
+        if top >= num_classes or any(row.size and row.min() < 0
+                                     for row in rows):
+            raise ValueError(f'DumpHashCodes: class indices outside '
+                             f'0..{num_classes - 1}')
+        multi_hot = np.zeros((len(rows), max(num_classes, 1)), dtype=bool)
+        for target, row in zip(multi_hot, rows):
+            target[row] = True
+        return multi_hot
+
+
+def sample_labels(sample: dict) -> Optional[tuple]:
+    """``('multi-hot', (C,) bool)`` from ``gt_score``, ``('class-index',
+    int64 indices)`` from ``gt_label``, or None for an unlabelled sample."""
+    if 'gt_score' in sample:
+        return 'multi-hot', np.asarray(
+            torch.as_tensor(sample['gt_score']).cpu() > 0)
+    if 'gt_label' in sample:
+        return 'class-index', torch.as_tensor(
+            sample['gt_label']).cpu().reshape(-1).long().numpy()
+    return None

@@ -4,7 +4,7 @@ from typing import List, NamedTuple, Optional, Sequence
 import faiss
 import numpy as np
 
-from .codes_file import check_ids
+from .codes_file import check_ids, check_labels
 from .packing import check_packed, code_size
 from .storage import (array_to_strings, load_arrays, save_arrays,
                       strings_to_array)
@@ -21,10 +21,14 @@ class Neighbours(NamedTuple):
         distances (np.ndarray): int32 Hamming distances.
         paths (np.ndarray, optional): object array of the items' paths;
             None when the index stores no paths.
+        labels (np.ndarray, optional): bool multi-hot labels of the items,
+            one more axis (C) than ``ids`` (all False where there is no
+            result); None when the index stores no labels.
     """
     ids: np.ndarray
     distances: np.ndarray
     paths: Optional[np.ndarray]
+    labels: Optional[np.ndarray] = None
 
     def select(self, index) -> 'Neighbours':
         """These results indexed by ``index`` (a row, a slice, a mask)."""
@@ -34,6 +38,27 @@ class Neighbours(NamedTuple):
     def found(self) -> 'Neighbours':
         """Only the entries that are results (1-d Neighbours)."""
         return self.select(self.ids >= 0)
+
+    def relevant(self, query_labels) -> Optional[np.ndarray]:
+        """Whether each result shares a label with its query: a bool array
+        shaped like ``ids`` (False where there is no result), or None when
+        the items' labels or ``query_labels`` are unknown.
+
+        Args:
+            query_labels (array, optional): (C,) multi-hot labels of the
+                query of 1-d Neighbours; (Q, C) for (Q, k) Neighbours.
+        """
+        if self.labels is None or query_labels is None:
+            return None
+        query_labels = np.asarray(query_labels, dtype=bool)
+        width = self.labels.shape[-1]
+        if query_labels.shape != self.labels.shape[:-2] + (width, ):
+            raise ValueError(
+                f'query labels of shape {query_labels.shape} for results '
+                f'with {width} labels per item (expected shape '
+                f'{self.labels.shape[:-2] + (width, )})')
+        shared = self.labels & query_labels[..., None, :]
+        return shared.any(axis=-1) & (self.ids >= 0)
 
 
 def _integer(name: str, value, minimum: int = 1) -> int:
@@ -45,8 +70,8 @@ def _integer(name: str, value, minimum: int = 1) -> int:
 
 
 class HammingIndex:
-    """Packed K-bit codes with int64 ids (and optional paths), searched by
-    Hamming distance.
+    """Packed K-bit codes with int64 ids (and optional paths and multi-hot
+    labels), searched by Hamming distance.
 
     Kinds (the FAISS index underneath):
 
@@ -118,6 +143,7 @@ class HammingIndex:
         self._apply_search_params()
         self._ids = np.empty(0, dtype=np.int64)
         self._paths: Optional[np.ndarray] = None
+        self._labels: Optional[np.ndarray] = None
 
     def _new_faiss_index(self):
         dim = 8 * self.code_size
@@ -144,6 +170,11 @@ class HammingIndex:
         return self._ids.copy()
 
     @property
+    def num_classes(self) -> Optional[int]:
+        """C, the width of the stored labels; None without labels."""
+        return None if self._labels is None else self._labels.shape[1]
+
+    @property
     def nprobe(self) -> int:
         """``'ivf'``: lists scanned per query."""
         return self.params['nprobe']
@@ -158,7 +189,8 @@ class HammingIndex:
     def add(self,
             codes: np.ndarray,
             ids: Optional[Sequence[int]] = None,
-            paths: Optional[Sequence[str]] = None) -> np.ndarray:
+            paths: Optional[Sequence[str]] = None,
+            labels: Optional[np.ndarray] = None) -> np.ndarray:
         """Add packed codes (see ``pack_codes``) and return their ids.
 
         Args:
@@ -167,6 +199,9 @@ class HammingIndex:
                 default: the next free ids after the largest one.
             paths (sequence[str], optional): one per code. An index stores
                 paths for all its items or for none.
+            labels (np.ndarray, optional): (n, C) multi-hot (bool or 0/1)
+                labels, as :class:`CodesFile` keeps them. An index stores
+                labels of one width C for all its items or for none.
         """
         check_packed(codes, self.num_bits)
         if ids is None:
@@ -185,6 +220,18 @@ class HammingIndex:
                              'this index stores no paths; add without them')
         if paths is not None and len(paths) != len(codes):
             raise ValueError(f'{len(paths)} paths for {len(codes)} codes')
+        if labels is not None:
+            labels = check_labels(labels, len(codes))
+        if not len(self):
+            self._labels = None if labels is None else np.empty(
+                (0, labels.shape[1]), dtype=bool)
+        if (labels is None) != (self._labels is None):
+            raise ValueError('this index stores labels for all its items'
+                             if labels is None else
+                             'this index stores no labels; add without them')
+        if labels is not None and labels.shape[1] != self._labels.shape[1]:
+            raise ValueError(f'labels of {labels.shape[1]} classes for an '
+                             f'index of {self._labels.shape[1]}')
         if not self._index.is_trained:
             if len(codes) < self.params['nlist']:
                 raise ValueError(
@@ -197,6 +244,8 @@ class HammingIndex:
         if paths is not None:
             self._paths = np.concatenate(
                 [self._paths, np.array(list(paths), dtype=object)])
+        if labels is not None:
+            self._labels = np.concatenate([self._labels, labels])
         return ids
 
     def remove(self, ids: Sequence[int]) -> None:
@@ -215,6 +264,8 @@ class HammingIndex:
         self._ids = self._ids[keep]
         if self._paths is not None:
             self._paths = self._paths[keep]
+        if self._labels is not None:
+            self._labels = self._labels[keep]
 
     def _stored_codes(self) -> np.ndarray:
         """All codes, in the order they were added."""
@@ -268,11 +319,15 @@ class HammingIndex:
         ids[found] = self._ids[hits]
         hamming = np.full(positions.shape, -1, dtype=np.int32)
         hamming[found] = distances[found]
-        paths = None
+        paths = labels = None
         if self._paths is not None:
             paths = np.full(positions.shape, None, dtype=object)
             paths[found] = self._paths[hits]
-        return Neighbours(ids, hamming, paths)
+        if self._labels is not None:
+            labels = np.zeros(positions.shape + self._labels.shape[1:],
+                              dtype=bool)
+            labels[found] = self._labels[hits]
+        return Neighbours(ids, hamming, paths, labels)
 
     def save(self, path: str) -> None:
         """Write the index to ``path`` atomically (an ``.npz`` archive)."""
@@ -280,6 +335,8 @@ class HammingIndex:
                       faiss=faiss.serialize_index_binary(self._index))
         if self._paths is not None:
             arrays['paths'] = strings_to_array(list(self._paths))
+        if self._labels is not None:
+            arrays['labels'] = self._labels
         save_arrays(path, INDEX_FORMAT,
                     dict(num_bits=self.num_bits, kind=self.kind,
                          params=self.params), arrays)
@@ -303,6 +360,9 @@ class HammingIndex:
                 index._paths = np.array(
                     array_to_strings(arrays['paths'], len(index._ids)),
                     dtype=object)
+            if 'labels' in arrays:
+                index._labels = check_labels(arrays['labels'],
+                                             len(index._ids))
         except (KeyError, TypeError, ValueError, RuntimeError,
                 MemoryError, OverflowError) as error:
             # FAISS reports sizes it cannot allocate (a crafted or corrupt

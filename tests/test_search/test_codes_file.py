@@ -1,34 +1,87 @@
 """Codes files: round trip, atomic writes, and truncated or corrupt files."""
 import json
 import os
+import re
 
 import numpy as np
 import pytest
 
 from hashnet_mm.search import CodesFile, pack_codes
-from hashnet_mm.search.storage import atomic_write
+from hashnet_mm.search.codes_file import CODES_FORMAT
+from hashnet_mm.search.storage import (atomic_write, save_arrays,
+                                       strings_to_array)
 
 
-def make_codes(n=10, num_bits=12, paths=True):
-    codes = np.random.default_rng(0).choice([-1, 1], (n, num_bits))
+def make_codes(n=10, num_bits=12, paths=True, labels=False):
+    rng = np.random.default_rng(0)
+    codes = rng.choice([-1, 1], (n, num_bits))
     names = [f'images/ä {i}.png' for i in range(n)] if paths else None
+    multi_hot = rng.random((n, 5)) < 0.4 if labels else None
     return CodesFile(pack_codes(codes), num_bits, np.arange(100, 100 + n),
-                     names)
+                     names, multi_hot)
 
 
 def assert_same(a, b):
     np.testing.assert_array_equal(a.codes, b.codes)
     np.testing.assert_array_equal(a.ids, b.ids)
     assert (a.num_bits, a.paths) == (b.num_bits, b.paths)
+    assert (a.labels is None) == (b.labels is None)
+    if a.labels is not None:
+        assert a.labels.dtype == b.labels.dtype == bool
+        np.testing.assert_array_equal(a.labels, b.labels)
 
 
+@pytest.mark.parametrize('labels', [True, False])
 @pytest.mark.parametrize('paths', [True, False])
 @pytest.mark.parametrize('n', [0, 1, 10])
-def test_round_trip(tmp_path, n, paths):
-    codes = make_codes(n, paths=paths)
+def test_round_trip(tmp_path, n, paths, labels):
+    codes = make_codes(n, paths=paths, labels=labels)
     codes.save(str(tmp_path / 'codes.npz'))
     assert_same(CodesFile.load(str(tmp_path / 'codes.npz')), codes)
     assert os.listdir(tmp_path) == ['codes.npz']
+
+
+def test_labels_are_stored_compactly_as_bool(tmp_path):
+    rows = np.array([[0, 1, 1], [1, 0, 0]], dtype=np.int64)
+    codes = CodesFile(pack_codes(np.ones((2, 8))), 8, [0, 1], None, rows)
+    assert codes.labels.dtype == bool
+    codes.save(str(tmp_path / 'codes.npz'))
+    with np.load(str(tmp_path / 'codes.npz')) as archive:
+        assert archive['labels'].dtype == bool
+        assert archive['labels'].nbytes == 6
+    np.testing.assert_array_equal(
+        CodesFile.load(str(tmp_path / 'codes.npz')).labels, rows == 1)
+
+
+def test_a_file_written_before_labels_were_kept_still_loads(tmp_path):
+    """The arrays and header of a codes file from before labels: no labels
+    array; it loads with labels None."""
+    path = str(tmp_path / 'old.npz')
+    old = make_codes(4)
+    save_arrays(path, CODES_FORMAT, dict(num_bits=old.num_bits),
+                dict(codes=old.codes, ids=old.ids,
+                     paths=strings_to_array(old.paths)))
+    loaded = CodesFile.load(path)
+    assert loaded.labels is None
+    assert_same(loaded, old)
+
+
+@pytest.mark.parametrize('labels, match', [
+    (np.ones((9, 5), dtype=bool), r'\(10, C\) multi-hot array .* shape '
+     r'\(9, 5\)'),
+    (np.ones(10, dtype=bool), r'shape \(10,\)'),
+    (np.ones((10, 0), dtype=bool), r'shape \(10, 0\)'),
+    (np.full((10, 3), 0.5), 'float64 array'),
+])
+def test_labels_of_a_wrong_shape_in_a_file_name_the_file(tmp_path, labels,
+                                                         match):
+    path = str(tmp_path / 'codes.npz')
+    good = make_codes()
+    save_arrays(path, CODES_FORMAT, dict(num_bits=good.num_bits),
+                dict(codes=good.codes, ids=good.ids, labels=labels))
+    with pytest.raises(ValueError,
+                       match=f'^{re.escape(path)}: labels must be a .*{match}'):
+        CodesFile.load(path)
 
 
 def test_failed_write_keeps_the_old_file_and_leaves_no_temp(tmp_path):
@@ -111,6 +164,8 @@ def test_missing_file():
     (dict(ids=np.linspace(0, 1, 10)), 'integers'),
     (dict(paths=['a.png']), '1 paths for 10 codes'),
     (dict(num_bits=64), '2 bytes wide'),
+    (dict(labels=np.ones((9, 3))), r'labels must be a \(10, C\)'),
+    (dict(labels=np.full((10, 3), 2)), r'0 or 1; row 0 is \[2, 2, 2\]'),
 ])
 def test_inconsistent_contents(change, match):
     good = make_codes()

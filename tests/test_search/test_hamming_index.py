@@ -352,3 +352,97 @@ def test_header_asking_for_too_much_memory_is_a_value_error(tmp_path):
                 arrays)
     with pytest.raises(ValueError, match='db.index: MemoryError'):
         HammingIndex.load(path)
+
+
+def make_labels(n, num_classes=6, seed=3):
+    return np.random.default_rng(seed).random((n, num_classes)) < 0.3
+
+
+@pytest.mark.parametrize('setting', EXACT_RADIUS.values(), ids=EXACT_RADIUS)
+def test_labels_follow_their_items_through_remove_save_and_load(
+        tmp_path, setting):
+    queries, codes = make_data()
+    labels = make_labels(len(codes))
+    index = HammingIndex(64, **setting)
+    index.add(codes[:200], np.arange(200) * 2, labels=labels[:200])
+    index.add(codes[200:], np.arange(200, len(codes)) * 2,
+              labels=labels[200:].astype(np.uint8))  # 0/1 integers too
+    index.remove([0, 2, 4])
+    path = str(tmp_path / 'db.index')
+    index.save(path)
+    loaded = HammingIndex.load(path)
+    assert loaded.num_classes == index.num_classes == 6
+    for each in (index, loaded):
+        found = each.search(queries, 7)
+        assert found.labels.shape == (len(queries), 7, 6)
+        valid = found.ids >= 0
+        np.testing.assert_array_equal(found.labels[valid],
+                                      labels[found.ids[valid] // 2])
+        assert not found.labels[~valid].any()
+        for result in each.search_radius(queries, 5):
+            np.testing.assert_array_equal(result.labels,
+                                          labels[result.ids // 2])
+
+
+def test_relevant_marks_results_sharing_a_label_with_their_query():
+    queries, codes = make_data()
+    labels = make_labels(len(codes))
+    query_labels = make_labels(len(queries), seed=4)
+    index = HammingIndex(64)
+    index.add(codes, labels=labels)
+    found = index.search(queries, 400)  # more than there are: some -1
+    relevant = found.relevant(query_labels)
+    expected = (labels[found.ids] & query_labels[:, None]).any(-1)
+    np.testing.assert_array_equal(relevant, expected & (found.ids >= 0))
+    assert not relevant[:, 320:].any()
+    for row, result in enumerate(index.search_radius(queries, 6)):
+        np.testing.assert_array_equal(
+            result.relevant(query_labels[row]),
+            (labels[result.ids] & query_labels[row]).any(-1))
+        np.testing.assert_array_equal(
+            found.select(row).found().relevant(query_labels[row]),
+            relevant[row, :320])
+    assert found.relevant(None) is None
+    unlabelled = HammingIndex(64)
+    unlabelled.add(codes)
+    assert unlabelled.search(queries, 3).labels is None
+    assert unlabelled.search(queries, 3).relevant(query_labels) is None
+    assert unlabelled.num_classes is None
+    with pytest.raises(ValueError, match=r'query labels of shape \(12, 4\) '
+                       'for results with 6 labels per item'):
+        found.relevant(query_labels[:, :4])
+
+
+def test_bad_labels():
+    _, codes = make_data()
+    index = HammingIndex(64)
+    index.add(codes[:10], labels=make_labels(10))
+    with pytest.raises(ValueError, match='stores labels for all'):
+        index.add(codes[10:12])
+    with pytest.raises(ValueError, match='labels of 4 classes for an index '
+                       'of 6'):
+        index.add(codes[10:12], labels=make_labels(2, 4))
+    with pytest.raises(ValueError, match=r'labels must be a \(2, C\)'):
+        index.add(codes[10:12], labels=make_labels(3))
+    with pytest.raises(ValueError, match='0 or 1'):
+        index.add(codes[10:12], labels=np.full((2, 6), 3))
+    assert len(index) == 10
+    no_labels = HammingIndex(64)
+    no_labels.add(codes[:2])
+    with pytest.raises(ValueError, match='stores no labels'):
+        no_labels.add(codes[2:3], labels=make_labels(1))
+
+
+def test_index_file_with_labels_of_a_wrong_shape_names_the_file(tmp_path):
+    _, codes = make_data()
+    index = HammingIndex(64)
+    index.add(codes, labels=make_labels(len(codes)))
+    path = str(tmp_path / 'db.index')
+    index.save(path)
+    meta, arrays = load_arrays(path, INDEX_FORMAT, ())
+    meta.pop('format')
+    save_arrays(path, INDEX_FORMAT, meta,
+                dict(arrays, labels=arrays['labels'][1:]))
+    with pytest.raises(ValueError, match=r'db.index: labels must be a '
+                       r'\(320, C\) multi-hot array'):
+        HammingIndex.load(path)

@@ -1,5 +1,6 @@
-"""tools/encode.py -> build_index -> tools/search.py on tiny made images,
-checked against the model's codes and a brute-force Hamming search."""
+"""tools/encode.py -> tools/build_index.py -> tools/search.py on tiny made
+images, checked against the model's codes, a brute-force Hamming search and
+the list files' labels (right / wrong marks, contact sheet frames)."""
 import glob
 import json
 import os.path as osp
@@ -14,6 +15,8 @@ from PIL import Image
 from hashnet_mm.apis import HashInferencer
 from hashnet_mm.search import CodesFile, HammingIndex, pack_codes
 from hashnet_mm.search.build_index import main as build_index
+from hashnet_mm.search.contact_sheet import (QUERY_FRAME, RIGHT_FRAME,
+                                             WRONG_FRAME)
 from hashnet_mm.utils.checkpoint import CheckpointError
 
 from ..test_search.reference import (popcount_distances, reference_radius,
@@ -40,6 +43,25 @@ def listed_paths(root, split):
         return [osp.join(root, line.split()[0]) for line in f if line.strip()]
 
 
+def listed_labels(root, split):
+    """(n, C) bool labels of a multi-hot list file."""
+    with open(osp.join(root, f'{split}.txt')) as f:
+        return np.array([[t == '1' for t in line.split()[1:]]
+                         for line in f if line.strip()])
+
+
+def frame_colour(sheet, row, column, tile=96, gap=6, label_height=14):
+    """The colour of a contact sheet cell's frame: the same on its four
+    sides, else an AssertionError."""
+    left = gap + column * (tile + gap)
+    top = gap + row * (tile + label_height + gap)
+    colours = {sheet.convert('RGB').getpixel(xy) for xy in [
+        (left - 2, top + tile // 2), (left + tile + 1, top + tile // 2),
+        (left + tile // 2, top - 2), (left + tile - 1, top + tile + 1)]}
+    assert len(colours) == 1, colours
+    return colours.pop()
+
+
 def run_in_process(tool, *args):
     """Run a tool's main in this process (faster than a new interpreter)."""
     load_tool(tool).main(list(args))
@@ -57,6 +79,9 @@ def test_encode_index_search(tmp_path, model_files, capsys):
     assert encoded.num_bits == inferencer.num_bits == 16
     assert encoded.paths == database
     np.testing.assert_array_equal(encoded.ids, np.arange(len(database)))
+    assert encoded.labels.dtype == bool
+    np.testing.assert_array_equal(encoded.labels,
+                                  listed_labels(root, 'database'))
     # The Runner's batched test loop and the plain encoder agree.
     np.testing.assert_array_equal(
         encoded.codes, inferencer(database, batch_size=7, packed=True)['codes'])
@@ -82,10 +107,13 @@ def test_encode_index_search(tmp_path, model_files, capsys):
         ]
     with Image.open(sheet) as image:  # 3 rows of query + 5 results
         assert image.size == (6 + 6 * (96 + 6), 6 + 3 * (96 + 14 + 6))
+        # Queries without labels: their results are not framed.
+        assert [frame_colour(image, 0, column) for column in range(6)] == \
+            [QUERY_FRAME] + [(255, 255, 255)] * 5
 
     capsys.readouterr()
     run_in_process('search.py', config, checkpoint,
-                   index_file, '--query', *queries, '--radius', '6')
+                   index_file, '--query', *queries, '--radius', '6', '--json')
     printed = json.loads(capsys.readouterr().out)
     assert sum(len(result['neighbours']) for result in printed) > 3
     for result, rows, row in zip(printed, reference_radius(distances, 6),
@@ -116,7 +144,8 @@ def test_encode_with_two_processes_equals_one_process(tmp_path, model_files):
         encoded.codes, inferencer(database, packed=True)['codes'])
 
 
-def test_encode_a_folder_and_a_plain_path_list(tmp_path, model_files):
+def test_encode_a_folder_and_a_plain_path_list(tmp_path, model_files,
+                                              capsys):
     config, checkpoint, root = model_files
     images = sorted(glob.glob(osp.join(root, 'images', '*.png')))
     run_in_process('encode.py', config, checkpoint,
@@ -136,6 +165,22 @@ def test_encode_a_folder_and_a_plain_path_list(tmp_path, model_files):
     from_list = CodesFile.load(str(tmp_path / 'plain.npz'))
     assert from_list.paths == images[::-5]
     np.testing.assert_array_equal(from_list.codes, from_dir.codes[::-5])
+    assert from_dir.labels is None and from_list.labels is None
+
+    # An index without labels and a labelled query list: a note, no marks.
+    build_index([str(tmp_path / 'dir.npz'), '--out',
+                 str(tmp_path / 'dir.index')])
+    capsys.readouterr()
+    run_in_process('search.py', config, checkpoint,
+                   str(tmp_path / 'dir.index'), '--query-list',
+                   osp.join(root, 'query.txt'), '--topk', '2', '--json',
+                   '--device', 'cpu')
+    out, err = capsys.readouterr()
+    assert 'dir.index holds no labels' in err
+    printed = json.loads(out)
+    assert [r['query'] for r in printed] == listed_paths(root, 'query')
+    assert all(r['labels'] and 'right' not in n
+               for r in printed for n in r['neighbours'])
 
 
 def test_checkpoint_of_another_code_length_is_an_error(tmp_path, model_files):
@@ -169,3 +214,121 @@ def test_search_refuses_an_index_of_another_code_length(
         run_in_process('search.py', config, checkpoint,
                        str(tmp_path / 'wide.index'), '--query',
                        str(tmp_path / 'missing.png'))
+
+
+def test_query_list_marks_each_neighbour_right_or_wrong(tmp_path, model_files,
+                                                        capsys):
+    """Labels travel list -> codes file -> index -> search: with a labelled
+    query list each neighbour is right (shares a label with the query) or
+    wrong, in the JSON, the table and the contact sheet's frames."""
+    config, checkpoint, root = model_files
+    codes_file = str(tmp_path / 'database.npz')
+    run_in_process('encode.py', config, checkpoint, '--list',
+                   osp.join(root, 'database.txt'), '--out', codes_file,
+                   '--work-dir', str(tmp_path / 'work'))
+    index_file = str(tmp_path / 'database.index')
+    capsys.readouterr()
+    run_in_process('build_index.py', codes_file, '--out', index_file)
+    assert 'with labels of 4 classes' in capsys.readouterr().out
+    index = HammingIndex.load(index_file)
+    assert index.num_classes == 4
+    database, database_labels = (listed_paths(root, 'database'),
+                                 listed_labels(root, 'database'))
+    queries, query_labels = (listed_paths(root, 'query'),
+                             listed_labels(root, 'query'))
+    encoded = CodesFile.load(codes_file)
+    distances = popcount_distances(
+        HashInferencer(config, checkpoint, 'cpu')(queries,
+                                                  packed=True)['codes'],
+        encoded.codes)
+    positions, hamming = reference_topk(distances, 6)
+    right = (database_labels[positions] & query_labels[:, None]).any(-1)
+    assert right.any() and not right.all()
+
+    sheet = str(tmp_path / 'sheet.png')
+    search = (config, checkpoint, index_file, '--query-list',
+              osp.join(root, 'query.txt'), '--topk', '6', '--device', 'cpu')
+    run_in_process('search.py', *search, '--json', '--contact-sheet', sheet)
+    printed = json.loads(capsys.readouterr().out)
+    assert [r['query'] for r in printed] == queries
+    for result, labels, rows, dists, marks in zip(printed, query_labels,
+                                                  positions, hamming, right):
+        assert result['labels'] == np.flatnonzero(labels).tolist()
+        assert result['neighbours'] == [
+            dict(rank=rank, id=int(i), distance=int(d), path=database[i],
+                 right=bool(mark))
+            for rank, (i, d, mark) in enumerate(zip(rows, dists, marks), 1)
+        ]
+    with Image.open(sheet) as image:
+        assert image.size == (6 + 7 * (96 + 6), 6 + 8 * (96 + 14 + 6))
+        for row, marks in enumerate(right):
+            assert [frame_colour(image, row, column)
+                    for column in range(7)] == [QUERY_FRAME] + [
+                        RIGHT_FRAME if mark else WRONG_FRAME
+                        for mark in marks]
+
+    # The default output: a table per query, with the marks.
+    run_in_process('search.py', *search)
+    blocks = capsys.readouterr().out.strip().split('\n\n')
+    assert len(blocks) == len(queries)
+    for number, (block, result) in enumerate(zip(blocks, printed), 1):
+        head, columns, *rows = block.splitlines()
+        count = sum(n['right'] for n in result['neighbours'])
+        assert head == (f"query {number}/8: {result['query']}  labels: "
+                        f"{' '.join(map(str, result['labels']))}  right: "
+                        f'{count}/6')
+        assert columns.split() == ['rank', 'id', 'distance', 'mark', 'path']
+        assert [row.split() for row in rows] == [
+            [str(n['rank']), str(n['id']), str(n['distance']),
+             'right' if n['right'] else 'wrong', n['path']]
+            for n in result['neighbours']
+        ]
+
+    # Queries by path have no labels: no marks, in the table or the JSON.
+    run_in_process('search.py', config, checkpoint, index_file, '--query',
+                   queries[0], '--topk', '3', '--device', 'cpu')
+    head, columns, *rows = capsys.readouterr().out.strip().splitlines()
+    assert head == f'query 1/1: {queries[0]}'
+    assert columns.split() == ['rank', 'id', 'distance', 'path']
+    assert [row.split()[:3] for row in rows] == [
+        [str(rank), str(i), str(d)]
+        for rank, (i, d) in enumerate(zip(positions[0][:3], hamming[0]), 1)]
+    run_in_process('search.py', config, checkpoint, index_file, '--query',
+                   queries[0], '--topk', '3', '--format', 'json',
+                   '--device', 'cpu')
+    (only, ) = json.loads(capsys.readouterr().out)
+    assert 'labels' not in only
+    assert all('right' not in n for n in only['neighbours'])
+
+
+def test_search_table_says_when_a_query_has_no_neighbours(tmp_path,
+                                                          model_files,
+                                                          capsys):
+    config, checkpoint, root = model_files
+    index = HammingIndex(16)
+    index.save(str(tmp_path / 'empty.index'))
+    query = listed_paths(root, 'query')[0]
+    run_in_process('search.py', config, checkpoint,
+                   str(tmp_path / 'empty.index'), '--query', query,
+                   '--radius', '3', '--device', 'cpu')
+    assert capsys.readouterr().out.splitlines() == [
+        f'query 1/1: {query}', '  (no neighbours within Hamming distance 3)']
+
+
+@pytest.mark.parametrize('line, match', [
+    ('images/00000.png 7', r'query.txt:1: class index 7 out of range for 4 '
+     'classes'),
+    ('images/00000.png 0 1 0', 'query.txt:1: 3 labels, but the dataset has '
+     '4 classes'),
+])
+def test_query_labels_that_do_not_fit_the_index_are_an_error(
+        tmp_path, model_files, line, match):
+    config, checkpoint, root = model_files
+    index = HammingIndex(16)
+    index.add(pack_codes(np.ones((2, 16))), labels=np.eye(2, 4, dtype=bool))
+    index.save(str(tmp_path / 'db.index'))
+    (tmp_path / 'query.txt').write_text(line + '\n')
+    with pytest.raises(ValueError, match=match):
+        run_in_process('search.py', config, checkpoint,
+                       str(tmp_path / 'db.index'), '--query-list',
+                       str(tmp_path / 'query.txt'), '--data-root', root)
