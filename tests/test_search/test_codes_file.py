@@ -79,8 +79,8 @@ def test_labels_of_a_wrong_shape_in_a_file_name_the_file(tmp_path, labels,
     good = make_codes()
     save_arrays(path, CODES_FORMAT, dict(num_bits=good.num_bits),
                 dict(codes=good.codes, ids=good.ids, labels=labels))
-    with pytest.raises(ValueError,
-                       match=f'^{re.escape(path)}: labels must be a .*{match}'):
+    prefix = f'^{re.escape(path)}: labels must be a '
+    with pytest.raises(ValueError, match=prefix + f'.*{match}'):
         CodesFile.load(path)
 
 
