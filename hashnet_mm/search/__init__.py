@@ -1,8 +1,9 @@
 """Use the codes: pack them, save them, index and search them by Hamming
 distance on FAISS (``faiss-cpu``).
 
-Not imported by ``hashnet_mm`` itself, so training and evaluation do not
-need FAISS; ``tools/encode.py`` and ``tools/search.py`` import it.
+Not imported by ``hashnet_mm`` itself. FAISS (the ``[search]`` extra) is
+imported when an index is first made or loaded, so packing and codes files
+work without it.
 """
 from .codes_file import CodesFile
 from .contact_sheet import draw_contact_sheet

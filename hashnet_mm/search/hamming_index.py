@@ -1,9 +1,9 @@
 """Search packed binary codes by Hamming distance, with FAISS indexes."""
 from typing import List, NamedTuple, Optional, Sequence
 
-import faiss
 import numpy as np
 
+from ..utils.extras import require_extra
 from .codes_file import check_ids, check_labels
 from .packing import check_packed, code_size
 from .storage import (array_to_strings, load_arrays, save_arrays,
@@ -11,6 +11,12 @@ from .storage import (array_to_strings, load_arrays, save_arrays,
 
 INDEX_FORMAT = 'hashnet_mm.index/1'
 KINDS = ('flat', 'hash', 'ivf')
+
+
+def faiss_module():
+    """FAISS, imported when an index is first made or loaded: the
+    ``[search]`` extra (``import hashnet_mm.search`` works without it)."""
+    return require_extra('faiss', 'search', 'HammingIndex (binary search)')
 
 
 class Neighbours(NamedTuple):
@@ -148,12 +154,13 @@ class HammingIndex:
     def _new_faiss_index(self):
         dim = 8 * self.code_size
         if self.kind == 'flat':
-            return faiss.IndexBinaryFlat(dim)
+            return faiss_module().IndexBinaryFlat(dim)
         if self.kind == 'hash':
-            return faiss.IndexBinaryMultiHash(
+            return faiss_module().IndexBinaryMultiHash(
                 dim, self.params['num_tables'], self.params['hash_bits'])
-        return faiss.IndexBinaryIVF(
-            faiss.IndexBinaryFlat(dim), dim, self.params['nlist'])
+        faiss = faiss_module()
+        return faiss.IndexBinaryIVF(faiss.IndexBinaryFlat(dim), dim,
+                                    self.params['nlist'])
 
     def _apply_search_params(self) -> None:
         if self.kind == 'hash':
@@ -269,7 +276,7 @@ class HammingIndex:
 
     def _stored_codes(self) -> np.ndarray:
         """All codes, in the order they were added."""
-        store = faiss.downcast_IndexBinary(self._index.storage) \
+        store = faiss_module().downcast_IndexBinary(self._index.storage) \
             if self.kind == 'hash' else self._index
         return store.reconstruct_n(0, len(self)) if len(self) else np.empty(
             (0, self.code_size), dtype=np.uint8)
@@ -332,7 +339,8 @@ class HammingIndex:
     def save(self, path: str) -> None:
         """Write the index to ``path`` atomically (an ``.npz`` archive)."""
         arrays = dict(ids=self._ids,
-                      faiss=faiss.serialize_index_binary(self._index))
+                      faiss=faiss_module().serialize_index_binary(
+                          self._index))
         if self._paths is not None:
             arrays['paths'] = strings_to_array(list(self._paths))
         if self._labels is not None:
@@ -348,7 +356,7 @@ class HammingIndex:
         meta, arrays = load_arrays(path, INDEX_FORMAT, ('ids', 'faiss'))
         try:
             index = cls(meta['num_bits'], meta['kind'], **meta['params'])
-            stored = faiss.deserialize_index_binary(arrays['faiss'])
+            stored = faiss_module().deserialize_index_binary(arrays['faiss'])
             index._ids = check_ids(arrays['ids'], stored.ntotal)
             if type(stored) is not type(index._index) or \
                     stored.d != index._index.d:

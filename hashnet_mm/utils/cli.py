@@ -4,7 +4,7 @@ import atexit
 import gc
 import os
 import os.path as osp
-from typing import Iterator
+from typing import Iterator, Optional
 
 import torch
 import torch.distributed as dist
@@ -71,16 +71,12 @@ def load_runner_config(args: argparse.Namespace) -> Config:
     only in the JSON).
     """
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = override_config(Config.fromfile(args.config), args.cfg_options,
+                          getattr(args, 'data_root', None))
     cfg.launcher = args.launcher
     logger = cfg.get('default_hooks', {}).get('logger')
     if logger is not None and logger.get('type') == 'LoggerHook':
         logger.type = 'RetrievalLoggerHook'
-    if getattr(args, 'data_root', None):
-        for dataset in dataset_configs(cfg):
-            dataset['data_root'] = args.data_root
     for loader in LOADERS:
         if cfg.get(loader) is None:
             continue
@@ -96,6 +92,26 @@ def load_runner_config(args: argparse.Namespace) -> Config:
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
+def override_config(cfg: Config, cfg_options: Optional[dict] = None,
+                    data_root: Optional[str] = None) -> Config:
+    """``cfg`` with ``--cfg-options`` merged, then every dataset under
+    ``--data-root`` (a head's ``targets_file`` under the old training root
+    moves along)."""
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if data_root:
+        old_root = (cfg.get('train_dataloader') or {}).get(
+            'dataset', {}).get('data_root')
+        for dataset in dataset_configs(cfg):
+            dataset['data_root'] = data_root
+        head = cfg.get('model', {}).get('head', {})
+        targets = head.get('targets_file')
+        if old_root and targets and targets.startswith(old_root):
+            head['targets_file'] = osp.join(data_root,
+                                            targets[len(old_root):])
     return cfg
 
 

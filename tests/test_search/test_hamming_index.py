@@ -1,6 +1,7 @@
 """HammingIndex against a brute-force popcount: top-k, radius, add, remove,
 save / load, and bad input."""
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -446,3 +447,10 @@ def test_index_file_with_labels_of_a_wrong_shape_names_the_file(tmp_path):
     with pytest.raises(ValueError, match=r'db.index: labels must be a '
                        r'\(320, C\) multi-hot array'):
         HammingIndex.load(path)
+
+
+def test_without_faiss_the_index_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, 'faiss', None)  # import faiss fails
+    with pytest.raises(ImportError, match=r"HammingIndex \(binary search\) "
+                       r"needs faiss, .*pip install 'hashnet_mm\[search\]'"):
+        HammingIndex(64)

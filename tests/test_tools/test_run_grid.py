@@ -11,6 +11,7 @@ import pytest
 from mmengine.config import Config
 
 from hashnet_mm.engine.hooks import ContinuationHook
+from hashnet_mm.utils.cli import override_config
 
 from ..tool_modules import load_tool
 from .test_train_test import CONFIGS, write_config
@@ -65,9 +66,10 @@ def test_compressing_an_epoch_schedule_is_an_error():
 
 
 def test_data_root_moves_every_dataset_and_cnnh_targets():
-    cfg = grid.redirect_data(Config.fromfile(osp.join(
+    """--data-root of run_grid and the other tools (override_config)."""
+    cfg = override_config(Config.fromfile(osp.join(
         CONFIGS, 'cnnh', 'cnnh_resnet18cifar_fashionmnistmosaic_64bit.py')),
-        'data/small_mosaic/')
+        data_root='data/small_mosaic/')
     roots = {cfg.train_dataloader.dataset.data_root} | {
         cfg[loader].dataset[split].data_root
         for loader in ('val_dataloader', 'test_dataloader')
@@ -75,8 +77,9 @@ def test_data_root_moves_every_dataset_and_cnnh_targets():
     assert roots == {'data/small_mosaic/'}
     assert cfg.model.head.targets_file == \
         'data/small_mosaic/cnnh_targets_{num_bits}bit.npz'
-    hashnet = grid.redirect_data(Config.fromfile(osp.join(
-        CONFIGS, 'hashnet_resnet18cifar_fashionmnist_64bit.py')), '/d/')
+    hashnet = override_config(Config.fromfile(osp.join(
+        CONFIGS, 'hashnet_resnet18cifar_fashionmnist_64bit.py')),
+        data_root='/d/')
     assert 'targets_file' not in hashnet.model.head
     assert hashnet.test_dataloader.dataset.query.data_root == '/d/'
 

@@ -15,17 +15,18 @@ printed and saved as JSON next to the figure: the mean distance between a
 continuous code and its binarised code (0 when the codes are binary).
 """
 import argparse
-from typing import List
+from typing import List, Optional
 
 import numpy as np
 import torch
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS
 
 from hashnet_mm.engine.hooks import ContinuationHook
 from hashnet_mm.apis import HashInferencer
 from hashnet_mm.utils.checkpoint import read_checkpoint
+from hashnet_mm.utils.cli import override_config
 from hashnet_mm.utils.figures import PanelRow
 
 SPLITS = ('query', 'database', 'train')
@@ -59,10 +60,12 @@ def trained_beta(cfg: Config, checkpoint: str) -> float:
 
 @torch.no_grad()
 def code_values(config: str, checkpoint: str, split: str, max_images: int,
-                logits: bool = False, batch_size: int = 64) -> dict:
+                logits: bool = False, batch_size: int = 64,
+                cfg_options: Optional[dict] = None,
+                data_root: Optional[str] = None) -> dict:
     """Continuous codes (or z) of the images, and the mean distance of the
     continuous codes to their binarised codes."""
-    cfg = Config.fromfile(config)
+    cfg = override_config(Config.fromfile(config), cfg_options, data_root)
     inferencer = HashInferencer(cfg, checkpoint, device='cpu')
     head = inferencer.model.head
     head.beta = trained_beta(cfg, checkpoint)
@@ -97,6 +100,11 @@ def parse_args(argv=None):
     parser.add_argument('--logits', action='store_true',
                         help='histogram z instead of the continuous codes')
     parser.add_argument('--out', default='code_histogram.png')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override entries of every config, e.g. model.head.num_bits=32')
+    parser.add_argument(
+        '--data-root', help='the data root of every dataset of the configs')
     return parser.parse_args(argv)
 
 
@@ -106,7 +114,9 @@ def main(argv=None) -> dict:
     panels = PanelRow(len(runs), panel_width=4)
     for ax, (label, config, checkpoint) in zip(panels, runs):
         result = code_values(config, checkpoint, args.split,
-                             args.max_images, args.logits)
+                             args.max_images, args.logits,
+                             cfg_options=args.cfg_options,
+                             data_root=args.data_root)
         counts, edges = np.histogram(result['values'], bins=args.bins)
         ax.bar(edges[:-1], counts / counts.sum(), width=np.diff(edges),
                align='edge')

@@ -45,6 +45,7 @@ import numpy as np
 from mmengine.config import Config, DictAction
 
 from hashnet_mm.engine.hooks import ContinuationHook
+from hashnet_mm.utils.cli import override_config
 
 TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # Row names of the configs' method prefixes (the file name up to '_').
@@ -109,36 +110,13 @@ def compress_schedule(cfg: Config, max_iters: int) -> Config:
     return cfg
 
 
-def redirect_data(cfg: Config, data_root: str) -> Config:
-    """``cfg`` with every dataset under ``data_root`` (and a head's
-    ``targets_file`` under the old training root moved along)."""
-    old_root = cfg.train_dataloader.dataset.data_root
-    datasets = [cfg.train_dataloader.dataset]
-    for loader in ('val_dataloader', 'test_dataloader'):
-        if cfg.get(loader):
-            dataset = cfg[loader].dataset
-            datasets += [dataset[split] for split in ('query', 'database')
-                         if split in dataset] or [dataset]
-    for dataset in datasets:
-        dataset.data_root = data_root
-    targets = cfg.model.head.get('targets_file')
-    if targets and targets.startswith(old_root):
-        cfg.model.head.targets_file = osp.join(data_root,
-                                               targets[len(old_root):])
-    return cfg
-
-
 def run_config(config: str, bits: int, seed: int, run_dir: str,
                max_iters: Optional[int] = None,
                cfg_options: Optional[dict] = None,
                objective_interval: Optional[int] = None,
                data_root: Optional[str] = None) -> str:
     """Write the run's config to ``{run_dir}/config.py``; return its path."""
-    cfg = Config.fromfile(config)
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    if data_root:
-        redirect_data(cfg, data_root)
+    cfg = override_config(Config.fromfile(config), cfg_options, data_root)
     cfg.model.head.num_bits = bits
     cfg.randomness = dict(cfg.get('randomness') or {}, seed=seed)
     if max_iters:

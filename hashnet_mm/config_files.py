@@ -1,0 +1,39 @@
+"""Where the project's configs are, so a config anywhere can inherit them.
+
+The configs are ``configs/`` of the source tree; a wheel ships them as
+``hashnet_mm/configs/``. A user's config inherits one with mmengine's
+``_base_``, which mmengine evaluates as a Python expression::
+
+    _base_ = [__import__('hashnet_mm').config_file('hashnet_resnet50_coco_64bit.py')]
+
+That works with any tool that reads mmengine configs (this project's and
+mmpretrain's ``tools/train.py``), unlike ``hashnet_mm::...``, which mmengine
+0.10 resolves only for the OpenMMLab packages of its own table.
+"""  # noqa: E501
+import os.path as osp
+
+PACKAGE_DIR = osp.dirname(osp.abspath(__file__))
+CONFIG_DIRS = (
+    osp.join(PACKAGE_DIR, 'configs'),  # installed from a wheel
+    osp.join(osp.dirname(PACKAGE_DIR), 'configs'),  # source tree, editable
+)
+
+
+def config_dir() -> str:
+    """The folder holding the configs (``_base_/``, one file per run)."""
+    for folder in CONFIG_DIRS:
+        if osp.isdir(osp.join(folder, '_base_')):
+            return folder
+    raise FileNotFoundError(
+        f'hashnet_mm: no configs found in {" or ".join(CONFIG_DIRS)}')
+
+
+def config_file(name: str) -> str:
+    """The absolute path of the config ``name`` (e.g.
+    ``'hashnet_resnet50_coco_64bit.py'`` or ``'dhn/dhn_resnet50_coco.py'``)."""
+    path = osp.join(config_dir(), name)
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'hashnet_mm has no config {name!r} (configs are in '
+            f'{config_dir()})')
+    return path
