@@ -41,6 +41,7 @@ import os
 import os.path as osp
 import platform
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -513,6 +514,9 @@ def make_steps(work_dir, sizes, smoke, python=sys.executable):
         return [python, osp.join(REPO, 'tools', name), CONFIG, *args]
 
     def train():
+        # A fresh run: tools/train.py refuses to overwrite the checkpoints
+        # of an earlier (e.g. failed) try of this step.
+        shutil.rmtree(train_dir, ignore_errors=True)
         command = tool('train.py', '--work-dir', train_dir)
         if sizes['amp']:
             command.append('--amp')
