@@ -51,6 +51,18 @@ def test_the_wheel_ships_the_configs(tmp_path):
                             recursive=True):
         relative = osp.relpath(config, osp.join(REPO, 'configs'))
         assert f'hashnet_mm/configs/{relative}' in names, relative
+    # Installed from the wheel, config_file finds the shipped copy.
+    target = tmp_path / 'site'
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '-q',
+                    '--no-deps', '--target', str(target), wheel],
+                   check=True, capture_output=True)
+    found = subprocess.run(
+        [sys.executable, '-W', 'ignore', '-c', 'import hashnet_mm; print('
+         "hashnet_mm.config_file('hashnet_resnet50_coco_64bit.py'))"],
+        env=dict(os.environ, PYTHONPATH=str(target)), cwd=tmp_path,
+        capture_output=True, text=True, check=True).stdout.split()[-1]
+    assert found == str(target / 'hashnet_mm' / 'configs' /
+                        'hashnet_resnet50_coco_64bit.py')
 
 
 @pytest.fixture
