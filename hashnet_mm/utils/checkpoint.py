@@ -22,6 +22,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 from mmengine.logging import HistoryBuffer, print_log
+from mmengine.model import is_model_wrapper
 
 try:  # numpy >= 2
     from numpy._core.multiarray import _reconstruct, scalar
@@ -159,7 +160,7 @@ def load_model_weights(model: nn.Module, filename: str,
         raise CheckpointError(
             f'{filename}: {len(broken)} weight tensors hold NaN or inf (the '
             f'training run diverged): {", ".join(broken[:5])}')
-    target = model.module if hasattr(model, 'module') else model
+    target = model.module if is_model_wrapper(model) else model
     problems = compare_state_dicts(target.state_dict(), state)
     if problems and strict:
         raise CheckpointError(
