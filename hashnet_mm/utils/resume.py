@@ -75,14 +75,14 @@ def find_resume_checkpoint(work_dir: str, logger=None) -> Optional[str]:
     if osp.isfile(pointer):
         with open(pointer) as f:
             named = f.read().strip()
+        problem = loading_problem(named) if named else None
         if not named:
             passed_over.append(f'{pointer} is empty (interrupted while it '
                                'was written?)')
-        elif loading_problem(named) is None:
+        elif problem is None:
             return named
         else:
-            passed_over.append(f'{pointer} names {named}: '
-                               f'{loading_problem(named)}')
+            passed_over.append(f'{pointer} names {named}: {problem}')
     candidates = saved_checkpoints(work_dir)
     for path in candidates:
         problem = loading_problem(path)
