@@ -16,6 +16,7 @@ overwrites the checkpoints already there. Here:
   changed.
 """
 import glob
+import logging
 import os.path as osp
 import re
 from typing import Any, Dict, List, Optional
@@ -91,7 +92,7 @@ def find_resume_checkpoint(work_dir: str, logger=None) -> Optional[str]:
                 print_log('--resume: ' + '; '.join(passed_over) +
                           f'. Resuming from {path}, the newest checkpoint '
                           'that loads.', logger=logger or 'current',
-                          level=30)
+                          level=logging.WARNING)
             return path
         passed_over.append(problem)
     if candidates or passed_over:
@@ -162,7 +163,7 @@ def check_resumed_settings(checkpoint_path: str, cfg: Config) -> None:
     if 'cfg' not in meta:
         print_log(f'--resume: {checkpoint_path} saved no config; its '
                   'settings are not compared with this one', 'current',
-                  level=30)
+                  level=logging.WARNING)
         return
     changes = changed_settings(meta['cfg'], cfg)
     if changes:
