@@ -1,10 +1,15 @@
-"""The shipped configs build and train on tiny made images, offline."""
+"""The shipped configs build and train on tiny made images, offline; every
+config builds at every code length."""
+import copy
+import glob
 import os.path as osp
+import socket
 
 import pytest
 import torch
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
+from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 from mmpretrain.models import ResNet
 from mmpretrain.registry import MODELS
@@ -16,6 +21,16 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 COCO = osp.join(REPO, 'configs', 'hashnet_resnet50_coco_64bit.py')
 DEMO = osp.join(REPO, 'configs',
                 'hashnet_resnet18cifar_fashionmnist_demo_32bit.py')
+CONFIG_DIR = osp.join(REPO, 'configs')
+# Every config one runs (not the _base_ pieces), relative to configs/.
+LEAF_CONFIGS = sorted(
+    osp.relpath(path, CONFIG_DIR)
+    for path in glob.glob(osp.join(CONFIG_DIR, '**', '*.py'), recursive=True)
+    if '_base_' not in osp.relpath(path, CONFIG_DIR).split(osp.sep))
+BITS = (16, 32, 48, 64)
+# Image side of the narrow CIFAR ResNet-18 configs (no crop in their
+# pipelines): Fashion-MNIST's 28 px, the mosaics' 56 px.
+CIFAR_SIZES = {'fashionmnistmosaic': 56, 'fashionmnist': 28}
 
 
 def point_at(cfg, data_root, work_dir, max_iters=2, batch_size=2):
@@ -112,3 +127,60 @@ model = dict(
     model.init_weights()
     codes = model(torch.randn(2, 3, 64, 64), mode='tensor')
     assert codes.shape == (2, 32)
+
+
+_loaded_configs = {}
+
+
+def load_config(name):
+    """A fresh copy of ``configs/{name}`` (each file is parsed once)."""
+    if name not in _loaded_configs:
+        _loaded_configs[name] = Config.fromfile(osp.join(CONFIG_DIR, name))
+    return copy.deepcopy(_loaded_configs[name])
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any connection (a weight download) fails the test."""
+    def refuse(*args, **kwargs):
+        raise OSError('tests/test_configs.py: no network access')
+
+    monkeypatch.setattr(socket.socket, 'connect', refuse)
+
+
+def test_leaf_configs_are_found():
+    assert 'hashnet_resnet50_coco_64bit.py' in LEAF_CONFIGS
+    assert 'dhn/dhn_resnet50_coco.py' in LEAF_CONFIGS
+    assert not any(name.startswith('_base_') for name in LEAF_CONFIGS)
+
+
+@pytest.mark.parametrize('bits', BITS)
+@pytest.mark.parametrize('name', LEAF_CONFIGS)
+def test_every_config_builds_at_every_length(name, bits, no_network):
+    """``--cfg-options model.head.num_bits=K`` on any config gives a K-bit
+    model. Built without init_weights (no pretrained weights are read);
+    the narrow ResNet-18 models encode a batch of their image size, the
+    others (ResNet-50 and up, whose full forward is tested once per kind in
+    tests/test_configs_benchmarks.py) their hash layer a batch of pooled
+    features."""
+    cfg = load_config(name)
+    cfg.merge_from_dict({'model.head.num_bits': bits})
+    init_default_scope('mmpretrain')
+    model = MODELS.build(cfg.model)
+    assert model.head.num_bits == bits
+    assert model.head.fch.out_features == bits
+    if 'targets_file' in cfg.model.head:  # CNNH: one target file a length
+        assert model.head.targets_file.endswith(f'_{bits}bit.npz')
+    model.eval()
+    with torch.no_grad():
+        if cfg.model.backbone.type == 'ResNet_CIFAR':
+            size = next(side for key, side in CIFAR_SIZES.items()
+                        if key in name)
+            images = torch.randn(2, cfg.model.backbone.in_channels, size,
+                                 size)
+            logits = model(images, mode='tensor')
+        else:
+            features = torch.randn(2, cfg.model.head.in_channels)
+            logits = model.head((features, ))
+    assert logits.shape == (2, bits)
+    assert torch.isfinite(logits).all()

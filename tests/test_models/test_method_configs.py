@@ -1,6 +1,8 @@
-"""The comparison methods' configs: each is its HashNet config with only
-the method's changes (same backbone, data, schedule and budget), every bit
-length is a one-line override, and each trains on tiny made images."""
+"""The comparison methods' configs: one a method x dataset (64 bits; the
+other lengths by ``model.head.num_bits``, built at every length in
+tests/test_configs.py), each its HashNet config with only the method's
+changes (same backbone, data, schedule and budget), and each trains on
+tiny made images."""
 import glob
 import os.path as osp
 
@@ -8,19 +10,23 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
+from mmpretrain.registry import MODELS
 
 from ..test_configs import point_at
+from ..tool_modules import load_tool
 
 CONFIGS = osp.join(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))), 'configs')
+# setting: the file name's suffix after the setting (the demo keeps its
+# length, as the HashNet demo config), the HashNet config it follows.
 SETTINGS = {
-    'resnet18cifar_fashionmnist_demo': (32, ),
-    'resnet18cifar_fashionmnist': (16, 32, 48, 64),
-    'resnet18cifar_fashionmnistmosaic': (16, 32, 48, 64),
-    'resnet50_imagenet100': (16, 32, 48, 64),
-    'resnet50_nuswide': (16, 32, 48, 64),
-    'resnet50_coco': (16, 32, 48, 64),
-    'resnet50_cifar10': (16, 32, 48, 64),
+    'resnet18cifar_fashionmnist_demo': ('_32bit', '_32bit'),
+    'resnet18cifar_fashionmnist': ('', '_64bit'),
+    'resnet18cifar_fashionmnistmosaic': ('', '_64bit'),
+    'resnet50_imagenet100': ('', '_64bit'),
+    'resnet50_nuswide': ('', '_64bit'),
+    'resnet50_coco': ('', '_64bit'),
+    'resnet50_cifar10': ('', '_64bit'),
 }
 CONTINUATION = [dict(type='ContinuationHook', schedule='power', gamma=0.02,
                      power=0.5, step=100)]
@@ -53,27 +59,27 @@ CNNH_TARGETS = {
 METHOD_KEYS = ('model', 'custom_hooks', 'method_head', 'method_hooks')
 
 
-def method_config(folder, setting, bits):
+def method_config(folder, setting):
     prefix = METHODS[folder][0]
-    return osp.join(CONFIGS, folder, f'{prefix}_{setting}_{bits}bit.py')
+    suffix = SETTINGS[setting][0]
+    return osp.join(CONFIGS, folder, f'{prefix}_{setting}{suffix}.py')
 
 
 def test_every_method_config_is_listed():
-    found = set(glob.glob(osp.join(CONFIGS, '*', '*bit.py')))
-    expected = {method_config(folder, setting, bits)
-                for folder in METHODS for setting, all_bits in
-                SETTINGS.items() for bits in all_bits}
+    found = {path for path in glob.glob(osp.join(CONFIGS, '*', '*.py'))
+             if osp.basename(osp.dirname(path)) != '_base_'}
+    expected = {method_config(folder, setting)
+                for folder in METHODS for setting in SETTINGS}
     assert found == expected
 
 
 @pytest.mark.parametrize('folder', METHODS)
 @pytest.mark.parametrize('setting', SETTINGS)
 def test_only_the_method_differs_from_hashnet(folder, setting):
-    top = SETTINGS[setting][-1]
     _, head_changes, keeps_continuation = METHODS[folder]
-    cfg = Config.fromfile(method_config(folder, setting, top)).to_dict()
-    hashnet = Config.fromfile(
-        osp.join(CONFIGS, f'hashnet_{setting}_{top}bit.py')).to_dict()
+    cfg = Config.fromfile(method_config(folder, setting)).to_dict()
+    hashnet = Config.fromfile(osp.join(
+        CONFIGS, f'hashnet_{setting}{SETTINGS[setting][1]}.py')).to_dict()
     assert {k: v for k, v in cfg.items() if k not in METHOD_KEYS} == \
         {k: v for k, v in hashnet.items() if k not in METHOD_KEYS}
     assert {k: v for k, v in cfg['model'].items() if k != 'head'} == \
@@ -89,19 +95,28 @@ def test_only_the_method_differs_from_hashnet(folder, setting):
         assert hashnet['custom_hooks'] == CONTINUATION
 
 
-@pytest.mark.parametrize('folder', METHODS)
-def test_bit_lengths_are_one_line_overrides(folder):
-    prefix = METHODS[folder][0]
-    for setting, all_bits in SETTINGS.items():
-        for bits in all_bits[:-1]:
-            path = method_config(folder, setting, bits)
-            with open(path) as f:
-                lines = [ln for ln in f.read().splitlines() if ln.strip()]
-            assert lines == [
-                f"_base_ = ['{prefix}_{setting}_{all_bits[-1]}bit.py']",
-                f'model = dict(head=dict(num_bits={bits}))'], path
-    path = method_config(folder, 'resnet18cifar_fashionmnistmosaic', 16)
-    assert Config.fromfile(path).model.head.num_bits == 16
+def test_cnnh_at_another_length_reads_what_stage_one_wrote(
+        tmp_path, tiny_single_label):
+    """One CNNH config serves every length: with ``model.head.num_bits=K``
+    stage 1 (tools/cnnh_targets.py) writes the K-bit target file and the
+    K-bit head reads it."""
+    path = method_config('cnnh', 'resnet18cifar_fashionmnist')
+    options = {
+        'model.head.num_bits': 16,
+        'model.head.targets_file': str(tmp_path / 'targets_{num_bits}bit.npz'),
+        'train_dataloader.dataset.data_root': tiny_single_label,
+    }
+    out = load_tool('cnnh_targets.py').main(
+        [path, '--sweeps', '1', '--cfg-options',
+         *[f'{key}={value}' for key, value in options.items()]])
+    assert out == str(tmp_path / 'targets_16bit.npz')
+    cfg = Config.fromfile(path)
+    assert cfg.model.head.num_bits == 64
+    cfg.merge_from_dict(options)
+    head = MODELS.build(cfg.model.head)
+    assert head.targets_file == out
+    codes, _ = head.target_codes()
+    assert codes.shape == (32, 16)
 
 
 @pytest.mark.parametrize('folder', [f for f in METHODS if f != 'cnnh'])
@@ -109,7 +124,7 @@ def test_demo_config_trains_and_logs_objectives(folder, tmp_path,
                                                 tiny_single_label):
     """(CNNH's two stages run in tests/test_tools/test_cnnh_targets.py.)"""
     cfg = Config.fromfile(
-        method_config(folder, 'resnet18cifar_fashionmnist_demo', 32))
+        method_config(folder, 'resnet18cifar_fashionmnist_demo'))
     cfg = point_at(cfg, tiny_single_label, str(tmp_path / 'work'),
                    max_iters=2, batch_size=8)
     cfg.model.head.objective_interval = 1

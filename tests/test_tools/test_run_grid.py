@@ -68,7 +68,7 @@ def test_compressing_an_epoch_schedule_is_an_error():
 def test_data_root_moves_every_dataset_and_cnnh_targets():
     """--data-root of run_grid and the other tools (override_config)."""
     cfg = override_config(Config.fromfile(osp.join(
-        CONFIGS, 'cnnh', 'cnnh_resnet18cifar_fashionmnistmosaic_64bit.py')),
+        CONFIGS, 'cnnh', 'cnnh_resnet18cifar_fashionmnistmosaic.py')),
         data_root='data/small_mosaic/')
     roots = {cfg.train_dataloader.dataset.data_root} | {
         cfg[loader].dataset[split].data_root
@@ -84,11 +84,48 @@ def test_data_root_moves_every_dataset_and_cnnh_targets():
     assert hashnet.test_dataloader.dataset.query.data_root == '/d/'
 
 
-def test_names():
-    path = 'configs/hashnet_w/hashnet-w_resnet18cifar_fashionmnist_64bit.py'
-    assert grid.method_name(path) == 'HashNet-W'
-    assert grid.run_name(path) == 'hashnet-w_resnet18cifar_fashionmnist'
-    assert grid.method_name('mine_16bit.py') == 'mine'
+@pytest.mark.parametrize('path,method,run', [
+    ('configs/hashnet_w/hashnet-w_resnet18cifar_fashionmnist.py',
+     'HashNet-W', 'hashnet-w_resnet18cifar_fashionmnist'),
+    ('configs/dhn/dhn_resnet50_coco.py', 'DHN', 'dhn_resnet50_coco'),
+    ('configs/cnnh/cnnh_resnet18cifar_fashionmnist_demo_32bit.py', 'CNNH',
+     'cnnh_resnet18cifar_fashionmnist_demo'),
+    ('configs/hashnet_resnet50_coco_64bit.py', 'HashNet',
+     'hashnet_resnet50_coco'),
+    ('configs/hashnet_resnet50_coco_16bit.py', 'HashNet',
+     'hashnet_resnet50_coco'),
+    ('configs/hashnet_efficientnetlite0_coco.py', 'HashNet',
+     'hashnet_efficientnetlite0_coco'),
+    ('mine_16bit.py', 'mine', 'mine'),
+    ('mine.py', 'mine', 'mine'),
+])
+def test_names(path, method, run):
+    """Names with and without a bit length: one row, one folder a
+    method."""
+    assert grid.method_name(path) == method
+    assert grid.run_name(path) == run
+
+
+@pytest.mark.parametrize('config', [
+    'dhn/dhn_resnet18cifar_fashionmnist.py',
+    'cnnh/cnnh_resnet18cifar_fashionmnist.py',
+    'hashnet_resnet18cifar_fashionmnist_64bit.py',
+])
+def test_bits_set_the_length_of_every_config(tmp_path, monkeypatch, config):
+    """``--bits K``: the run's config is K bits whatever the file's length;
+    a CNNH run gets its K-bit targets from stage 1 on that config."""
+    calls = []
+    monkeypatch.setattr(grid, 'run_tool',
+                        lambda args, log: calls.append(args) or 1.5)
+    path = grid.run_config(osp.join(CONFIGS, config), 16, 0, str(tmp_path))
+    cfg = Config.fromfile(path)
+    assert cfg.model.head.num_bits == 16
+    assert grid.ensure_cnnh_targets(path, str(tmp_path)) == (
+        1.5 if 'targets_file' in cfg.model.head else 0.0)
+    if calls:
+        assert calls == [['cnnh_targets.py', path]]
+        assert cfg.model.head.targets_file.format(
+            num_bits=16).endswith('cnnh_targets_16bit.npz')
 
 
 def fake_result(method, bits, seed, value):

@@ -6,11 +6,15 @@
         --bits 16 32 --max-iters 400 --work-dir work_dirs/grid --out grid.md
 
 Each config is one method (a row); ``--bits`` sets ``model.head.num_bits``
-of every run. A run is ``tools/train.py`` then ``tools/test.py`` on the last
-checkpoint, in subprocesses, in ``{work-dir}/{config name}/{K}bit_seed{s}``;
-the run's exact config is saved there as ``config.py`` and the wall times
-of training (CNNH: both stages) and testing in ``grid_result.json``. mAP@R, the tie-aware
-mAP@R and P@H<=2 are read from the test's saved results
+of every run, whatever length the file has, so one config a method x
+dataset serves every length (``configs/dhn/dhn_resnet50_coco.py``; for
+HashNet any of its ``_{K}bit`` files, e.g.
+``configs/hashnet_resnet50_coco_64bit.py``). A run is ``tools/train.py``
+then ``tools/test.py`` on the last checkpoint, in subprocesses, in
+``{work-dir}/{config name without _{K}bit}/{K}bit_seed{s}``; the run's exact
+config is saved there as ``config.py`` and the wall times of training
+(CNNH: both stages) and testing in ``grid_result.json``. mAP@R, the
+tie-aware mAP@R and P@H<=2 are read from the test's saved results
 (``{run}/test/{timestamp}/{timestamp}.json``, written by mmengine's
 LoggerHook). A run with a ``grid_result.json`` is not run again, so an
 interrupted grid resumes. A CNNH config whose target codes are missing gets
@@ -63,13 +67,16 @@ RESULT_FILE = 'grid_result.json'
 
 
 def method_name(config: str) -> str:
-    """'HashNet-W' for configs/hashnet_w/hashnet-w_..._64bit.py."""
-    prefix = osp.basename(config).split('_')[0]
+    """'HashNet-W' for configs/hashnet_w/hashnet-w_resnet50_coco.py, 'DHN'
+    for configs/dhn/dhn_..., 'HashNet' for configs/hashnet_..._64bit.py."""
+    prefix = run_name(config).split('_')[0]
     return METHOD_NAMES.get(prefix, prefix)
 
 
 def run_name(config: str) -> str:
-    """The config's file name without the bit length: one folder a method."""
+    """The config's file name without a ``_{K}bit`` suffix, if it has one
+    ('hashnet_resnet50_coco' for hashnet_resnet50_coco_64bit.py,
+    'dhn_resnet50_coco' for dhn_resnet50_coco.py): one folder a method."""
     return re.sub(r'_\d+bit$', '', osp.splitext(osp.basename(config))[0])
 
 

@@ -1,9 +1,0 @@
-# DHN, 64 bits, ResNet-50 on ImageNet-100:
-# the HashNet config with _base_/methods/dhn.py.
-_base_ = [
-    '../hashnet_resnet50_imagenet100_64bit.py',
-    '../_base_/methods/dhn.py',
-]
-
-model = dict(head=_base_.method_head)
-custom_hooks = _base_.method_hooks

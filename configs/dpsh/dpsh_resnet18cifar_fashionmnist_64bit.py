@@ -1,9 +1,0 @@
-# DPSH, 64 bits, narrow CIFAR ResNet-18 on the full Fashion-MNIST:
-# the HashNet config with _base_/methods/dpsh.py.
-_base_ = [
-    '../hashnet_resnet18cifar_fashionmnist_64bit.py',
-    '../_base_/methods/dpsh.py',
-]
-
-model = dict(head=_base_.method_head)
-custom_hooks = _base_.method_hooks

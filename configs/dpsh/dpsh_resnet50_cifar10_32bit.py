@@ -1,2 +1,0 @@
-_base_ = ['dpsh_resnet50_cifar10_64bit.py']
-model = dict(head=dict(num_bits=32))

@@ -1,9 +1,0 @@
-# DPSH, 64 bits, ResNet-50 on NUS-WIDE (81 concepts):
-# the HashNet config with _base_/methods/dpsh.py.
-_base_ = [
-    '../hashnet_resnet50_nuswide_64bit.py',
-    '../_base_/methods/dpsh.py',
-]
-
-model = dict(head=_base_.method_head)
-custom_hooks = _base_.method_hooks

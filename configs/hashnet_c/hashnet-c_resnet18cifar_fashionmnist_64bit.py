@@ -1,8 +1,0 @@
-# HashNet-C, 64 bits, narrow CIFAR ResNet-18 on the full Fashion-MNIST:
-# the HashNet config with _base_/methods/hashnet_c.py.
-_base_ = [
-    '../hashnet_resnet18cifar_fashionmnist_64bit.py',
-    '../_base_/methods/hashnet_c.py',
-]
-
-custom_hooks = _base_.method_hooks

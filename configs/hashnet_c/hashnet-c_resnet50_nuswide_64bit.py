@@ -1,8 +1,0 @@
-# HashNet-C, 64 bits, ResNet-50 on NUS-WIDE (81 concepts):
-# the HashNet config with _base_/methods/hashnet_c.py.
-_base_ = [
-    '../hashnet_resnet50_nuswide_64bit.py',
-    '../_base_/methods/hashnet_c.py',
-]
-
-custom_hooks = _base_.method_hooks

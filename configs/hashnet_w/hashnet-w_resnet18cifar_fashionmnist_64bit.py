@@ -1,8 +1,0 @@
-# HashNet-W, 64 bits, narrow CIFAR ResNet-18 on the full Fashion-MNIST:
-# the HashNet config with _base_/methods/hashnet_w.py.
-_base_ = [
-    '../hashnet_resnet18cifar_fashionmnist_64bit.py',
-    '../_base_/methods/hashnet_w.py',
-]
-
-model = dict(head=_base_.method_head)
