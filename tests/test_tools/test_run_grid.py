@@ -212,3 +212,7 @@ custom_hooks = _base_.method_hooks
     # A finished run is read back, not run again.
     os.remove(osp.join(run_dir, 'last_checkpoint'))
     assert grid.main(args) == table
+    # One interrupted after its checkpoint resumes from it (a fresh start
+    # would refuse to overwrite iter_2.pth).
+    os.remove(osp.join(run_dir, 'grid_result.json'))
+    assert grid.main(args) == table

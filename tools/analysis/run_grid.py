@@ -50,6 +50,7 @@ from mmengine.config import Config, DictAction
 
 from hashnet_mm.engine.hooks import ContinuationHook
 from hashnet_mm.utils.cli import override_config
+from hashnet_mm.utils.resume import find_resume_checkpoint
 
 TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # Row names of the configs' method prefixes (the file name up to '_').
@@ -192,10 +193,11 @@ def run_one(config: str, bits: int, seed: int, work_dir: str,
     config_path = run_config(config, bits, seed, run_dir, **options)
     targets_seconds = ensure_cnnh_targets(config_path, run_dir)
     train_seconds = run_tool(
-        ['train.py', config_path, '--work-dir', run_dir],
+        # --resume: a run interrupted after a checkpoint continues from it.
+        ['train.py', config_path, '--work-dir', run_dir, '--resume'],
         osp.join(run_dir, 'train.log'))
-    with open(osp.join(run_dir, 'last_checkpoint')) as f:
-        checkpoint = f.read().strip()
+    # The newest checkpoint (also when a resumed run had nothing left).
+    checkpoint = find_resume_checkpoint(run_dir)
     test_dir = osp.join(run_dir, 'test')
     test_seconds = run_tool(
         ['test.py', config_path, checkpoint, '--work-dir', test_dir],
