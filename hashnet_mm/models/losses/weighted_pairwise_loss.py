@@ -37,12 +37,13 @@ class WeightedPairwiseLoss(nn.Module):
       against the rest (set the batch size to 72 for the released 36 + 36).
       The released Caffe prototxts do the same with two streams of 256.
 
-    On the same codes the two pairings give losses 0.4-2.5 % apart; on the
-    CPU benchmarks (``benchmarks/RESULTS.md``, "Protocol switches") the MAP
-    did not move beyond seed noise, so ``'all'`` stays the default: it uses
-    every pair the batch offers (4,032 of 64 images against 1,296 of 72).
-    Per-batch eq. 2 stays the default weighting too: dataset-level weights
-    gave a slightly lower MAP on the imbalanced mosaics there.
+    On the same codes the two pairings give losses 0.4-2.5 % apart. On the
+    CPU benchmarks (``benchmarks/RESULTS.md``, "Protocol switches"), at 72
+    images a step, ``'cross_halves'`` gave a MAP 0.044 (demo) and 0.015
+    (mosaics) below ``'all'``, which stays the default: it uses every pair
+    the batch offers (5,112 of 72 images against 1,296). Per-batch eq. 2
+    stays the default weighting too: dataset-level weights gave a MAP 0.013
+    lower on the mosaics there.
 
     Pair weights c_ij balance similar and dissimilar pairs:
 
