@@ -3,9 +3,6 @@
 # |S1| / |S| from the training labels once before training.
 _base_ = ['hashnet_resnet18cifar_fashionmnistmosaic_32bit.py']
 
-custom_imports = dict(
-    imports=['hashnet_mm.engine.hooks.dataset_pair_weights_hook'],
-    allow_failed_imports=False)
 model = dict(head=dict(loss=dict(weight_source='dataset')))
 custom_hooks = [
     dict(type='ContinuationHook', schedule='power', gamma=0.02, power=0.5,
