@@ -8,7 +8,7 @@ from hashnet_mm.evaluation.metrics import HammingRetrievalMetric
 def retrieval_map(query_codes: torch.Tensor, query_labels: torch.Tensor,
                   database_codes: torch.Tensor,
                   database_labels: torch.Tensor, topk: int = -1,
-                  no_relevant: str = 'skip') -> float:
+                  no_relevant: str = 'released_pytorch') -> float:
     """MAP@topk of ranking the database by Hamming distance to each query
     (``HammingRetrievalMetric.score``: ties by database order, relevance =
     a shared label).
