@@ -150,7 +150,7 @@ def load_model_weights(model: nn.Module, filename: str,
     NaN or an infinity (a diverged run), and, when ``strict``, any missing,
     unexpected or mis-shaped key (another code length or backbone would
     otherwise be scored with randomly initialised layers). With
-    ``strict=False`` the matching keys are loaded and the rest is listed as
+    ``strict`` off the matching keys are loaded and the rest is listed as
     a warning. Returns the checkpoint.
     """
     checkpoint = read_checkpoint(filename)
@@ -175,5 +175,7 @@ def load_model_weights(model: nn.Module, filename: str,
         model_keys = target.state_dict()
         state = {k: v for k, v in state.items() if k in model_keys
                  and v.shape == model_keys[k].shape}
-    target.load_state_dict(state, strict=False)
+    # Every key was checked above; a partial load leaves the others as they
+    # were (and has said which).
+    target.load_state_dict(state, strict=not problems)
     return checkpoint
