@@ -27,14 +27,14 @@ benchmark; CNNH target files under the training set's root move with it.
 ``--max-iters N`` shortens every schedule to N iterations the same way:
 the learning-rate schedulers (iteration-based ``begin``/``end``/
 ``step_size``/``milestones``/``T_max``) and the ``ContinuationHook``
-(``step`` and ``gamma``, or the stage starts) are compressed by the same
-factor, so beta still rises from 1 to its final value by the end.
+(``'power'``: ``step`` and ``gamma``; ``'stages'``: the stage starts) are
+compressed by the same factor, so beta still rises from 1 to its final value
+by the end; a ``'budget'`` continuation fits itself to any ``max_iters``.
 J(g) and L(h) (fig. 6) are logged at the logger's interval in every run
 (``tools/analysis/plot_losses.py RUN``).
 """
 import argparse
 import glob
-import inspect
 import json
 import os
 import os.path as osp
@@ -102,19 +102,19 @@ def compress_schedule(cfg: Config, max_iters: int) -> Config:
         if 'milestones' in scheduler:
             scheduler['milestones'] = [
                 round(m * factor) for m in scheduler['milestones']]
-    defaults = {name: p.default for name, p in
-                inspect.signature(ContinuationHook).parameters.items()}
     for hook in cfg.get('custom_hooks') or []:
         if hook['type'] != 'ContinuationHook':
             continue
-        settings = dict(defaults, **hook)
-        if settings['schedule'] == 'stages':
+        settings = ContinuationHook(
+            **{key: value for key, value in hook.items() if key != 'type'})
+        if settings.schedule == 'stages':
             hook['stages'] = [(round(start * factor), beta)
-                              for start, beta in settings['stages']]
-        else:
+                              for start, beta in settings.stages]
+        elif settings.schedule == 'power':
             # beta'(t') = beta(t' / factor): gamma' t' = gamma t' / factor.
-            hook['gamma'] = settings['gamma'] * original / max_iters
-            hook['step'] = max(1, round(settings['step'] * factor))
+            hook['gamma'] = settings.gamma * original / max_iters
+            hook['step'] = max(1, round(settings.step * factor))
+        # 'budget' fits itself to train_cfg.max_iters: nothing to change.
     return cfg
 
 

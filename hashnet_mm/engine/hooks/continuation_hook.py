@@ -3,56 +3,84 @@ import operator
 from typing import Optional, Sequence, Tuple
 
 from mmengine.hooks import Hook
+from mmengine.logging import print_log
 from mmpretrain.registry import HOOKS
 from mmpretrain.utils import get_ori_model
 
-SCHEDULES = ('power', 'stages')
+SCHEDULES = ('power', 'budget', 'stages')
+RELEASED_GAMMA = 0.005
+RELEASED_STEP = 200
 
 
 @HOOKS.register_module()
 class ContinuationHook(Hook):
     """Sets ``beta`` of the hash head before every training iteration.
 
-    beta is a pure function of ``runner.iter``, so a resumed run has exactly
-    the beta of an uninterrupted one. Two schedules:
+    beta is a pure function of ``runner.iter`` (and, for ``'budget'``, of
+    ``train_cfg.max_iters``), so a resumed run has exactly the beta of an
+    uninterrupted one. Three schedules:
 
     - ``'power'`` (authors' released code): beta = beta0 * (1 + gamma * t)
       ** power, with t = ``runner.iter + counter_offset`` rounded down to a
-      multiple of ``step`` (beta changes every ``step`` iterations). The
-      released PyTorch ``network.py`` and Caffe ``ScaleTanH`` layer both
-      increment their iteration counter before they update beta, so with
-      the default ``counter_offset=1`` beta first changes at 0-based
-      iteration 199 (1.4142) and is 7.1414 at iteration 9,999, exactly as
-      there; ``counter_offset=0`` changes it at 200, 400, ... (7.0711 at
-      9,999).
+      multiple of ``step``. Defaults gamma 0.005, step 200, power 0.5: with
+      ``counter_offset=1`` beta first changes at 0-based iteration 199
+      (1.4142) and is 7.1414 at 9,999, exactly as the released PyTorch
+      ``network.py`` and Caffe ``ScaleTanH`` (both count before updating);
+      ``counter_offset=0`` changes it at 200, 400, ... The growth is tied to
+      the iteration count: a shorter run ends at a lower beta (2.65 at
+      1,280 iterations), a longer one at a higher.
+    - ``'budget'``: the same power shape, fitted to the run's length T =
+      ``train_cfg.max_iters``: beta = beta0 * (1 + g * k / num_steps) **
+      power, k = floor((iter + counter_offset) * num_steps / T) the steps
+      taken so far and g = (final_beta / beta0) ** (1 / power) - 1, so beta
+      rises ``num_steps`` times and is ``final_beta`` at the last iteration
+      whatever T is. At T = 10,000 with ``final_beta=51 ** 0.5`` and
+      ``num_steps=50`` it is the released schedule.
     - ``'stages'`` (paper Algorithm 1): ``stages`` lists (start_iter, beta)
       with increasing start_iter, the first at 0; beta is that of the last
       stage started.
 
-    The value is logged as ``beta`` with the training scalars.
+    Use ``'power'`` to reproduce the released 10,000-iteration runs, and
+    ``'budget'`` whenever ``max_iters`` changes (fine-tunes, small data,
+    ``--max-iters`` grids): the config then keeps its meaning, beta ending
+    where it says. The value is logged as ``beta`` with the training
+    scalars; the schedule's range is logged when training starts.
 
     Args:
-        schedule (str): ``'power'`` or ``'stages'``.
+        schedule (str): ``'power'``, ``'budget'`` or ``'stages'``.
         stages (list[tuple[int, float]], optional): for ``'stages'``.
-        beta0, gamma, power (float), step (int), counter_offset (int): for
-            ``'power'``; defaults are the released code's.
+        beta0, power (float), counter_offset (int): for ``'power'`` and
+            ``'budget'``.
+        gamma (float), step (int): for ``'power'``; None is the released
+            code's (0.005, 200).
+        final_beta (float), num_steps (int): for ``'budget'``: beta at the
+            last iteration (> beta0) and how many times beta rises.
         module_name (str): attribute path of the head in the model.
     """
-
-    priority = 'NORMAL'
 
     def __init__(self,
                  schedule: str = 'power',
                  stages: Optional[Sequence[Tuple[int, float]]] = None,
                  beta0: float = 1.0,
-                 gamma: float = 0.005,
+                 gamma: Optional[float] = None,
                  power: float = 0.5,
-                 step: int = 200,
+                 step: Optional[int] = None,
                  counter_offset: int = 1,
+                 final_beta: Optional[float] = None,
+                 num_steps: int = 50,
                  module_name: str = 'head'):
         if schedule not in SCHEDULES:
             raise ValueError(
                 f'schedule must be one of {SCHEDULES}, got {schedule!r}')
+        if schedule != 'stages' and stages is not None:
+            raise ValueError("stages are only used by schedule='stages'")
+        if schedule != 'power' and (gamma is not None or step is not None):
+            raise ValueError(
+                "gamma and step are only used by schedule='power' (the "
+                "'budget' schedule derives its growth from final_beta and "
+                'train_cfg.max_iters)')
+        if schedule != 'budget' and final_beta is not None:
+            raise ValueError("final_beta is only used by schedule='budget'")
         if schedule == 'stages':
             stages = [(int(start), float(beta)) for start, beta in stages or ()]
             starts = [start for start, _ in stages]
@@ -62,14 +90,23 @@ class ContinuationHook(Hook):
                     f'increasing start_iter beginning at 0, got {stages}')
             if any(beta <= 0 for _, beta in stages):
                 raise ValueError(f'every stage beta must be > 0: {stages}')
-        else:
-            if stages is not None:
-                raise ValueError("stages are only used by schedule='stages'")
-            if beta0 <= 0 or gamma < 0 or step < 1 or counter_offset < 0:
+        if schedule == 'power':
+            gamma = RELEASED_GAMMA if gamma is None else gamma
+            step = RELEASED_STEP if step is None else step
+            if gamma < 0 or step < 1:
                 raise ValueError(
-                    'need beta0 > 0, gamma >= 0, step >= 1 and '
-                    f'counter_offset >= 0, got {beta0}, {gamma}, {step}, '
-                    f'{counter_offset}')
+                    f'need gamma >= 0 and step >= 1, got {gamma}, {step}')
+        if schedule == 'budget':
+            if final_beta is None or not final_beta > beta0:
+                raise ValueError(
+                    "schedule='budget' needs final_beta > beta0 (where beta "
+                    f'ends), got final_beta={final_beta}, beta0={beta0}')
+            if not power > 0 or num_steps < 1:
+                raise ValueError('need power > 0 and num_steps >= 1, got '
+                                 f'{power}, {num_steps}')
+        if schedule != 'stages' and (beta0 <= 0 or counter_offset < 0):
+            raise ValueError('need beta0 > 0 and counter_offset >= 0, got '
+                             f'{beta0}, {counter_offset}')
         self.schedule = schedule
         self.stages = stages
         self.beta0 = beta0
@@ -77,15 +114,42 @@ class ContinuationHook(Hook):
         self.power = power
         self.step = step
         self.counter_offset = counter_offset
+        self.final_beta = final_beta
+        self.num_steps = num_steps
+        self.max_iters: Optional[int] = None
         self.module_getter = operator.attrgetter(module_name)
 
-    def beta_at(self, iteration: int) -> float:
-        """beta for a training iteration (0-based)."""
+    def beta_at(self, iteration: int,
+                max_iters: Optional[int] = None) -> float:
+        """beta for a training iteration (0-based) of a run of
+        ``max_iters`` iterations (``'budget'`` only; default: the run's)."""
         if self.schedule == 'stages':
             return [beta for start, beta in self.stages
                     if start <= iteration][-1]
-        t = (iteration + self.counter_offset) // self.step * self.step
-        return self.beta0 * (1.0 + self.gamma * t)**self.power
+        counter = iteration + self.counter_offset
+        if self.schedule == 'power':
+            t = counter // self.step * self.step
+            return self.beta0 * (1.0 + self.gamma * t)**self.power
+        max_iters = max_iters or self.max_iters
+        if not max_iters or max_iters < 1:
+            raise RuntimeError(
+                "schedule='budget' needs the run's length: beta_at(iteration,"
+                ' max_iters), or a runner with train_cfg.max_iters')
+        steps_taken = min(counter * self.num_steps // max_iters,
+                          self.num_steps)
+        growth = (self.final_beta / self.beta0)**(1.0 / self.power) - 1.0
+        return self.beta0 * (
+            1.0 + growth * steps_taken / self.num_steps)**self.power
+
+    def before_train(self, runner) -> None:
+        if self.schedule == 'budget':
+            self.max_iters = runner.max_iters
+        last = runner.max_iters - 1
+        print_log(
+            f'ContinuationHook ({self.schedule!r}): beta {self.beta_at(0):g}'
+            f' at iteration 0, {self.beta_at(last):.4g} at the last '
+            f'({last}) of train_cfg.max_iters={runner.max_iters}',
+            logger='current')
 
     def before_train_iter(self, runner, batch_idx: int,
                           data_batch=None) -> None:

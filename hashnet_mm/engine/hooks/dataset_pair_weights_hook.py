@@ -38,8 +38,6 @@ class DatasetPairWeightsHook(Hook):
         module_name (str): attribute path of the loss in the model.
     """
 
-    priority = 'NORMAL'
-
     def __init__(self, module_name: str = 'head.loss_module'):
         self.module_getter = operator.attrgetter(module_name)
 

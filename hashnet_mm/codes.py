@@ -1,0 +1,124 @@
+"""Binary codes and label similarity: the one place every part uses.
+
+A K-bit code is a row of K values in {-1, +1}: ``sign(z)`` of a hash layer
+or projection, with z = 0 mapped to +1 (paper Sec. 3: h = sgn(z)). Packed,
+bit j of a code (j = 0 .. K-1) is bit ``j % 8`` (least significant first)
+of byte ``j // 8``, a set bit meaning +1 (FAISS's binary layout: the Hamming
+distance of two packed codes is the popcount of their XOR); unused high
+bits of the last byte are 0. Two images are similar (s_ij = 1, eq. 1) when
+their multi-hot labels share at least one label.
+"""
+from typing import Optional, Union
+
+import numpy as np
+import torch
+
+Array = Union[np.ndarray, torch.Tensor]
+
+
+def sign_codes(values: torch.Tensor) -> torch.Tensor:
+    """sign(values) in {-1, +1}, 0 -> +1, in the dtype of ``values``."""
+    return torch.where(values >= 0, 1.0, -1.0).to(values.dtype)
+
+
+def check_codes(codes: Array, what: str = 'codes') -> None:
+    """Raise ValueError unless ``codes`` is a non-empty (n, K) matrix of
+    -1 and +1 values (tensor or array); ``what`` names it in the message."""
+    shape = tuple(codes.shape)
+    if len(shape) != 2 or 0 in shape:
+        raise ValueError(f'{what} must be a non-empty (n, K) matrix, got '
+                         f'shape {shape}')
+    codes = torch.as_tensor(codes)
+    if (codes.abs() != 1).any():
+        rows = (codes.abs() != 1).any(1).nonzero().flatten()
+        raise ValueError(
+            f'{what} must contain only -1 and +1: {len(rows)} of '
+            f'{shape[0]} rows hold other values (first: row '
+            f'{int(rows[0])})')
+
+
+def code_size(num_bits: int) -> int:
+    """Bytes per packed K-bit code."""
+    if isinstance(num_bits, bool) or not isinstance(
+            num_bits, (int, np.integer)) or num_bits < 1:
+        raise ValueError(f'num_bits must be an integer >= 1, got {num_bits!r}')
+    return (int(num_bits) + 7) // 8
+
+
+def pack_codes(codes: Array) -> np.ndarray:
+    """(n, ceil(K / 8)) uint8 of (n, K) codes in {-1, +1}."""
+    if isinstance(codes, torch.Tensor):
+        codes = codes.detach().cpu().numpy()
+    codes = np.asarray(codes)
+    check_codes(codes)
+    return np.packbits(codes == 1, axis=1, bitorder='little')
+
+
+def unpack_codes(packed: np.ndarray, num_bits: int) -> np.ndarray:
+    """(n, K) int8 codes in {-1, +1} of (n, ceil(K / 8)) packed bytes."""
+    check_packed(packed, num_bits)
+    bits = np.unpackbits(packed, axis=1, count=num_bits, bitorder='little')
+    return bits.astype(np.int8) * 2 - 1
+
+
+def check_packed(packed: np.ndarray, num_bits: int, what: str = 'codes'
+                 ) -> None:
+    """Raise ValueError unless ``packed`` holds packed ``num_bits`` codes."""
+    width = code_size(num_bits)
+    if not isinstance(packed, np.ndarray) or packed.dtype != np.uint8 \
+            or packed.ndim != 2:
+        described = f'{packed.dtype} array of shape {packed.shape}' \
+            if isinstance(packed, np.ndarray) else type(packed).__name__
+        raise ValueError(
+            f'{what} must be packed: an (n, {width}) uint8 array (see '
+            f'pack_codes), got {described}')
+    if packed.shape[1] != width:
+        raise ValueError(
+            f'{what} are {packed.shape[1]} bytes wide (up to '
+            f'{8 * packed.shape[1]} bits) but {num_bits}-bit codes take '
+            f'{width} bytes')
+    spare = 8 * width - num_bits
+    if spare and packed.size and (packed[:, -1] >> (8 - spare)).any():
+        raise ValueError(f'{what} have bits set beyond bit {num_bits}: they '
+                         f'are not packed {num_bits}-bit codes')
+
+
+def bit_words(bits: np.ndarray) -> np.ndarray:
+    """(n, ceil(m / 64)) uint64 words of an (n, m) bool matrix, in the packed
+    layout above: bit j of a row is bit j % 64 of word j // 64."""
+    packed = np.packbits(bits, axis=1, bitorder='little')
+    packed = np.pad(packed, ((0, 0), (0, -packed.shape[1] % 8)))
+    return np.ascontiguousarray(packed).view('<u8').astype(np.uint64,
+                                                           copy=False)
+
+
+def share_label(labels: torch.Tensor,
+                other_labels: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """(N, M) bool s_ij: row i of ``labels`` and row j of ``other_labels``
+    (default: ``labels``) share at least one label (eq. 1)."""
+    labels = labels.float()
+    other = labels if other_labels is None else other_labels.float()
+    return labels @ other.t() > 0
+
+
+def similar_pair_fraction(labels: torch.Tensor,
+                          chunk_size: int = 1024) -> float:
+    """|S1| / |S| over the ordered pairs i != j of a whole label set.
+
+    The fraction of pairs sharing a label, which fixes the dataset-level
+    weights of eq. 2 (``WeightedPairwiseLoss(weight_source='dataset')``).
+    Exact integer counts, O(chunk_size * N) memory.
+
+    Args:
+        labels (Tensor): (N, C) multi-hot labels (0/1 or bool), N >= 2.
+    """
+    if labels.dim() != 2 or len(labels) < 2:
+        raise ValueError('expected (N, C) labels with N >= 2, got '
+                         f'{tuple(labels.shape)}')
+    num_similar = sum(
+        int(share_label(labels[start:start + chunk_size], labels).sum())
+        for start in range(0, len(labels), chunk_size))
+    # s_ii = 1 exactly for the images with a label; those pairs are not in S.
+    num_similar -= int(labels.bool().any(1).sum())
+    num_pairs = len(labels) * (len(labels) - 1)
+    return num_similar / num_pairs
