@@ -4,9 +4,8 @@
 # A dataset base sets data_root (and list paths), num_classes and R (topk).
 # Loading for GPU speed: workers collate and pin whole uint8 batches, copied
 # to the device without blocking and normalised there in channels_last.
-# A 640x480 JPEG costs a worker about 2.2 ms (OpenCV decode + resize + crop,
-# benchmarks/RESULTS.md), so ~9 workers feed ResNet-50's 3,990 img/s on one
-# H100; 12 leave a margin (benchmarks/train_speed.py measures a machine).
+# 12 train workers feed ResNet-50 on one H100 with a margin (decode cost:
+# benchmarks/RESULTS.md, "Training speed"; train_speed.py measures a machine).
 dataset_type = 'HashListDataset'
 data_root = 'data/'
 data_preprocessor = dict(
