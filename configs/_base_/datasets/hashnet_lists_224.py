@@ -4,8 +4,8 @@
 # A dataset base sets data_root (and list paths), num_classes and R (topk).
 # Loading for GPU speed: workers collate and pin whole uint8 batches, copied
 # to the device without blocking and normalised there in channels_last.
-# 12 train workers feed ResNet-50 on one H100 with a margin (decode cost:
-# benchmarks/RESULTS.md, "Training speed"; train_speed.py measures a machine).
+# 12 train workers: a margin over the ~9 that the CPU decode cost implies for
+# ResNet-50 on one H100 (benchmarks/RESULTS.md, "Training speed").
 dataset_type = 'HashListDataset'
 data_root = 'data/'
 data_preprocessor = dict(
