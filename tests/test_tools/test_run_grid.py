@@ -58,6 +58,17 @@ def test_compressed_lr_schedulers_and_stages():
     assert cfg.custom_hooks[0].stages == [(0, 1.0), (100, 4.0)]
 
 
+def test_budget_continuation_is_left_to_fit_itself():
+    hook = dict(type='ContinuationHook', schedule='budget', final_beta=8.0)
+    cfg = grid.compress_schedule(schedule_config(custom_hooks=[hook]), 300)
+    assert cfg.custom_hooks[0] == hook
+    budget = ContinuationHook(schedule='budget', final_beta=8.0)
+    assert budget.beta_at(299, max_iters=300) == pytest.approx(8.0)
+    # The released shape at 2,000 iterations ends lower, compressed or not.
+    released = ContinuationHook(gamma=0.02, step=100)
+    assert released.beta_at(1999) == pytest.approx(41**0.5)
+
+
 def test_compressing_an_epoch_schedule_is_an_error():
     cfg = schedule_config()
     cfg.param_scheduler = dict(type='StepLR', by_epoch=True, step_size=3)

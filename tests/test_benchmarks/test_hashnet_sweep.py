@@ -1,0 +1,48 @@
+"""benchmarks/hashnet_sweep.py: what each variant trains (no training)."""
+import importlib.util
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from hashnet_mm.utils.cli import override_config
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+spec = importlib.util.spec_from_file_location(
+    'hashnet_sweep', osp.join(ROOT, 'benchmarks', 'hashnet_sweep.py'))
+sweep = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(sweep)
+
+
+@pytest.mark.parametrize('variant,bits,alpha,final_beta', [
+    ('hashnet', 32, 10 / 32, 6.4),
+    ('hashnet', 16, 10 / 16, 6.4),
+    ('alpha-5/K', 64, 5 / 64, 6.4),
+    ('alpha-0.5', 16, 0.5, 6.4),
+    ('beta-16', 32, 10 / 32, 16.0),
+])
+@pytest.mark.parametrize('data', ['demo', 'mosaic'])
+def test_hashnet_variants(variant, bits, alpha, final_beta, data):
+    config, options = sweep.variant_run(variant, data, bits)
+    cfg = override_config(Config.fromfile(config), options, None)
+    assert cfg.model.head.loss.type == 'WeightedPairwiseLoss'
+    assert cfg.model.head.loss.alpha == pytest.approx(alpha)
+    (hook, ) = [h for h in cfg.custom_hooks
+                if h['type'] == 'ContinuationHook']
+    assert hook == dict(type='ContinuationHook', schedule='budget',
+                        final_beta=final_beta)
+
+
+@pytest.mark.parametrize('method,loss', [('dpsh', 'DPSHLoss'),
+                                         ('dhn', 'DHNLoss'),
+                                         ('hashnet-w', 'WeightedPairwiseLoss')])
+@pytest.mark.parametrize('data', ['demo', 'mosaic'])
+def test_method_variants_are_their_configs(method, loss, data):
+    config, options = sweep.variant_run(method, data, 32)
+    assert options == {} and osp.isfile(config)
+    assert Config.fromfile(config).model.head.loss.type == loss
+
+
+def test_unknown_variant():
+    with pytest.raises(ValueError, match='unknown variant'):
+        sweep.variant_run('hashnet-x', 'demo', 32)
