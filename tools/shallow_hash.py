@@ -15,14 +15,20 @@ import time
 import torch
 from mmengine.config import DictAction
 
-from hashnet_mm.shallow import METHODS, build_hasher
+from hashnet_mm.registry import HASHERS
 from hashnet_mm.shallow.evaluate import retrieval_map
 from hashnet_mm.shallow.feature_files import load_features
 
-LABELS = {
-    'lsh': 'LSH', 'sh': 'SH', 'itq': 'ITQ', 'itq-cca': 'ITQ-CCA',
-    'ksh': 'KSH', 'bre': 'BRE', 'vdsh': 'VDSH',
-    'vdsh-backprop': 'MLP (backprop)'
+#: command-line name -> (type in HASHERS, row label of the table)
+METHODS = {
+    'lsh': ('LSH', 'LSH'),
+    'sh': ('SpectralHashing', 'SH'),
+    'itq': ('ITQ', 'ITQ'),
+    'itq-cca': ('ITQCCA', 'ITQ-CCA'),
+    'ksh': ('KSH', 'KSH'),
+    'bre': ('BRE', 'BRE'),
+    'vdsh': ('VDSH', 'VDSH'),
+    'vdsh-backprop': ('BackpropHashMLP', 'MLP (backprop)'),
 }
 
 
@@ -60,6 +66,20 @@ def method_options(method, options):
     return chosen
 
 
+def build_method(method, num_bits, seed=0, options=None):
+    """The hasher of command-line name ``method`` for K = num_bits, with
+    ``options`` (its ``--options``) as keyword arguments."""
+    if method not in METHODS:
+        raise ValueError(f'unknown method {method!r}; choose from '
+                         f'{sorted(METHODS)}')
+    options = options or {}
+    try:
+        return HASHERS.build(dict(type=METHODS[method][0], num_bits=num_bits,
+                                  seed=seed, **options))
+    except TypeError as e:
+        raise SystemExit(f'{method}: bad --options ({e})') from None
+
+
 def table(rows, bits, topk):
     """Markdown table: one row per method, one column per code length."""
     name = 'all' if topk == -1 else topk
@@ -89,13 +109,10 @@ def main():
                          f'numbers of classes {sorted(widths)}')
     rows = []
     for method in args.methods:
-        row = dict(method=LABELS[method], map={}, fit_seconds={})
+        row = dict(method=METHODS[method][1], map={}, fit_seconds={})
         for num_bits in args.bits:
-            try:
-                hasher = build_hasher(method, num_bits, seed=args.seed,
-                                      **options[method])
-            except TypeError as e:
-                raise SystemExit(f'{method}: bad --options ({e})') from None
+            hasher = build_method(method, num_bits, args.seed,
+                                  options[method])
             start = time.perf_counter()
             hasher.fit(*data['train'])
             row['fit_seconds'][str(num_bits)] = time.perf_counter() - start

@@ -1,14 +1,17 @@
 """The fit / encode interface every feature-based hashing method shares.
 
 Features are (n, d) float matrices, labels (n, C) multi-hot 0/1 matrices;
-codes are (n, K) float32 matrices in {-1, +1}, with a zero projection mapped
-to +1 as in :class:`HashHead`. Bad input raises ``ValueError`` naming what is
-wrong (which matrix, which row); nothing is scored on it.
+codes are (n, K) float32 matrices in {-1, +1}, ``sign_codes`` of a
+projection (zero maps to +1). Bad input raises ``ValueError`` naming what is
+wrong (which matrix, which row); nothing is scored on it. Every method
+registers in :data:`hashnet_mm.registry.HASHERS` under its class name.
 """
 from typing import Optional, Union
 
 import numpy as np
 import torch
+
+from ..codes import sign_codes
 
 ArrayLike = Union[torch.Tensor, np.ndarray]
 
@@ -51,17 +54,6 @@ def check_labels(labels: ArrayLike, num_rows: int,
     if not ((labels == 0) | (labels == 1)).all():
         raise ValueError(f'{name} must contain only 0 and 1')
     return labels.bool()
-
-
-def sign_codes(projection: torch.Tensor) -> torch.Tensor:
-    """Binary codes sign(z) in {-1, +1} (float32), z = 0 mapped to +1."""
-    return torch.where(projection >= 0, 1.0, -1.0).float()
-
-
-def label_similarity(labels: torch.Tensor) -> torch.Tensor:
-    """(n, n) bool: s_ij = 1 iff samples i and j share at least one label."""
-    labels = labels.double()
-    return labels @ labels.t() > 0
 
 
 class FeatureHasher:
@@ -121,7 +113,7 @@ class FeatureHasher:
             raise RuntimeError(f'{type(self).__name__}: call fit() before '
                                'encode()')
         features = check_features(features, 'features', self.feature_dim)
-        return sign_codes(self._project(features.double()))
+        return sign_codes(self._project(features.double())).float()
 
     def _fit(self, features: torch.Tensor,
              labels: Optional[torch.Tensor]) -> None:

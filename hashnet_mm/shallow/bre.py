@@ -1,7 +1,9 @@
 """BRE: binary reconstructive embedding by coordinate descent."""
 import torch
 
-from .base import FeatureHasher, label_similarity, sign_codes
+from ..codes import share_label, sign_codes
+from ..registry import HASHERS
+from .base import FeatureHasher
 from .kernel import AnchorKernel
 
 
@@ -56,6 +58,7 @@ def coordinate_step(gain: torch.Tensor, signs: torch.Tensor,
     return best_step
 
 
+@HASHERS.register_module()
 class BRE(FeatureHasher):
     """Binary reconstructive embedding (Kulis & Darrell, NIPS 2009).
 
@@ -97,7 +100,7 @@ class BRE(FeatureHasher):
     def target_distances(self, features, labels):
         """d_ij: label disagreement, or 1/2 ||x_i - x_j||^2 of unit rows."""
         if self.supervised:
-            return 1 - label_similarity(labels).to(features)
+            return 1 - share_label(labels).to(features)
         unit = features / features.norm(dim=1, keepdim=True).clamp(min=1e-12)
         return (torch.cdist(unit, unit)**2 / 2)
 
@@ -116,7 +119,7 @@ class BRE(FeatureHasher):
             self.kernel.num_anchors, self.num_bits, generator=generator,
             dtype=torch.float64).to(features)
         responses = kernel @ self.weights
-        codes = sign_codes(responses).to(features)
+        codes = sign_codes(responses)
         self.objective_history = [self.objective(targets, codes)]
         for _ in range(self.num_sweeps):
             for p in range(self.num_bits):
@@ -142,7 +145,7 @@ class BRE(FeatureHasher):
         if step:
             self.weights[q, p] += step
             responses[:, p] += step * kernel[:, q]
-            codes[:, p] = sign_codes(responses[:, p]).to(codes)
+            codes[:, p] = sign_codes(responses[:, p])
 
     def _project(self, features):
         return self.kernel(features) @ self.weights

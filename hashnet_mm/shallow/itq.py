@@ -1,8 +1,10 @@
 """ITQ: PCA, then the rotation that best quantizes to binary codes."""
+from ..registry import HASHERS
 from .base import FeatureHasher
 from .linalg import itq_rotation, principal_directions
 
 
+@HASHERS.register_module()
 class ITQ(FeatureHasher):
     """Iterative quantization (Gong & Lazebnik, CVPR 2011).
 

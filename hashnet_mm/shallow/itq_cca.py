@@ -2,6 +2,7 @@
 labels (supervised)."""
 import torch
 
+from ..registry import HASHERS
 from .itq import ITQ
 
 
@@ -28,6 +29,7 @@ def cca_directions(centered_x: torch.Tensor, centered_y: torch.Tensor,
     return cxx_inv_sqrt @ u[:, order], corr2[order].clamp(min=0)
 
 
+@HASHERS.register_module()
 class ITQCCA(ITQ):
     """ITQ-CCA (Gong, Lazebnik, Gordo & Perronnin, TPAMI 2013):
     project centred features on the K leading CCA directions between

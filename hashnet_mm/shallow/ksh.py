@@ -1,7 +1,9 @@
 """KSH: kernel-based supervised hashing, fitted greedily bit by bit."""
 import torch
 
-from .base import FeatureHasher, label_similarity, sign_codes
+from ..codes import share_label, sign_codes
+from ..registry import HASHERS
+from .base import FeatureHasher
 from .kernel import AnchorKernel
 
 
@@ -10,6 +12,7 @@ def smooth_sign(t: torch.Tensor) -> torch.Tensor:
     return 2 * torch.sigmoid(t) - 1
 
 
+@HASHERS.register_module()
 class KSH(FeatureHasher):
     """Kernel-based supervised hashing (Liu, Wang, Ji, Jiang & Chang,
     CVPR 2012).
@@ -52,12 +55,12 @@ class KSH(FeatureHasher):
         generator = self.generator()
         pick, kernel = self.kernel.fit_and_sample(features, self.num_labeled,
                                                   generator)
-        similarity = label_similarity(labels[pick]).to(kernel) * 2 - 1
+        similarity = share_label(labels[pick]).to(kernel) * 2 - 1
         residue = self.num_bits * similarity
         weights = []
         for _ in range(self.num_bits):
             a = self._fit_bit(kernel, residue)
-            bits = sign_codes(kernel @ a).to(kernel)
+            bits = sign_codes(kernel @ a)
             residue -= torch.outer(bits, bits)
             weights.append(a)
         self.weights = torch.stack(weights, dim=1)
@@ -93,7 +96,7 @@ class KSH(FeatureHasher):
         smooth = smooth.detach()
 
         def gain(a):
-            bits = sign_codes(kernel @ a).to(kernel)
+            bits = sign_codes(kernel @ a)
             return bits @ residue @ bits
 
         return smooth if gain(smooth) > gain(spectral) else spectral

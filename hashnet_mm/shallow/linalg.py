@@ -4,6 +4,8 @@ from typing import List, Tuple
 
 import torch
 
+from ..codes import sign_codes
+
 
 def principal_directions(centered: torch.Tensor,
                          num: int) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -51,8 +53,7 @@ def itq_rotation(projected: torch.Tensor, num_iters: int,
     rotation = random_orthogonal(projected.shape[1], generator, projected)
     losses = []
     for _ in range(num_iters):
-        codes = torch.where(projected @ rotation >= 0, 1.0, -1.0).to(
-            projected)
+        codes = sign_codes(projected @ rotation)
         left, _, right_t = torch.linalg.svd(codes.t() @ projected)
         rotation = right_t.t() @ left.t()
         losses.append(

@@ -1,9 +1,11 @@
 """LSH: signs of random projections (Charikar, STOC 2002)."""
 import torch
 
+from ..registry import HASHERS
 from .base import FeatureHasher
 
 
+@HASHERS.register_module()
 class LSH(FeatureHasher):
     """h_k(x) = sgn(w_k^T (x - mu)) with w_k ~ N(0, I) (sign random
     projections). For two vectors at angle theta after centring, a bit

@@ -3,10 +3,12 @@ import math
 
 import torch
 
+from ..registry import HASHERS
 from .base import FeatureHasher
 from .linalg import principal_directions
 
 
+@HASHERS.register_module()
 class SpectralHashing(FeatureHasher):
     """Spectral hashing (Weiss, Torralba & Fergus, NIPS 2008).
 

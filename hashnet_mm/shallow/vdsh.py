@@ -1,98 +1,23 @@
-"""VDSH: a deep MLP for supervised hashing trained layer by layer through
-auxiliary variables and multipliers (ADMM-style), without back-propagation
-through the network.
-
-After Zhang, Chen & Saligrama, "Efficient Training of Very Deep Neural
-Networks for Supervised Hashing", CVPR 2016: auxiliary variables for the
-outputs of every hidden layer decouple the layers, so each update is local
-to one layer, layers update independently, and one iteration costs
-O(n * edges). The objective and updates below are the ones implemented
-here, labelled (V*) and (U*); the paper's text was not available while
-writing them, so its equation numbers are not cited (see "Differences" at
-the end).
-
-Network (L hidden ReLU layers of width H, a linear hash layer of K units):
-    a_0 = x (standardised), a_l = relu(a_{l-1} W_l + c_l) (l = 1..L),
-    u = a_L W_{L+1} + c_{L+1},   code h(x) = sgn(u).
-
-Problem: codes B in {-1, +1}^{n x K}, a linear classifier P (K x C) of the
-labels Y (n x C multi-hot), and the network, with auxiliary pre-activations
-Z_l and activations A_l (n x H each, A_0 = X) that must equal the forward
-pass:
-
-    min 1/n [ 1/2 ||Y - B P||^2 + nu/2 ||B - A_L W_{L+1} - c_{L+1}||^2 ]
-        + lambda/2 (sum_l ||W_l - Wbar_l||^2 + ||P||^2)
-    s.t. Z_l = A_{l-1} W_l + c_l,   A_l = relu(Z_l)   (l = 1..L).
-
-(The first term is the supervised least-squares objective on the top layer:
-codes that predict the labels linearly, as in supervised discrete hashing.)
-Wbar_l is the identity for the square hidden-to-hidden layers (l = 2..L,
-where the weights also start) and 0 for the first and the hash layer: a
-deep plain ReLU network then starts as, and is pulled towards, the
-one-hidden-layer one, and extra layers only add what the data pay for.
-With Wbar = 0 everywhere, 16- and 32-layer networks lost most of their MAP
-(benchmarks/RESULTS.md).
-
-The linear constraints get scaled multipliers U_l (n x H) and the penalty
-beta, the ReLU constraints the penalty gamma; the augmented Lagrangian is
-
-    E = 1/n [ 1/2 ||Y - B P||^2                                   (V1)
-              + nu/2 ||B - A_L W_{L+1} - c_{L+1}||^2             (V2)
-              + sum_l beta/2 (||R_l + U_l||^2 - ||U_l||^2)        (V3)
-              + sum_l gamma/2 ||A_l - relu(Z_l)||^2 ]             (V4)
-        + lambda/2 (sum_l ||W_l - Wbar_l||^2 + ||P||^2)          (V5)
-
-with residuals R_l = Z_l - A_{l-1} W_l - c_l (beta U_l is the multiplier
-of the usual form <Lambda_l, R_l> + beta/2 ||R_l||^2). At the network's own
-forward pass R_l = 0 and A_l = relu(Z_l), so (V3) and (V4) vanish and E is
-the problem's objective. One iteration:
-
-    (U1) every (W_l, c_l): ridge regression of Z_l + U_l (of B for the hash
-         layer) on A_{l-1}, towards Wbar_l; the layers are independent;
-    (U2) every A_l: the linear system
-         A_l (gamma I + w W_{l+1} W_{l+1}^T)
-             = gamma relu(Z_l) + w (T_{l+1} - c_{l+1}) W_{l+1}^T,
-         with (w, T) = (beta, Z_{l+1} + U_{l+1}), or (nu, B) for l = L;
-         independent;
-    (U3) every entry of Z_l, closed form: the better of
-         z+ = max(0, (beta m + gamma a) / (beta + gamma)) and z- = min(0, m),
-         m = A_{l-1} W_l + c_l - U_l, a = A_l (the two branches of relu);
-    (U4) B by discrete cyclic coordinate descent over bits:
-         b_k = sgn((Y - sum_{j != k} b_j p_j) p_k^T + nu u_k), u = the
-         hash layer's output on A_L;
-    (U5) P = (B^T B + n lambda I)^-1 B^T Y;
-    (U6) dual ascent: U_l <- U_l + R_l;
-    (U7) continuation: nu, beta, gamma *= rho (``penalty_growth``), U_l /=
-         rho (the multipliers beta U_l are kept).
-
-Each of (U1)-(U5) exactly minimises E over its block with the others fixed,
-so E never increases within an iteration; (U6) and (U7) change E itself.
-Without multipliers (``multipliers=False``, U = 0) and with rho = 1, E is
-non-increasing over all iterations. Small starting penalties let the codes
-B follow the labels first (the label term dominates (U4)); growing ones and
-the multipliers make the network reproduce them. Codes of new data come
-from the forward pass, h(x) = sgn(u(x)). :class:`BackpropHashMLP` trains
-the same network on the same objective with (U1)-(U3) and (U6) replaced by
+"""VDSH: very deep supervised hashing, trained layer by layer without
 back-propagation.
 
-Differences from the paper, as far as its abstract and Fig. 1 tell: the
-paper's auxiliary variables are the hidden layers' outputs *and* local
-copies of the weights of two-layer substructures, tied by ADMM-style
-consensus; here there are output auxiliaries only (pre- and
-post-activation), with multipliers on the linear constraints and a penalty
-on the ReLU ones (as in ADMM training of networks without gradients), and
-no weight copies. The paper's top-layer objective is a regularised least
-squares; the exact form used here (least-squares classification of binary
-codes, with discrete coordinate descent for B), the identity prior, the
-update order, the penalty schedule and the initialisation are this
-implementation's choices.
+After Zhang, Chen & Saligrama, "Efficient Training of Very Deep Neural
+Networks for Supervised Hashing", CVPR 2016: an MLP of L ReLU layers and a
+linear hash layer u (code sgn(u)) whose layers are decoupled by auxiliary
+pre-activations Z_l and activations A_l; each iteration minimises an
+augmented Lagrangian exactly over one block at a time, every update local
+to one layer (ADMM-style). Its terms (V1)-(V5) and the updates (U1)-(U7)
+cited below are written out in the README, section "VDSH (very deep
+supervised hashing)".
 """
 import time
 from typing import List, Optional
 
 import torch
 
-from .base import FeatureHasher, sign_codes
+from ..codes import sign_codes
+from ..registry import HASHERS
+from .base import FeatureHasher
 from .linalg import ridge_regression
 
 
@@ -122,16 +47,18 @@ def relu_preact_update(m: torch.Tensor, a: torch.Tensor, beta: float,
     return torch.where(cost_positive <= cost_negative, positive, negative)
 
 
+@HASHERS.register_module()
 class VDSH(FeatureHasher):
     """Very deep supervised hashing trained by local layer-wise updates.
 
-    See the module docstring for the objective (V1)-(V5) and the updates
-    (U1)-(U7). ``history`` holds, per iteration, E after (U1)-(U5) (before
-    (U6)), E with the auxiliary variables set to the forward pass
-    (``forward_objective``), the root-mean-square constraint residual
-    sqrt(sum_l ||R_l||^2 / n) (``residual``) and the iteration's wall time
-    in seconds; the first entry is at initialisation, where the two
-    objectives agree and the residual is 0.
+    The objective (V1)-(V5) and the updates (U1)-(U7): the README, section
+    "VDSH (very deep supervised hashing)". ``history`` holds, per
+    iteration, E after (U1)-(U5) (before (U6)), E with the auxiliary
+    variables set to the forward pass (``forward_objective``), the
+    root-mean-square constraint residual sqrt(sum_l ||R_l||^2 / n)
+    (``residual``) and the iteration's wall time in seconds; the first
+    entry is at initialisation, where the two objectives agree and the
+    residual is 0.
 
     Args:
         num_bits (int): K.
@@ -292,7 +219,7 @@ class VDSH(FeatureHasher):
         self.preacts, self.activations = self._forward_auxiliaries(inputs)
         self.duals = [torch.zeros_like(z) for z in self.preacts]
         self.residuals = [torch.zeros_like(z) for z in self.preacts]
-        self.codes = sign_codes(self._hash_layer_output()).to(inputs)
+        self.codes = sign_codes(self._hash_layer_output())
 
     def _forward_auxiliaries(self, inputs):
         """Z_1..Z_L and A_0..A_L of the forward pass."""
@@ -351,7 +278,7 @@ class VDSH(FeatureHasher):
             old = self.codes[:, k].clone()
             score = residual @ row + old * row.square().sum() + \
                 self.nu * outputs[:, k]
-            new = sign_codes(score).to(old)
+            new = sign_codes(score)
             residual -= torch.outer(new - old, row)
             self.codes[:, k] = new
 
@@ -361,6 +288,7 @@ class VDSH(FeatureHasher):
             self.codes, self.labels, self.labels.shape[0] * self.weight_decay)
 
 
+@HASHERS.register_module()
 class BackpropHashMLP(VDSH):
     """The same network, objective, (U4), (U5) and (U7), but the weights
     are trained by back-propagation: each iteration takes ``steps_per_iter``

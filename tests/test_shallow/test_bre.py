@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 
+from hashnet_mm.codes import sign_codes
 from hashnet_mm.shallow import BRE, LSH
 from hashnet_mm.shallow.bre import coordinate_step, prefix_flip_changes
 
@@ -16,7 +17,7 @@ def random_problem(n, seed):
     response = torch.tensor(rng.normal(size=n))
     column = torch.tensor(rng.normal(size=n))
     column[0] = 0.0  # a row this weight cannot move
-    signs = torch.where(response >= 0, 1.0, -1.0).double()
+    signs = sign_codes(response).double()
     return gain, signs, response, column
 
 
@@ -39,7 +40,7 @@ def test_line_search_is_exact(seed):
     gain, signs, response, column = random_problem(30, seed)
 
     def score(step):
-        s = torch.where(response + step * column >= 0, 1.0, -1.0).double()
+        s = sign_codes(response + step * column).double()
         return (s @ gain @ s).item()
 
     step = coordinate_step(gain, signs, response, column)

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 import torch
 
+from hashnet_mm.codes import sign_codes
 from hashnet_mm.shallow import ITQ
 from hashnet_mm.shallow.linalg import itq_rotation
 
@@ -26,7 +27,7 @@ def test_rotation_step_is_the_best_orthogonal_matrix():
     # The B of that iteration: sgn(V R0) with the same initial R0.
     from hashnet_mm.shallow.linalg import random_orthogonal
     start = random_orthogonal(2, torch.Generator().manual_seed(3), v)
-    codes = torch.where(v @ start >= 0, 1.0, -1.0).double().numpy()
+    codes = sign_codes(v @ start).double().numpy()
     t = np.linspace(0, 2 * np.pi, 3601)
     c, s = np.cos(t), np.sin(t)
     rotations = np.stack([np.stack([c, -s], -1), np.stack([s, c], -1)], 1)

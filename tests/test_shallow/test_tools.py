@@ -114,6 +114,23 @@ def test_shallow_hash_prints_a_table_row_per_method(tmp_path, feature_dir):
     assert rows['ITQ-CCA']['8'] > rows['LSH']['8']
 
 
+def test_shallow_hash_builds_each_method_by_its_name():
+    tool = load_tool('shallow_hash')
+    assert sorted(tool.METHODS) == ['bre', 'itq', 'itq-cca', 'ksh', 'lsh',
+                                    'sh', 'vdsh', 'vdsh-backprop']
+    for name, (type_name, _) in tool.METHODS.items():
+        hasher = tool.build_method(name, 8, seed=3)
+        assert type(hasher).__name__ == type_name
+        assert (hasher.num_bits, hasher.seed) == (8, 3)
+    assert tool.build_method('ksh', 8, options=dict(
+        num_anchors=7)).kernel.num_anchors == 7
+    with pytest.raises(SystemExit, match='ksh: bad --options'):
+        tool.build_method('ksh', 8, options=dict(num_anchor=7))
+    with pytest.raises(ValueError, match=r"unknown method 'ITQ'; choose "
+                       r"from \['bre', 'itq', "):
+        tool.build_method('ITQ', 8)
+
+
 def test_shallow_hash_rejects_bad_features(feature_dir, monkeypatch):
     features = np.load(osp.join(feature_dir, 'query.npy'))
     features[3, 1] = np.nan
