@@ -32,7 +32,6 @@ with ``.whl`` carried (``carry: [".whl"]``, ``timeout_s`` 600)::
     python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:$PWD:$PYTHONPATH || exit; python3 benchmarks/gpu_check.py --work-dir /tmp/gpu_check --out $OUT/gpu_check.json
 """
 import argparse
-import functools
 import glob
 import importlib.metadata
 import json
@@ -373,17 +372,11 @@ def part_data(work_dir, sizes):
 
 def statistics_with(backend, tensors, topk, chunk_size):
     """``ranking_statistics`` with the ranking backend forced."""
-    from unittest import mock
-
-    import hashnet_mm.evaluation.functional.statistics as statistics
-    from hashnet_mm.evaluation.functional.rankers import database_ranker
+    from hashnet_mm.evaluation.functional import ranking_statistics
     query_codes, query_labels, database_codes, database_labels = tensors
-    with mock.patch.object(statistics, 'database_ranker',
-                           functools.partial(database_ranker,
-                                             backend=backend)):
-        return statistics.ranking_statistics(
-            query_codes, database_codes, query_labels, database_labels,
-            topk=topk, chunk_size=chunk_size)
+    return ranking_statistics(
+        query_codes, database_codes, query_labels, database_labels,
+        topk=topk, chunk_size=chunk_size, backend=backend)
 
 
 def part_metric(work_dir, sizes):
@@ -409,13 +402,13 @@ def part_metric(work_dir, sizes):
     # The device's ranking (matrix products; on CPU too in --smoke) against
     # the CPU kernel (packed codes, numba), every query.
     start = time.perf_counter()
-    on_device = statistics_with('matmul', [t.to(device) for t in tensors],
+    on_device = statistics_with('torch', [t.to(device) for t in tensors],
                                 topk, chunk)
     if device == 'cuda':
         torch.cuda.synchronize()
     device_s = time.perf_counter() - start
     start = time.perf_counter()
-    on_cpu = statistics_with('packed', tensors, topk, chunk)
+    on_cpu = statistics_with('numba', tensors, topk, chunk)
     cpu_s = time.perf_counter() - start
     ap_device = on_device.average_precision.cpu().numpy()
     ap_cpu = on_cpu.average_precision.numpy()

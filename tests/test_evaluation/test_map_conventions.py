@@ -4,14 +4,15 @@ import numpy as np
 import pytest
 import torch
 
-from hashnet_mm.evaluation.functional import (mean_average_precision,
-                                              tie_aware_average_precision)
-from hashnet_mm.evaluation.functional.average_precision import (
-    MAP_CONVENTIONS, map_over_queries, resolve_map_convention)
+from hashnet_mm.evaluation.functional import tie_aware_average_precision
+from hashnet_mm.evaluation.functional.measures import (MAP_CONVENTIONS,
+                                                       map_over_queries,
+                                                       resolve_map_convention)
 from hashnet_mm.evaluation.metrics import HammingRetrievalMetric
 from hashnet_mm.evaluation.metrics import hamming_retrieval_metric
 
 from . import reference
+from .helpers import mean_average_precision
 from .test_metric import as_predictions
 
 # 4-bit codes; 6 database items, labels over 3 classes; R = 2.

@@ -260,3 +260,31 @@ def test_a_sample_seen_twice_is_an_error():
     metric.process({}, samples + samples[:1])
     with pytest.raises(RuntimeError, match='same sample twice'):
         metric.compute_metrics(metric.results)
+
+
+def test_chunk_size_reaches_every_chunked_step(monkeypatch):
+    """The ranking and the tie-aware expectation both take ``chunk_size``
+    queries at a time."""
+    from hashnet_mm.evaluation.functional import tie_aware
+    from hashnet_mm.evaluation.functional.rankers.numba_ranker import \
+        NumbaRanker
+    rows = {'rank': [], 'tie_aware': []}
+
+    def spy(step, function, row_argument):
+
+        def recorded(*args):
+            rows[step].append(len(args[row_argument]))
+            return function(*args)
+
+        return recorded
+
+    monkeypatch.setattr(NumbaRanker, 'rank',
+                        spy('rank', NumbaRanker.rank, 1))
+    monkeypatch.setattr(
+        tie_aware, '_expected_average_precision',
+        spy('tie_aware', tie_aware._expected_average_precision, 0))
+    q, db, ql, dbl = make_case(*CASES['heavy-ties-multi-label'])
+    evaluate(as_predictions(q, db, ql, dbl), topk=10, chunk_size=5)
+    # 12 queries; chunks may finish in any order (threads).
+    assert {step: sorted(n) for step, n in rows.items()} == {
+        'rank': [2, 5, 5], 'tie_aware': [2, 5, 5]}

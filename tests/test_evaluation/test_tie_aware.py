@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 import torch
 
-from hashnet_mm.evaluation.functional import (average_precision_at_r,
-                                              ranking_statistics,
+from hashnet_mm.evaluation.functional import (ranking_statistics,
                                               tie_aware_average_precision)
 
+from .helpers import average_precision_at_r
 from .reference import brute_force_tie_aware_ap
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from hashnet_mm.evaluation.functional import mean_average_precision
 from hashnet_mm.shallow.evaluate import retrieval_map
+from tests.test_evaluation.helpers import mean_average_precision
 
 
 @pytest.mark.parametrize('topk', [-1, 7])

@@ -1,19 +1,25 @@
-"""Retrieval math as plain torch functions (no Runner, no registry)."""
-from .average_precision import mean_over_queries, ranked_average_precision
-from .hamming import hamming_distance
-from .precision_recall import (precision_recall_at_n,
-                               precision_recall_by_radius,
-                               precision_within_radius)
-from .ranking import (average_precision_at_r, hamming_ranking,
-                      mean_average_precision)
+"""Retrieval math as plain torch functions (no Runner, no registry).
+
+- ``rankers/``: two backends that rank a database by Hamming distance and
+  count its items at every distance (numba on CPU, torch elsewhere);
+- ``statistics.py``: one chunked pass of a backend over the queries;
+- ``measures.py``: AP and the MAP conventions, P@H<=r, the PR curve, P@N
+  and R@N, from that pass's counts;
+- ``tie_aware.py``: the expected AP@R over all orders of tied items;
+- ``validation.py``: the checks of inputs and settings.
+"""
+from .measures import (map_over_queries, mean_over_queries,
+                       precision_recall_at_n, precision_recall_by_radius,
+                       precision_within_radius, ranked_average_precision)
+from .rankers import database_ranker
 from .statistics import RankingStatistics, ranking_statistics
 from .tie_aware import tie_aware_average_precision
 from .validation import check_retrieval_inputs
 
 __all__ = [
-    'hamming_distance', 'hamming_ranking', 'average_precision_at_r',
-    'mean_average_precision', 'check_retrieval_inputs', 'RankingStatistics',
+    'check_retrieval_inputs', 'database_ranker', 'RankingStatistics',
     'ranking_statistics', 'ranked_average_precision', 'mean_over_queries',
-    'tie_aware_average_precision', 'precision_recall_by_radius',
-    'precision_within_radius', 'precision_recall_at_n'
+    'map_over_queries', 'tie_aware_average_precision',
+    'precision_recall_by_radius', 'precision_within_radius',
+    'precision_recall_at_n'
 ]

@@ -13,15 +13,15 @@ Queries are taken ``chunk_size`` at a time and nothing of size Q x N is ever
 held: memory is O(chunk_size * (N + R)) whatever Q is (on CPU, where the
 kernel keys and ranks one query at a time, O(T * (N + chunk_size * R)) for T
 torch threads, each taking whole chunks). The pass runs on the device the
-codes are on (``rankers.py``).
+codes are on, with the backend of that device (``rankers/``).
 """
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Optional, Sequence
 
 import torch
 
-from .average_precision import ranked_average_precision
+from .measures import ranked_average_precision
 from .rankers import database_ranker
 from .validation import (check_chunk_size, check_retrieval_inputs, check_top_n,
                          resolve_topk)
@@ -60,7 +60,9 @@ def ranking_statistics(query_codes: torch.Tensor,
                        database_labels: torch.Tensor,
                        topk: int = -1,
                        top_n: Sequence[int] = (),
-                       chunk_size: int = 128) -> RankingStatistics:
+                       chunk_size: int = 128,
+                       backend: Optional[str] = None,
+                       check_inputs: bool = True) -> RankingStatistics:
     """Rank the database by Hamming distance to each query and count.
 
     Args:
@@ -73,9 +75,15 @@ def ranking_statistics(query_codes: torch.Tensor,
         top_n (Sequence[int]): the N to count relevant items in the first N
             for (ascending).
         chunk_size (int): queries evaluated at once.
+        backend (str, optional): the ranking backend (``rankers.BACKENDS``);
+            by default the one for the codes' device.
+        check_inputs (bool): check codes and labels
+            (:func:`check_retrieval_inputs`); False where the caller has
+            (``HammingRetrievalMetric.process``).
     """
-    check_retrieval_inputs(query_codes, database_codes, query_labels,
-                           database_labels)
+    if check_inputs:
+        check_retrieval_inputs(query_codes, database_codes, query_labels,
+                               database_labels)
     check_chunk_size(chunk_size)
     top_n = check_top_n(top_n)
     num_database = len(database_codes)
@@ -83,7 +91,7 @@ def ranking_statistics(query_codes: torch.Tensor,
     depth = max([topk] + [min(n, num_database) for n in top_n])
     last_of_n = [min(n, num_database) - 1 for n in top_n]
 
-    ranker = database_ranker(database_codes, database_labels)
+    ranker = database_ranker(database_codes, database_labels, backend)
 
     def chunk_statistics(start):
         chunk = slice(start, start + chunk_size)

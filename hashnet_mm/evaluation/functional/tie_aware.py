@@ -43,7 +43,7 @@ not depend on the order inside g, so with A = sum_{d<g} E[S_d]::
     E[AP@R] = sum_x P(X = x) (A + a x + b x (x - 1)) / (R_g + x)
 
 over the x with R_g + x > 0: a top R without a relevant item has no AP.
-Conventions, as for the deterministic AP (``average_precision.py``):
+Conventions, as for the deterministic AP (``measures.py``):
 ``'released_pytorch'`` (alias ``'skip'``) leaves that order out, i.e. takes
 the expectation given that the top R holds a relevant item (the sum divided
 by ``P(R_g + X > 0)``); ``'released_caffe'`` and ``'deephash_pytorch'``
@@ -53,7 +53,7 @@ convention then decides (``map_over_queries``).
 """
 import torch
 
-from .average_precision import NO_RELEVANT_MODES, resolve_map_convention
+from .measures import NO_RELEVANT_MODES, resolve_map_convention
 from .validation import check_choice, check_chunk_size, resolve_topk
 
 

@@ -4,6 +4,8 @@ from typing import Sequence
 
 import torch
 
+from ...codes import check_codes
+
 
 def _is_integer(value) -> bool:
     return isinstance(value, Integral) and not isinstance(value, bool)
@@ -15,16 +17,12 @@ def check_retrieval_inputs(query_codes: torch.Tensor,
                            database_labels: torch.Tensor) -> None:
     """Raise ValueError unless codes are +-1 of one width and labels match.
 
-    Codes: non-empty (n, K) matrices of -1/+1, the same K for query and
-    database. Labels: (n, C) multi-hot matrices of 0/1 (or bool), one row per
-    code, the same C for query and database.
+    Codes: non-empty (n, K) matrices of -1/+1 (``codes.check_codes``), the
+    same K for query and database. Labels: (n, C) multi-hot matrices of 0/1
+    (or bool), one row per code, the same C for query and database.
     """
-    for name, codes in (('query', query_codes), ('database', database_codes)):
-        if codes.dim() != 2 or codes.shape[0] == 0 or codes.shape[1] == 0:
-            raise ValueError(f'{name} codes must be a non-empty (n, K) '
-                             f'matrix, got shape {tuple(codes.shape)}')
-        if (codes.abs() != 1).any():
-            raise ValueError(f'{name} codes must contain only -1 and +1')
+    check_codes(query_codes, 'query codes')
+    check_codes(database_codes, 'database codes')
     if query_codes.shape[1] != database_codes.shape[1]:
         raise ValueError(
             f'query codes have {query_codes.shape[1]} bits but database codes '

@@ -7,12 +7,12 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmpretrain.registry import METRICS
 
-from ..functional import (mean_over_queries, precision_recall_at_n,
-                          precision_recall_by_radius, precision_within_radius,
-                          ranking_statistics, tie_aware_average_precision)
-from ..functional.average_precision import (NO_RELEVANT_MODES,
-                                            UNDEFINED_MODES, map_over_queries,
-                                            resolve_map_convention)
+from ..functional import (map_over_queries, mean_over_queries,
+                          precision_recall_at_n, precision_recall_by_radius,
+                          precision_within_radius, ranking_statistics,
+                          tie_aware_average_precision)
+from ..functional.measures import (NO_RELEVANT_MODES, UNDEFINED_MODES,
+                                   resolve_map_convention)
 from ..functional.validation import (check_at_least, check_choice,
                                      check_chunk_size, check_top_n,
                                      check_topk)
@@ -78,7 +78,8 @@ class HammingRetrievalMetric(BaseMetric):
             P@H<=r and the PR curve's precision.
         top_n (Sequence[int]): the N of P@N and R@N, ascending; an N larger
             than the database means the whole database.
-        chunk_size (int): queries scored at once (memory O(chunk * N)).
+        chunk_size (int): queries scored at once, in the ranking and in the
+            tie-aware expectation (memory O(chunk * N)).
         device (str, optional): where to score; by default the device of
             the predictions.
 
@@ -121,10 +122,15 @@ class HammingRetrievalMetric(BaseMetric):
                     'HammingRetrievalMetric needs predictions with '
                     "'hash_code' (HashHead) and 'split' (QueryDatabaseDataset)"
                     f'; got keys {sorted(sample)}')
+            if not sample['hash_code'].numel():
+                raise ValueError(
+                    f'hash_code of sample {sample.get("sample_idx")} '
+                    f'({sample["split"]}) is empty')
         if not data_samples:
             return
         codes = [sample['hash_code'].reshape(-1) for sample in data_samples]
-        # One check and one copy per batch, not per sample (GPU syncs).
+        # Codes are checked here, once, where they enter: one check and one
+        # copy per batch, not per sample (GPU syncs).
         batch_codes = torch.cat(codes)
         if (batch_codes.abs() != 1).any():
             sample = next(s for s, c in zip(data_samples, codes)
@@ -195,6 +201,9 @@ class HammingRetrievalMetric(BaseMetric):
               database_labels: torch.Tensor) -> dict:
         """Every measure (see the class docstring), without the prefix.
 
+        The inputs are not checked again: :meth:`process` checked the codes,
+        :meth:`compute_metrics` stacked them and built the labels.
+
         Args:
             query_codes, database_codes (Tensor): (Q, K) and (N, K) codes in
                 {-1, +1}, on the device to score on.
@@ -208,11 +217,15 @@ class HammingRetrievalMetric(BaseMetric):
             database_labels,
             topk=self.topk,
             top_n=self.top_n,
-            chunk_size=self.chunk_size)
+            chunk_size=self.chunk_size,
+            check_inputs=False)
         counts = statistics.distance_counts, statistics.relevant_counts
         name = 'all' if self.topk == -1 else self.topk
         tie_aware = tie_aware_average_precision(
-            *counts, topk=self.topk, no_relevant=self.no_relevant)
+            *counts,
+            topk=self.topk,
+            no_relevant=self.no_relevant,
+            chunk_size=self.chunk_size)
         precision_at_n, recall_at_n = precision_recall_at_n(statistics)
         pr_precision, pr_recall = precision_recall_by_radius(*counts)
         relevant_in_database = statistics.relevant_counts.sum(1) > 0

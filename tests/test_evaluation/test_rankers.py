@@ -1,21 +1,20 @@
-"""Ranking backends and pair keys against plain code."""
+"""The two ranking backends, and the torch backend's keys, against plain
+code."""
 import numpy as np
 import pytest
 import torch
 
-from hashnet_mm.evaluation.functional import (hamming_distance,
-                                              mean_average_precision,
-                                              ranking_statistics)
-from hashnet_mm.evaluation.functional.hamming import distance_matmul_dtype
-from hashnet_mm.evaluation.functional.ordering import rank_by_distance
-from hashnet_mm.evaluation.functional.pair_keys import PairKeys
+from hashnet_mm.evaluation.functional import ranking_statistics
 from hashnet_mm.evaluation.functional.rankers import database_ranker
+from hashnet_mm.evaluation.functional.rankers.torch_ranker import (
+    TorchRanker, distance_matmul_dtype, rank_by_distance)
 
 from . import reference
+from .helpers import hamming_distance, mean_average_precision
 from .reference import reference_map
 from .test_ranking import make_case
 
-BACKENDS = ['packed', 'matmul']
+BACKENDS = ['numba', 'torch']
 
 
 def random_keys(num_rows, num_database, num_bits, seed):
@@ -97,8 +96,8 @@ def test_backends_rank_as_the_plain_definition(backend, num_bits,
 @pytest.mark.parametrize('num_bits', [8, 130])
 def test_pair_keys_equal_plain_definition(num_bits):
     q, db, ql, dbl = make_case(5, 23, num_bits, 6, True, num_bits)
-    keys = PairKeys(torch.tensor(db), torch.tensor(dbl))(torch.tensor(q),
-                                                         torch.tensor(ql))
+    keys = TorchRanker(torch.tensor(db), torch.tensor(dbl)).keys(
+        torch.tensor(q), torch.tensor(ql))
     assert torch.equal(keys, plain_keys(q, db, ql, dbl).to(keys.dtype))
 
 
@@ -141,18 +140,14 @@ def test_shared_labels_beyond_bfloat16_precision_stay_relevant(backend):
     assert (ranked.top_keys & 1).tolist() == [[1, 0]]
 
 
-def test_gpu_path_gives_the_cpu_path_statistics(monkeypatch):
+def test_gpu_path_gives_the_cpu_path_statistics():
     # The path taken for CUDA tensors (matrix-product keys, all rows ranked
     # at once), forced on CPU tensors.
-    from hashnet_mm.evaluation.functional import statistics
     q, db, ql, dbl = (torch.tensor(a) for a in make_case(9, 50, 6, 4, True, 8))
     cpu = ranking_statistics(q, db, ql, dbl, topk=20, top_n=(5, 60),
                              chunk_size=4)
-    monkeypatch.setattr(
-        statistics, 'database_ranker',
-        lambda *args: database_ranker(*args, backend='matmul'))
     gpu_path = ranking_statistics(q, db, ql, dbl, topk=20, top_n=(5, 60),
-                                  chunk_size=4)
+                                  chunk_size=4, backend='torch')
     for name in ('distance_counts', 'relevant_counts', 'average_precision',
                  'relevant_at_n'):
         torch.testing.assert_close(getattr(gpu_path, name),

@@ -1,10 +1,9 @@
-"""Hamming ranking on CPU: a bit-packed database and a compiled kernel.
+"""The CPU backend: a bit-packed database and a kernel compiled by numba.
 
 The database is packed once: the sign bits of its codes into 64-bit words
 (one column of N words per 64 bits), and each label into a bitmap over the
-database (bit i of a bitmap is set when item i has the label). Per query a
-kernel compiled by numba then makes three passes over the database, each
-in cache:
+database (bit i of a bitmap is set when item i has the label). Per query the
+kernel then makes three passes over the database, each in cache:
 
 1. keys: ``2 * distance + relevant`` of every item, distance =
    popcount(XOR) of the code words, relevant = the item's bit in the OR of
@@ -24,7 +23,8 @@ import torch
 from numba import njit, types
 from numba.extending import intrinsic
 
-from .ordering import RankedRows, key_dtype
+from ....codes import bit_words
+from .base import DatabaseRanker, RankedRows, key_dtype
 
 ITEMS_PER_WORD = 64
 
@@ -136,31 +136,18 @@ def _rank_queries(query_words, query_labels, database_words, label_bitmaps,
         _place_first(keys, counts[row], starts, top[row], top_keys[row])
 
 
-def _bit_words(bits: np.ndarray) -> np.ndarray:
-    """(n, ceil(m / 64)) uint64 words of an (n, m) bool matrix; bit j of a
-    row is bit j % 64 (least significant first) of word j // 64."""
-    packed = np.packbits(bits, axis=1, bitorder='little')
-    packed = np.pad(packed, ((0, 0), (0, -packed.shape[1] % 8)))
-    return np.ascontiguousarray(packed).view('<u8').astype(np.uint64,
-                                                           copy=False)
-
-
-class PackedDatabase:
-    """A database of +-1 codes (and labels) packed for Hamming ranking.
-
-    Args:
-        database_codes (Tensor): (N, K) codes in {-1, +1}.
-        database_labels (Tensor, optional): (N, C) multi-hot labels; without
-            them no item is relevant.
-    """
+class NumbaRanker(DatabaseRanker):
+    """The database packed into words and label bitmaps (module docstring);
+    :meth:`rank` runs the compiled kernel on CPU."""
 
     def __init__(self,
                  database_codes: torch.Tensor,
                  database_labels: Optional[torch.Tensor] = None):
-        num_database, self.num_bits = database_codes.shape
+        super().__init__(database_codes, database_labels)
+        num_database = len(database_codes)
         self._words = np.ascontiguousarray(
-            _bit_words((database_codes > 0).cpu().numpy()).T)
-        self._bitmaps = _bit_words(
+            bit_words((database_codes > 0).cpu().numpy()).T)
+        self._bitmaps = bit_words(
             (database_labels != 0).t().cpu().numpy()
         ) if database_labels is not None else np.zeros(
             (0, -(-num_database // ITEMS_PER_WORD)), dtype=np.uint64)
@@ -169,8 +156,6 @@ class PackedDatabase:
              query_codes: torch.Tensor,
              query_labels: Optional[torch.Tensor],
              depth: int) -> RankedRows:
-        """Count each query's items by distance and rank its first
-        ``depth`` (1 <= depth <= N) by (distance, database index)."""
         num_query = len(query_codes)
         counts = torch.empty((num_query, 2 * (self.num_bits + 1)),
                              dtype=torch.int64)
@@ -179,7 +164,7 @@ class PackedDatabase:
                                dtype=key_dtype(self.num_bits))
         labels = (query_labels != 0).cpu().numpy().view(np.uint8) \
             if len(self._bitmaps) else np.zeros((num_query, 0), np.uint8)
-        _rank_queries(_bit_words((query_codes > 0).cpu().numpy()), labels,
+        _rank_queries(bit_words((query_codes > 0).cpu().numpy()), labels,
                       self._words, self._bitmaps, counts.numpy(),
                       top.numpy(), top_keys.numpy())
         return RankedRows.from_counts(counts, top, top_keys)
