@@ -21,20 +21,25 @@ def sign_codes(values: torch.Tensor) -> torch.Tensor:
     return torch.where(values >= 0, 1.0, -1.0).to(values.dtype)
 
 
-def check_codes(codes: Array, what: str = 'codes') -> None:
+def check_codes(codes: Array, what: str = 'codes',
+                allow_empty: bool = False) -> None:
     """Raise ValueError unless ``codes`` is a non-empty (n, K) matrix of
-    -1 and +1 values (tensor or array); ``what`` names it in the message."""
+    -1 and +1 values (tensor or array); ``what`` names it in the message.
+    ``allow_empty`` lets n = 0 pass (K >= 1 still), for an empty selection.
+    """
     shape = tuple(codes.shape)
-    if len(shape) != 2 or 0 in shape:
+    if len(shape) != 2 or shape[1] == 0 or (shape[0] == 0
+                                            and not allow_empty):
         raise ValueError(f'{what} must be a non-empty (n, K) matrix, got '
                          f'shape {shape}')
-    codes = torch.as_tensor(codes)
-    if (codes.abs() != 1).any():
-        rows = (codes.abs() != 1).any(1).nonzero().flatten()
+    valid_rows = ((codes == 1) | (codes == -1)).all(1)
+    if not bool(valid_rows.all()):
+        if isinstance(valid_rows, torch.Tensor):
+            valid_rows = valid_rows.cpu().numpy()
+        rows = np.flatnonzero(~np.asarray(valid_rows))
         raise ValueError(
             f'{what} must contain only -1 and +1: {len(rows)} of '
-            f'{shape[0]} rows hold other values (first: row '
-            f'{int(rows[0])})')
+            f'{shape[0]} rows hold other values (first: row {rows[0]})')
 
 
 def code_size(num_bits: int) -> int:
@@ -50,7 +55,7 @@ def pack_codes(codes: Array) -> np.ndarray:
     if isinstance(codes, torch.Tensor):
         codes = codes.detach().cpu().numpy()
     codes = np.asarray(codes)
-    check_codes(codes)
+    check_codes(codes, allow_empty=True)
     return np.packbits(codes == 1, axis=1, bitorder='little')
 
 
@@ -99,6 +104,17 @@ def share_label(labels: torch.Tensor,
     labels = labels.float()
     other = labels if other_labels is None else other_labels.float()
     return labels @ other.t() > 0
+
+
+def check_codes_and_labels(codes: torch.Tensor, labels: torch.Tensor) -> None:
+    """Raise ValueError unless ``codes`` is (N, K) and ``labels`` (N, C), one
+    row per image, so that a loss never pairs codes with the wrong rows.
+    The codes may be continuous (a loss's relaxed codes)."""
+    if codes.dim() != 2 or labels.dim() != 2 or \
+            labels.shape[0] != codes.shape[0]:
+        raise ValueError(
+            'expected codes (N, K) and labels (N, C), got '
+            f'{tuple(codes.shape)} and {tuple(labels.shape)}')
 
 
 def similar_pair_fraction(labels: torch.Tensor,

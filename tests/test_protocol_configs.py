@@ -8,8 +8,8 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 import hashnet_mm  # noqa: F401
+from hashnet_mm.codes import similar_pair_fraction
 from hashnet_mm.datasets.demo import materialize_demo
-from hashnet_mm.models.losses.label_similarity import similar_pair_fraction
 
 from .test_configs import point_at
 

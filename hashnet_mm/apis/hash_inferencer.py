@@ -12,8 +12,8 @@ from mmpretrain.apis import BaseInferencer, get_model
 from mmpretrain.datasets import remove_transform
 from mmpretrain.registry import TRANSFORMS
 
+from ..codes import pack_codes
 from ..datasets.image_errors import image_load_error
-from ..search.packing import pack_codes
 from ..utils.checkpoint import load_model_weights
 
 InputType = Union[str, np.ndarray]

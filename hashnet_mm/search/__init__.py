@@ -5,11 +5,11 @@ Not imported by ``hashnet_mm`` itself. FAISS (the ``[search]`` extra) is
 imported when an index is first made or loaded, so packing and codes files
 work without it.
 """
+from ..codes import code_size, pack_codes, unpack_codes
 from .codes_file import CodesFile
 from .contact_sheet import draw_contact_sheet
 from .dump_codes import DumpHashCodes
 from .hamming_index import HammingIndex, Neighbours
-from .packing import code_size, pack_codes, unpack_codes
 
 __all__ = [
     'CodesFile', 'DumpHashCodes', 'HammingIndex', 'Neighbours', 'code_size',

@@ -5,7 +5,7 @@ from typing import List, Optional
 
 import numpy as np
 
-from .packing import check_packed
+from ..codes import check_packed
 from .storage import (array_to_strings, load_arrays, save_arrays,
                       strings_to_array)
 

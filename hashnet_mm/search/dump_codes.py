@@ -6,8 +6,8 @@ import torch
 from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
+from ..codes import pack_codes
 from .codes_file import CodesFile
-from .packing import pack_codes
 
 
 @METRICS.register_module()

@@ -3,9 +3,9 @@ from typing import List, NamedTuple, Optional, Sequence
 
 import numpy as np
 
+from ..codes import check_packed, code_size
 from ..utils.extras import require_extra
 from .codes_file import check_ids, check_labels
-from .packing import check_packed, code_size
 from .storage import (array_to_strings, load_arrays, save_arrays,
                       strings_to_array)
 

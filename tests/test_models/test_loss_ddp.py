@@ -12,6 +12,9 @@ DDP test is tests/test_evaluation/test_metric_ddp.py.
 """
 import pytest
 import torch
+from mmpretrain.registry import MODELS
+
+from hashnet_mm.models.losses import pairwise_quantization_loss
 
 from ..torchrun import run_two_processes
 from .ddp_loss_worker import (LOSSES, SPLITS, build_model, global_batch,
@@ -53,3 +56,27 @@ def test_local_pairs_differ(two_process_steps):
     with pytest.raises(AssertionError):
         torch.testing.assert_close(rank['changes'], changes, rtol=1e-4,
                                    atol=1e-6)
+
+
+@pytest.mark.parametrize('loss_type', ['DHNLoss', 'DPSHLoss'])
+@pytest.mark.parametrize('across_ranks', [True, False])
+def test_across_ranks_reaches_the_pair_loss(monkeypatch, loss_type,
+                                            across_ranks):
+    # A stand-in for a second rank holding the same rows: the global batch
+    # is the local one twice.
+    calls = []
+
+    def gather_twice(codes, labels):
+        calls.append(len(codes))
+        return torch.cat([codes, codes]), torch.cat([labels, labels])
+
+    monkeypatch.setattr(pairwise_quantization_loss, 'gather_global_batch',
+                        gather_twice)
+    codes = torch.randn(4, 6, generator=torch.Generator().manual_seed(0))
+    labels = torch.eye(4)[[0, 1, 0, 2]]
+    loss = MODELS.build(dict(type=loss_type, across_ranks=across_ranks))
+    local = MODELS.build(dict(type=loss_type, across_ranks=False))
+    expected = local(torch.cat([codes, codes]), torch.cat([labels, labels])) \
+        if across_ranks else local(codes, labels)
+    assert loss(codes, labels).item() == pytest.approx(expected.item())
+    assert calls == ([4] if across_ranks else [])

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
+from hashnet_mm.codes import similar_pair_fraction
 from hashnet_mm.models.losses import WeightedPairwiseLoss
-from hashnet_mm.models.losses.label_similarity import similar_pair_fraction
 
 
 def reference_loss(codes, labels, alpha, weighting='eq2', similar_weight=1.0):

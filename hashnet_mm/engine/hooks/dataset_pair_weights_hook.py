@@ -6,7 +6,7 @@ from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 from mmpretrain.utils import get_ori_model
 
-from hashnet_mm.models.losses.label_similarity import similar_pair_fraction
+from hashnet_mm.codes import similar_pair_fraction
 
 
 def dataset_labels(dataset) -> torch.Tensor:

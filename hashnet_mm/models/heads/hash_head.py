@@ -8,6 +8,8 @@ from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from ...codes import sign_codes
+
 
 def batch_multi_hot_labels(data_samples: Sequence[DataSample]) -> torch.Tensor:
     """(N, C) multi-hot labels of a batch.
@@ -27,11 +29,6 @@ def batch_multi_hot_labels(data_samples: Sequence[DataSample]) -> torch.Tensor:
     for row, index in zip(labels, indices):
         row[index] = True
     return labels
-
-
-def sign_codes(logits: torch.Tensor) -> torch.Tensor:
-    """sgn(z) in {-1, +1} (paper eq. 5), with z = 0 mapped to +1."""
-    return torch.where(logits >= 0, 1.0, -1.0).to(logits.dtype)
 
 
 def check_finite_logits(logits: torch.Tensor,
@@ -140,18 +137,16 @@ class HashHead(BaseModule):
         iteration = MessageHub.get_current_instance().get_info('iter', 0)
         return (iteration + 1) % self.objective_interval == 0
 
-    def loss(self, feats: Tuple[torch.Tensor], data_samples: List[DataSample],
-             **kwargs) -> dict:
+    def loss(self, feats: Tuple[torch.Tensor],
+             data_samples: List[DataSample]) -> dict:
         """The loss module's value on the continuous codes (+ J(g), L(h))."""
         logits = self(feats)
         targets = self.loss_targets(data_samples)
-        loss = self.loss_module(
-            self.continuous_codes(logits), targets, **kwargs)
+        loss = self.loss_module(self.continuous_codes(logits), targets)
         losses = dict(loss=loss)
         if self.objectives_due():
             with torch.no_grad():
-                binary = self.loss_module(
-                    self.binary_codes(logits), targets, **kwargs)
+                binary = self.loss_module(self.binary_codes(logits), targets)
             losses.update(objective_continuous=loss.detach(),
                           objective_binary=binary)
         return losses

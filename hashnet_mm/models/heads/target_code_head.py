@@ -7,7 +7,22 @@ import torch
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from ...codes import check_codes
 from .hash_head import HashHead
+
+
+def check_target_codes(path: str, codes: np.ndarray,
+                       img_paths: Sequence[str], problem: str) -> None:
+    """Raise ``ValueError('{path}: {problem} ...')`` unless ``codes`` is an
+    (n, K) matrix of -1 and +1 for the n ``img_paths``."""
+    try:
+        check_codes(codes, 'target codes')
+        if len(codes) != len(img_paths):
+            raise ValueError(f'{len(codes)} target codes for '
+                             f'{len(img_paths)} images')
+    except ValueError as error:
+        raise ValueError(f'{path}: {problem} (codes {codes.shape}, '
+                         f'{len(img_paths)} paths): {error}') from error
 
 
 def save_target_codes(path: str, codes: np.ndarray,
@@ -15,10 +30,8 @@ def save_target_codes(path: str, codes: np.ndarray,
     """Write CNNH target codes: ``codes`` (n, K) in {-1, +1} for the images
     ``img_paths`` (in training-list order), stored as absolute paths."""
     codes = np.asarray(codes)
-    if codes.ndim != 2 or len(codes) != len(img_paths) or \
-            not np.isin(codes, (-1, 1)).all():
-        raise ValueError(f'{path}: need (n, K) codes in {{-1, +1}} for n '
-                         f'images, got {codes.shape} for {len(img_paths)}')
+    check_target_codes(path, codes, img_paths,
+                       'need (n, K) codes in {-1, +1} for n images')
     np.savez(path, codes=codes.astype(np.int8),
              img_paths=np.asarray([osp.abspath(p) for p in img_paths],
                                   dtype=str))
@@ -33,10 +46,7 @@ def load_target_codes(path: str) -> Tuple[np.ndarray, List[str]]:
             '`python tools/cnnh_targets.py CONFIG`')
     with np.load(path) as data:
         codes, img_paths = data['codes'], data['img_paths'].tolist()
-    if codes.ndim != 2 or len(codes) != len(img_paths) or \
-            not np.isin(codes, (-1, 1)).all():
-        raise ValueError(f'{path}: not a target-code file (codes '
-                         f'{codes.shape}, {len(img_paths)} paths)')
+    check_target_codes(path, codes, img_paths, 'not a target-code file')
     return codes, img_paths
 
 

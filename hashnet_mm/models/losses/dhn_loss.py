@@ -31,13 +31,17 @@ class DHNLoss(PairwiseQuantizationLoss):
             :class:`PairwiseQuantizationLoss` for the default.
         alpha (float): bandwidth of the pairwise logistic; DHN uses 1.
         loss_weight (float): multiplier of the whole loss.
+        across_ranks (bool): under DDP, the global batch (True) or each
+            rank's own batch (False).
     """
 
     def __init__(self,
                  quantization_weight: float = 0.1,
                  alpha: float = 1.0,
-                 loss_weight: float = 1.0):
-        super().__init__(alpha, quantization_weight, loss_weight)
+                 loss_weight: float = 1.0,
+                 across_ranks: bool = True):
+        super().__init__(alpha, quantization_weight, loss_weight,
+                         across_ranks)
 
     def quantization(self, codes: torch.Tensor) -> torch.Tensor:
         """sum_k log cosh(|u_ik| - 1) of each code."""

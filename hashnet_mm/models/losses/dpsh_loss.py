@@ -2,6 +2,7 @@
 import torch
 from mmpretrain.registry import MODELS
 
+from ...codes import sign_codes
 from .pairwise_quantization_loss import PairwiseQuantizationLoss
 
 
@@ -28,13 +29,14 @@ class DPSHLoss(PairwiseQuantizationLoss):
         quantization_weight (float): eta (>= 0); see
             :class:`PairwiseQuantizationLoss` for the default.
         loss_weight (float): multiplier of the whole loss.
+        across_ranks (bool): under DDP, the global batch (True) or each
+            rank's own batch (False).
     """
 
     def __init__(self, quantization_weight: float = 0.01,
-                 loss_weight: float = 1.0):
-        super().__init__(0.5, quantization_weight, loss_weight)
+                 loss_weight: float = 1.0, across_ranks: bool = True):
+        super().__init__(0.5, quantization_weight, loss_weight, across_ranks)
 
     def quantization(self, codes: torch.Tensor) -> torch.Tensor:
         """||sgn(u_i) - u_i||^2 of each code, sgn(u_i) held fixed."""
-        signs = torch.where(codes >= 0, 1.0, -1.0).to(codes.dtype)
-        return (codes - signs).pow(2).sum(dim=1)
+        return (codes - sign_codes(codes)).pow(2).sum(dim=1)

@@ -2,8 +2,8 @@
 import torch
 import torch.nn as nn
 
+from ...codes import check_codes_and_labels
 from .global_batch import gather_global_batch
-from .label_similarity import check_codes_and_labels
 from .weighted_pairwise_loss import WeightedPairwiseLoss
 
 
@@ -20,9 +20,8 @@ class PairwiseQuantizationLoss(nn.Module):
     value here, per batch, estimates that objective divided by n(n - 1)
     when ``quantization_weight = lambda / (n - 1)`` (e.g. lambda = 10 on
     5,000 training images is 0.002). The defaults, 0.1 for DHN and 0.01
-    for DPSH, are not from the papers: each is the better of the two we
-    tried on the CPU-size Fashion-MNIST grid (benchmarks/RESULTS.md; with
-    0.1, DPSH trained from scratch collapsed to a single 16-bit code).
+    for DPSH, are not the papers' values; how they were chosen is in
+    ``benchmarks/RESULTS.md`` (the comparison methods, "Loss weights").
 
     Under DDP both terms are computed on the global batch, gathered from
     all ranks as in :class:`WeightedPairwiseLoss`, so the value and the

@@ -3,7 +3,7 @@ import torch
 import torch.nn as nn
 from mmpretrain.registry import MODELS
 
-from .label_similarity import label_similarity
+from ...codes import check_codes_and_labels, share_label
 
 
 @MODELS.register_module()
@@ -36,7 +36,8 @@ class TripletRankingLoss(nn.Module):
     def forward(self, codes: torch.Tensor,
                 labels: torch.Tensor) -> torch.Tensor:
         """Loss of (N, K) codes given (N, C) multi-hot labels."""
-        similar = label_similarity(codes, labels)
+        check_codes_and_labels(codes, labels)
+        similar = share_label(labels)
         others = ~torch.eye(len(codes), dtype=torch.bool, device=codes.device)
         positive = similar & others
         negative = ~similar & others

@@ -6,8 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
+from ...codes import check_codes_and_labels, share_label
 from .global_batch import gather_global_batch
-from .label_similarity import check_codes_and_labels
 
 PAIRINGS = ('all', 'cross_halves')
 WEIGHT_SOURCES = ('batch', 'dataset')
@@ -37,13 +37,8 @@ class WeightedPairwiseLoss(nn.Module):
       against the rest (set the batch size to 72 for the released 36 + 36).
       The released Caffe prototxts do the same with two streams of 256.
 
-    On the same codes the two pairings give losses 0.4-2.5 % apart. On the
-    CPU benchmarks (``benchmarks/RESULTS.md``, "Protocol switches"), at 72
-    images a step, ``'cross_halves'`` gave a MAP 0.044 (demo) and 0.015
-    (mosaics) below ``'all'``, which stays the default: it uses every pair
-    the batch offers (5,112 of 72 images against 1,296). Per-batch eq. 2
-    stays the default weighting too: dataset-level weights gave a MAP 0.013
-    lower on the mosaics there.
+    Why ``'all'`` and per-batch eq. 2 are the defaults:
+    ``benchmarks/RESULTS.md``, section "Protocol switches".
 
     Pair weights c_ij balance similar and dissimilar pairs:
 
@@ -129,9 +124,6 @@ class WeightedPairwiseLoss(nn.Module):
                                            or not use_weights):
             raise ValueError("weight_source='dataset' is eq. 2; it cannot be "
                              'set with similar_weight or use_weights=False')
-        if similar_fraction is not None and weight_source != 'dataset':
-            raise ValueError("similar_fraction is only used by "
-                             "weight_source='dataset'")
         self.alpha = alpha
         self.use_weights = use_weights
         self.similar_weight = similar_weight
@@ -206,7 +198,7 @@ class WeightedPairwiseLoss(nn.Module):
         if num_samples < 2:
             return codes.sum() * 0.0
         alpha = self.alpha if self.alpha is not None else 10.0 / num_bits
-        similar = labels @ labels.t() > 0
+        similar = share_label(labels)
         pairs = self.pair_mask(num_samples, codes.device)
         weights = self.pair_weights(similar, pairs)
         logits = alpha * (codes @ codes.t())
