@@ -3,8 +3,7 @@ interface (:class:`DatabaseRanker`, ``base.py``): packed bits and a kernel
 compiled by numba on CPU (``numba_ranker.py``), matrix products and torch
 kernels on other devices, e.g. GPUs (``torch_ranker.py``). Both give the
 same :class:`RankedRows`. The numba backend is imported when first used: it
-loads numba (half a second), which training and ``import hashnet_mm`` do not
-need."""
+loads numba, which training and ``import hashnet_mm`` do not need."""
 from typing import Optional
 
 import torch
