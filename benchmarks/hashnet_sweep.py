@@ -28,14 +28,11 @@ Writes ``{work-dir}/{data}/sweep.json`` and a markdown table (rows:
 variants; columns: mAP@all mean ± sample std over the seeds, by K).
 """
 import argparse
-import json
 import os
 import os.path as osp
 import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
-
-import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
@@ -102,14 +99,9 @@ def markdown_table(results: list, variants: list, bits: list) -> str:
     lines = ['| variant | ' + ' | '.join(f'mAP@all {k} bits' for k in bits)
              + ' |', '|---|' + '---|' * len(bits)]
     for variant in variants:
-        cells = []
-        for k in bits:
-            values = [r['metrics'][METRIC] for r in results
-                      if r['variant'] == variant and r['bits'] == k]
-            cells.append(f'{np.mean(values):.4f} ± '
-                         f'{np.std(values, ddof=1):.4f}'
-                         if len(values) > 1 else
-                         (f'{values[0]:.4f}' if values else 'n/a'))
+        cells = [run_grid.format_values(
+            [r['metrics'][METRIC] for r in results
+             if r['variant'] == variant and r['bits'] == k]) for k in bits]
         lines.append(f'| {variant} | ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
@@ -146,14 +138,10 @@ def main(argv=None) -> str:
         raise SystemExit(f'{len(failed)} of {len(jobs)} runs failed; run '
                          'again to retry them (finished runs are kept)')
     results = [future.result() for future in futures]
-    out_dir = osp.join(args.work_dir, args.data)
-    with open(osp.join(out_dir, 'sweep.json'), 'w') as f:
-        json.dump(results, f, indent=1)
     table = markdown_table(results, args.variants, args.bits)
-    if args.out:
-        with open(args.out, 'w') as f:
-            f.write(table)
-    print(table)
+    run_grid.write_results(
+        results, table, osp.join(args.work_dir, args.data, 'sweep.json'),
+        args.out)
     return table
 
 

@@ -46,3 +46,12 @@ def test_method_variants_are_their_configs(method, loss, data):
 def test_unknown_variant():
     with pytest.raises(ValueError, match='unknown variant'):
         sweep.variant_run('hashnet-x', 'demo', 32)
+
+
+def test_table_rows_are_variants_and_cells_mean_and_spread():
+    results = [dict(variant=v, bits=k, metrics={sweep.METRIC: m})
+               for v, k, m in [('hashnet', 32, 0.7), ('hashnet', 32, 0.8),
+                               ('dpsh', 32, 0.5), ('hashnet', 16, 0.6)]]
+    table = sweep.markdown_table(results, ['hashnet', 'dpsh'], [16, 32])
+    assert table.splitlines()[2:] == [
+        '| hashnet | 0.6000 | 0.7500 ± 0.0707 |', '| dpsh | n/a | 0.5000 |']

@@ -259,6 +259,18 @@ def markdown_table(results: Sequence[dict]) -> str:
     return '\n'.join(lines) + '\n'
 
 
+def write_results(results: Sequence[dict], table: str, json_path: str,
+                  table_path: Optional[str] = None) -> None:
+    """Save the runs' results as JSON and the table as markdown (when
+    ``table_path`` is given); print the table."""
+    with open(json_path, 'w') as f:
+        json.dump(list(results), f, indent=1)
+    if table_path:
+        with open(table_path, 'w') as f:
+            f.write(table)
+    print(table)
+
+
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Train and test methods x bit lengths; markdown table')
@@ -298,12 +310,8 @@ def main(argv=None) -> str:
                       f' (train {result["train_seconds"]} s)', flush=True)
                 results.append(result)
     table = markdown_table(results)
-    with open(osp.join(args.work_dir, 'grid.json'), 'w') as f:
-        json.dump(results, f, indent=1)
-    if args.out:
-        with open(args.out, 'w') as f:
-            f.write(table)
-    print(table)
+    write_results(results, table, osp.join(args.work_dir, 'grid.json'),
+                  args.out)
     return table
 
 
