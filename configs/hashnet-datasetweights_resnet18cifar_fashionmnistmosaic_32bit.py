@@ -4,8 +4,4 @@
 _base_ = ['hashnet_resnet18cifar_fashionmnistmosaic_32bit.py']
 
 model = dict(head=dict(loss=dict(weight_source='dataset')))
-custom_hooks = [
-    dict(type='ContinuationHook', schedule='power', gamma=0.02, power=0.5,
-         step=100),
-    dict(type='DatasetPairWeightsHook'),
-]
+custom_hooks = _base_.custom_hooks + [dict(type='DatasetPairWeightsHook')]

@@ -28,8 +28,8 @@ SETTINGS = {
     'resnet50_coco': ('', '_64bit'),
     'resnet50_cifar10': ('', '_64bit'),
 }
-CONTINUATION = [dict(type='ContinuationHook', schedule='power', gamma=0.02,
-                     power=0.5, step=100)]
+CONTINUATION = [dict(type='ContinuationHook', schedule='budget',
+                     final_beta=6.4)]
 # folder, file prefix, expected head changes (None: the HashNet head
 # unchanged), whether the HashNet continuation stays.
 METHODS = {

@@ -1,6 +1,7 @@
 # A short from-scratch schedule for the CPU demo: Adam (lr 1e-3, cosine
-# decay), the hash layer at 10x lr as in the paper, and continuation
-# compressed to 2,000 iterations (beta from 1 to about 6.2).
+# decay), the hash layer at 10x lr as in the paper, and continuation fitted
+# to the budget: beta rises from 1 to 6.4 by the last iteration, whatever
+# train_cfg.max_iters is.
 optim_wrapper = dict(
     optimizer=dict(type='Adam', lr=1e-3),
     paramwise_cfg=dict(custom_keys={'head.fch': dict(lr_mult=10.0)}))
@@ -12,8 +13,7 @@ val_cfg = dict()
 test_cfg = dict()
 
 custom_hooks = [
-    dict(type='ContinuationHook', schedule='power', gamma=0.02, power=0.5,
-         step=100)
+    dict(type='ContinuationHook', schedule='budget', final_beta=6.4)
 ]
 
 # The lr above is for a total batch of 64 images; tools/train.py
