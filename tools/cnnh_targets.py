@@ -30,9 +30,11 @@ import os.path as osp
 from typing import List, Tuple
 
 import numpy as np
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
+from hashnet_mm.codes import sign_codes
 from hashnet_mm.models.heads.target_code_head import save_target_codes
 
 
@@ -111,7 +113,8 @@ def learn_target_codes(similarity: np.ndarray, num_bits: int,
             column_norms[j] += (h + d)**2 - h * h
             codes[i, j] = h + d
         history.append(float((residual**2).mean()) / num_bits**2)
-    return np.where(codes >= 0, 1, -1).astype(np.int8), history
+    return sign_codes(torch.from_numpy(codes)).numpy().astype(np.int8), \
+        history
 
 
 def training_labels(cfg: Config) -> Tuple[List[str], np.ndarray]:
