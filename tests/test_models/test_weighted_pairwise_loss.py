@@ -84,6 +84,22 @@ def test_default_alpha_is_ten_over_bits():
         reference_loss(codes, labels, 10 / 20), rel=1e-6)
 
 
+@pytest.mark.parametrize('bits', [16, 20, 64])
+def test_max_logit_sets_alpha_by_code_length(bits):
+    codes, labels = random_batch(k=bits)
+    loss = WeightedPairwiseLoss(max_logit=5.0)(torch.tensor(codes),
+                                               torch.tensor(labels))
+    assert loss.item() == pytest.approx(
+        reference_loss(codes, labels, 5 / bits), rel=1e-6)
+
+
+@pytest.mark.parametrize('kwargs', [dict(max_logit=0), dict(max_logit=-2),
+                                    dict(alpha=0.3, max_logit=5)])
+def test_bad_max_logit(kwargs):
+    with pytest.raises(ValueError, match='max_logit'):
+        WeightedPairwiseLoss(**kwargs)
+
+
 def test_eq2_weights_on_hand_made_batch():
     # classes 0, 0, 1, 2: of 12 ordered pairs, 2 similar and 10 dissimilar.
     labels = torch.eye(3, dtype=torch.bool)[[0, 0, 1, 2]]

@@ -11,6 +11,7 @@ from .global_batch import gather_global_batch
 
 PAIRINGS = ('all', 'cross_halves')
 WEIGHT_SOURCES = ('batch', 'dataset')
+RELEASED_MAX_LOGIT = 10.0  # alpha = 10 / K in the released code
 
 
 @MODELS.register_module()
@@ -26,6 +27,14 @@ class WeightedPairwiseLoss(nn.Module):
     adaptive bandwidth ``alpha``, where s_ij = 1 iff y_i and y_j share a
     label. The term is computed as binary cross-entropy with logits, which
     is exact and finite for any value of ``alpha <h_i, h_j>``.
+
+    Bandwidth rule: by default alpha = ``max_logit`` / K, so the logit
+    ``alpha <h_i, h_j>`` spans the same +-``max_logit`` at every code length
+    K; ``max_logit=10`` is the released code's 10 / K (alpha < 1 from K = 11
+    bits, the paper's requirement). On the CPU demo a narrower range did
+    better: 5 / K over 10 / K over 20 / K at 32 bits in both seeds
+    (``benchmarks/RESULTS.md``, "HashNet's alpha and final beta"); the
+    defaults stay the released ones, which the Table-1 configs reproduce.
 
     Which pairs (``pairing``):
 
@@ -77,8 +86,10 @@ class WeightedPairwiseLoss(nn.Module):
     and at batch 256 the (N, N) matrices cost next to nothing.
 
     Args:
-        alpha (float, optional): sigmoid bandwidth; None uses ``10 / K``
-            (released code). Must be > 0.
+        alpha (float, optional): sigmoid bandwidth, > 0; None uses
+            ``max_logit / K``.
+        max_logit (float, optional): alpha * K when ``alpha`` is None;
+            None is the released code's 10.
         use_weights (bool): weight pairs (HashNet) or not (HashNet-W).
         similar_weight (float, optional): fixed weight of similar pairs
             instead of eq. 2.
@@ -96,6 +107,7 @@ class WeightedPairwiseLoss(nn.Module):
 
     def __init__(self,
                  alpha: Optional[float] = None,
+                 max_logit: Optional[float] = None,
                  use_weights: bool = True,
                  similar_weight: Optional[float] = None,
                  pairing: str = 'all',
@@ -106,6 +118,12 @@ class WeightedPairwiseLoss(nn.Module):
         super().__init__()
         if alpha is not None and not alpha > 0:
             raise ValueError(f'alpha must be > 0, got {alpha}')
+        if max_logit is not None:
+            if alpha is not None:
+                raise ValueError('set alpha or max_logit (alpha = max_logit '
+                                 f'/ K), not both: got {alpha}, {max_logit}')
+            if not max_logit > 0:
+                raise ValueError(f'max_logit must be > 0, got {max_logit}')
         if similar_weight is not None:
             if not use_weights:
                 raise ValueError(
@@ -125,6 +143,8 @@ class WeightedPairwiseLoss(nn.Module):
             raise ValueError("weight_source='dataset' is eq. 2; it cannot be "
                              'set with similar_weight or use_weights=False')
         self.alpha = alpha
+        self.max_logit = RELEASED_MAX_LOGIT if max_logit is None \
+            else float(max_logit)
         self.use_weights = use_weights
         self.similar_weight = similar_weight
         self.pairing = pairing
@@ -197,7 +217,8 @@ class WeightedPairwiseLoss(nn.Module):
         num_samples, num_bits = codes.shape
         if num_samples < 2:
             return codes.sum() * 0.0
-        alpha = self.alpha if self.alpha is not None else 10.0 / num_bits
+        alpha = self.alpha if self.alpha is not None \
+            else self.max_logit / num_bits
         similar = share_label(labels)
         pairs = self.pair_mask(num_samples, codes.device)
         weights = self.pair_weights(similar, pairs)
