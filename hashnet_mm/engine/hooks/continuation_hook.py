@@ -43,8 +43,11 @@ class ContinuationHook(Hook):
     Use ``'power'`` to reproduce the released 10,000-iteration runs, and
     ``'budget'`` whenever ``max_iters`` changes (fine-tunes, small data,
     ``--max-iters`` grids): the config then keeps its meaning, beta ending
-    where it says. The value is logged as ``beta`` with the training
-    scalars; the schedule's range is logged when training starts.
+    where it says. Rule for ``final_beta``: about the released 7.1 (the CPU
+    demo: 6.4); on the demo 16 measured no better than 6.4
+    (``benchmarks/RESULTS.md``, "HashNet's alpha and final beta"). The
+    value is logged as ``beta`` with the training scalars; the schedule's
+    range is logged when training starts.
 
     Args:
         schedule (str): ``'power'``, ``'budget'`` or ``'stages'``.
