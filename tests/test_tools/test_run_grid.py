@@ -139,6 +139,51 @@ def test_bits_set_the_length_of_every_config(tmp_path, monkeypatch, config):
             num_bits=16).endswith('cnnh_targets_16bit.npz')
 
 
+def finished_run(work_dir, config, **options):
+    """A run folder as run_one leaves it, without training: the run's
+    config written, a result saved."""
+    run_dir = osp.join(work_dir, grid.run_name(config), '16bit_seed0')
+    path = grid.run_config(config, 16, 0, run_dir, **options)
+    result = dict(config=config, bits=16, seed=0, metrics={'m': 0.5},
+                  max_iters=Config.fromfile(path).train_cfg.max_iters)
+    with open(osp.join(run_dir, grid.RESULT_FILE), 'w') as f:
+        json.dump(result, f)
+    return run_dir, result
+
+
+DEMO = osp.join(CONFIGS, 'hashnet_resnet18cifar_fashionmnist_demo_32bit.py')
+
+
+@pytest.mark.parametrize('changed', [
+    dict(max_iters=400),
+    dict(cfg_options={'model.head.loss.alpha': 0.5}),
+    dict(data_root='data/elsewhere/'),
+])
+def test_a_finished_run_of_other_settings_is_refused(tmp_path, changed):
+    """Read back only when the folder's run had the asked settings: a
+    changed --max-iters, --cfg-options or --data-root names the folder."""
+    work_dir = str(tmp_path)
+    asked = dict(max_iters=300)
+    run_dir, result = finished_run(work_dir, DEMO, **asked)
+    assert grid.run_one(DEMO, 16, 0, work_dir, **asked) == result
+    with pytest.raises(ValueError, match=f'{run_dir} holds a run of other'):
+        grid.run_one(DEMO, 16, 0, work_dir, **{**asked, **changed})
+    # The same check before an interrupted run would be resumed.
+    os.remove(osp.join(run_dir, grid.RESULT_FILE))
+    with pytest.raises(ValueError, match='grid_config.py differs'):
+        grid.run_config(DEMO, 16, 0, run_dir, **{**asked, **changed})
+
+
+def test_a_folder_from_before_the_request_file_is_checked_by_iterations(
+        tmp_path):
+    work_dir = str(tmp_path)
+    run_dir, result = finished_run(work_dir, DEMO, max_iters=300)
+    os.remove(osp.join(run_dir, grid.REQUEST_FILE))
+    assert grid.run_one(DEMO, 16, 0, work_dir, max_iters=300) == result
+    with pytest.raises(ValueError, match='ran 300 iterations, not 4000'):
+        grid.run_one(DEMO, 16, 0, work_dir, max_iters=4000)
+
+
 def fake_result(method, bits, seed, value):
     return dict(method=method, bits=bits, seed=seed, metrics={
         'retrieval/mAP@all': value, 'retrieval/tie_aware_mAP@all': value / 2,

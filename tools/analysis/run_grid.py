@@ -17,7 +17,10 @@ config is saved there as ``config.py`` and the wall times of training
 tie-aware mAP@R and P@H<=2 are read from the test's saved results
 (``{run}/test/{timestamp}/{timestamp}.json``, written by mmengine's
 LoggerHook). A run with a ``grid_result.json`` is not run again, so an
-interrupted grid resumes. A CNNH config whose target codes are missing gets
+interrupted grid resumes; the config the run was asked for is kept as
+``grid_config.py``, and a folder whose run had other settings (another
+``--max-iters``, ``--cfg-options``, ``--data-root``, an edited config) is an
+error, never read back as this run's result. A CNNH config whose target codes are missing gets
 them from ``tools/cnnh_targets.py`` first.
 
 ``--data-root DIR`` points every dataset of every config (train, query,
@@ -65,6 +68,8 @@ METRIC_COLUMNS = OrderedDict([
     ('P@H<=2', r'^retrieval/P@H<=2$'),
 ])
 RESULT_FILE = 'grid_result.json'
+# The config a run was asked for (config.py is rewritten by the Runner).
+REQUEST_FILE = 'grid_config.py'
 
 
 def method_name(config: str) -> str:
@@ -118,12 +123,12 @@ def compress_schedule(cfg: Config, max_iters: int) -> Config:
     return cfg
 
 
-def run_config(config: str, bits: int, seed: int, run_dir: str,
-               max_iters: Optional[int] = None,
-               cfg_options: Optional[dict] = None,
-               objective_interval: Optional[int] = None,
-               data_root: Optional[str] = None) -> str:
-    """Write the run's config to ``{run_dir}/config.py``; return its path."""
+def build_run_config(config: str, bits: int, seed: int, run_dir: str,
+                     max_iters: Optional[int] = None,
+                     cfg_options: Optional[dict] = None,
+                     objective_interval: Optional[int] = None,
+                     data_root: Optional[str] = None) -> Config:
+    """The run's config: ``config`` with the grid's settings applied."""
     cfg = override_config(Config.fromfile(config), cfg_options, data_root)
     cfg.model.head.num_bits = bits
     cfg.randomness = dict(cfg.get('randomness') or {}, seed=seed)
@@ -137,7 +142,43 @@ def run_config(config: str, bits: int, seed: int, run_dir: str,
     cfg.model.head.objective_interval = \
         objective_interval or cfg.default_hooks.logger.interval
     cfg.work_dir = run_dir
+    return cfg
+
+
+def check_same_request(cfg: Config, run_dir: str) -> None:
+    """Refuse a run folder that was filled for another config, so that a
+    finished (or resumed) run is never reported for settings it did not
+    have. Folders from before ``REQUEST_FILE`` existed are checked by their
+    result's ``max_iters``."""
+    request_path = osp.join(run_dir, REQUEST_FILE)
+    if osp.isfile(request_path):
+        with open(request_path) as f:
+            same = f.read() == cfg.pretty_text
+        reason = f'its {REQUEST_FILE} differs from this run\'s config'
+    elif osp.isfile(osp.join(run_dir, RESULT_FILE)):
+        with open(osp.join(run_dir, RESULT_FILE)) as f:
+            done = json.load(f)['max_iters']
+        same = done == cfg.train_cfg.max_iters
+        reason = f'it ran {done} iterations, not {cfg.train_cfg.max_iters}'
+    else:
+        return
+    if not same:
+        raise ValueError(
+            f'{run_dir} holds a run of other settings ({reason}: another '
+            '--max-iters, --cfg-options, --data-root or an edited config '
+            'file); delete that folder or choose another --work-dir')
+
+
+def run_config(config: str, bits: int, seed: int, run_dir: str,
+               **options) -> str:
+    """Write the run's config to ``{run_dir}/config.py`` (and, as asked,
+    to ``REQUEST_FILE``); return its path. ``options`` are
+    :func:`build_run_config`'s."""
+    cfg = build_run_config(config, bits, seed, run_dir, **options)
+    check_same_request(cfg, run_dir)
     os.makedirs(run_dir, exist_ok=True)
+    with open(osp.join(run_dir, REQUEST_FILE), 'w') as f:
+        f.write(cfg.pretty_text)
     path = osp.join(run_dir, 'config.py')
     cfg.dump(path)
     return path
@@ -184,10 +225,12 @@ def run_one(config: str, bits: int, seed: int, work_dir: str,
             **options) -> dict:
     """Train and test one (config, bits, seed); its result, saved (or
     read back when the run was done before). ``options`` are
-    :func:`run_config`'s."""
+    :func:`build_run_config`'s."""
     run_dir = osp.join(work_dir, run_name(config), f'{bits}bit_seed{seed}')
     result_path = osp.join(run_dir, RESULT_FILE)
     if osp.isfile(result_path):
+        check_same_request(
+            build_run_config(config, bits, seed, run_dir, **options), run_dir)
         with open(result_path) as f:
             return json.load(f)
     config_path = run_config(config, bits, seed, run_dir, **options)
