@@ -31,10 +31,12 @@ class WeightedPairwiseLoss(nn.Module):
     Bandwidth rule: by default alpha = ``max_logit`` / K, so the logit
     ``alpha <h_i, h_j>`` spans the same +-``max_logit`` at every code length
     K; ``max_logit=10`` is the released code's 10 / K (alpha < 1 from K = 11
-    bits, the paper's requirement). On the CPU demo a narrower range did
-    better: 5 / K over 10 / K over 20 / K at 32 bits in both seeds
-    (``benchmarks/RESULTS.md``, "HashNet's alpha and final beta"); the
-    defaults stay the released ones, which the Table-1 configs reproduce.
+    bits, the paper's requirement). A narrower range is not better
+    everywhere: 5 / K beat 10 / K on the single-label CPU demo (16-64 bits,
+    both seeds) but not on the multi-label mosaics (32 bits, one seed: 0.847
+    against 0.859), so the default stays the released 10 / K, which the Table-1
+    configs reproduce (``benchmarks/RESULTS.md``, "HashNet's alpha and final
+    beta"); ``max_logit`` is the one setting to try.
 
     Which pairs (``pairing``):
 
