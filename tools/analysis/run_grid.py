@@ -20,8 +20,8 @@ LoggerHook). A run with a ``grid_result.json`` is not run again, so an
 interrupted grid resumes; the config the run was asked for is kept as
 ``grid_config.py``, and a folder whose run had other settings (another
 ``--max-iters``, ``--cfg-options``, ``--data-root``, an edited config) is an
-error, never read back as this run's result. A CNNH config whose target codes are missing gets
-them from ``tools/cnnh_targets.py`` first.
+error, never read back as this run's result. A CNNH config whose target
+codes are missing gets them from ``tools/cnnh_targets.py`` first.
 
 ``--data-root DIR`` points every dataset of every config (train, query,
 database) at another copy of the data, e.g. a smaller build of the same

@@ -33,9 +33,9 @@ class WeightedPairwiseLoss(nn.Module):
     K; ``max_logit=10`` is the released code's 10 / K (alpha < 1 from K = 11
     bits, the paper's requirement). A narrower range is not better
     everywhere: 5 / K beat 10 / K on the single-label CPU demo (16-64 bits,
-    both seeds) but not on the multi-label mosaics (32 bits, one seed: 0.847
-    against 0.859), so the default stays the released 10 / K, which the Table-1
-    configs reproduce (``benchmarks/RESULTS.md``, "HashNet's alpha and final
+    both seeds) but not on the multi-label mosaics (32 bits, one seed:
+    0.847 against 0.859), so the default stays the released 10 / K, which
+    the Table-1 configs reproduce (``benchmarks/RESULTS.md``, "HashNet's alpha and final
     beta"); ``max_logit`` is the one setting to try.
 
     Which pairs (``pairing``):
