@@ -135,8 +135,9 @@ def main(argv=None) -> str:
     for job, error in failed:
         print(f'FAILED {job}: {error}', file=sys.stderr)
     if failed:
-        raise SystemExit(f'{len(failed)} of {len(jobs)} runs failed; run '
-                         'again to retry them (finished runs are kept)')
+        raise SystemExit(f'{len(failed)} of {len(jobs)} runs failed (why: '
+                         'above); finished runs are kept, so once the cause '
+                         'is fixed the same command runs only the failed ones')
     results = [future.result() for future in futures]
     table = markdown_table(results, args.variants, args.bits)
     run_grid.write_results(

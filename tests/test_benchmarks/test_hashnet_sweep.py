@@ -55,3 +55,19 @@ def test_table_rows_are_variants_and_cells_mean_and_spread():
     table = sweep.markdown_table(results, ['hashnet', 'dpsh'], [16, 32])
     assert table.splitlines()[2:] == [
         '| hashnet | 0.6000 | 0.7500 ± 0.0707 |', '| dpsh | n/a | 0.5000 |']
+
+
+def test_a_failed_run_stops_the_sweep_with_its_error(monkeypatch, capsys,
+                                                     tmp_path):
+    def refuse(job, args):
+        raise ValueError(f'{job[0]} holds a run of other settings')
+
+    monkeypatch.setattr(sweep, 'run', refuse)
+    monkeypatch.setenv('OMP_NUM_THREADS', '1')  # main() sets it; restored
+    with pytest.raises(SystemExit, match='1 of 1 runs failed') as stop:
+        sweep.main(['--data', 'demo', '--bits', '32', '--seeds', '0',
+                    '--max-iters', '10', '--variants', 'hashnet',
+                    '--work-dir', str(tmp_path)])
+    assert 'only the failed ones' in str(stop.value)
+    assert 'hashnet holds a run of other settings' in capsys.readouterr().err
+    assert not (tmp_path / 'demo' / 'sweep.json').exists()
