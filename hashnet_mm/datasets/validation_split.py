@@ -1,0 +1,58 @@
+"""Validation queries drawn from the training images, seed-fixed.
+
+Selection (the best checkpoint, early stopping, a sweep, a default chosen by
+measurement) ranks validation queries against the rest of the training
+images; training uses only that rest, and the test queries and database are
+only reported. The split is stratified: each stratum (a class for
+single-label data; for multi-label data the rarest label an image has, and
+one stratum for images with no label) gives its share of the queries, the
+shares rounded by largest remainder so they add up to ``num_queries``.
+"""
+from typing import Dict
+
+import numpy as np
+
+
+def label_strata(labels) -> np.ndarray:
+    """One stratum id per image: the class index of (N,) class labels, or,
+    for (N, C) multi-hot labels, the image's least frequent label (ties to
+    the lower index), and C for an image with no label."""
+    labels = np.asarray(labels)
+    if labels.ndim == 1:
+        return labels.astype(np.int64)
+    if labels.ndim != 2:
+        raise ValueError(f'labels must be (N,) class indices or (N, C) '
+                         f'multi-hot rows, got shape {labels.shape}')
+    positive = labels > 0
+    frequency = positive.sum(axis=0)
+    # Absent labels cost more than any count, so argmin picks the rarest
+    # label the image has; a row with none falls to the extra stratum C.
+    cost = np.where(positive, frequency[None, :], np.iinfo(np.int64).max)
+    strata = cost.argmin(axis=1)
+    strata[~positive.any(axis=1)] = labels.shape[1]
+    return strata.astype(np.int64)
+
+
+def validation_split(labels, num_queries: int,
+                     seed: int = 0) -> Dict[str, np.ndarray]:
+    """Split the training images into ``'query'`` (``num_queries`` validation
+    queries, stratified by :func:`label_strata`) and ``'rest'`` (every other
+    training image: the validation database and the images trained on),
+    both as sorted indices into ``labels``."""
+    strata = label_strata(labels)
+    n = len(strata)
+    if not 0 < num_queries < n:
+        raise ValueError(f'num_queries must be between 1 and {n - 1} (the '
+                         f'{n} training images less one), got {num_queries}')
+    ids, counts = np.unique(strata, return_counts=True)
+    exact = counts * num_queries / n
+    share = np.floor(exact).astype(np.int64)
+    # Largest remainder; ties to the larger stratum, then the lower id.
+    order = np.lexsort((ids, -counts, -(exact - share)))
+    share[order[:num_queries - share.sum()]] += 1
+    rng = np.random.default_rng(seed)
+    query = [rng.permutation(np.flatnonzero(strata == s))[:k]
+             for s, k in zip(ids, share)]
+    query = np.sort(np.concatenate(query))
+    rest = np.setdiff1d(np.arange(n), query, assume_unique=True)
+    return {'query': query, 'rest': rest}

@@ -1,0 +1,68 @@
+"""Validation queries from the training images, against a plain reference."""
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from hashnet_mm.datasets.validation_split import label_strata, validation_split
+
+
+def reference_strata(labels):
+    labels = np.asarray(labels)
+    if labels.ndim == 1:
+        return list(labels)
+    freq = (labels > 0).sum(0)
+    out = []
+    for row in labels:
+        present = [c for c in range(labels.shape[1]) if row[c] > 0]
+        out.append(min(present, key=lambda c: (freq[c], c)) if present
+                   else labels.shape[1])
+    return out
+
+
+def test_strata_single_and_multi_label():
+    assert list(label_strata([3, 1, 3])) == [3, 1, 3]
+    multi = np.array([[1, 1, 0], [1, 0, 0], [0, 0, 0], [1, 0, 1], [1, 1, 0]])
+    assert list(label_strata(multi)) == reference_strata(multi) == [1, 0, 3, 2, 1]
+
+
+def test_strata_reject_other_shapes():
+    with pytest.raises(ValueError, match='shape'):
+        label_strata(np.zeros((2, 2, 2)))
+
+
+@pytest.mark.parametrize('num_queries', [1, 7, 50, 99])
+def test_split_is_disjoint_complete_and_stratified(num_queries):
+    rng = np.random.default_rng(3)
+    labels = rng.choice(5, size=100, p=[0.4, 0.3, 0.15, 0.1, 0.05])
+    split = validation_split(labels, num_queries, seed=1)
+    q, r = split['query'], split['rest']
+    assert len(q) == num_queries and len(q) + len(r) == 100
+    assert not set(q) & set(r) and (np.diff(q) > 0).all()
+    counts = Counter(labels)
+    got = Counter(labels[q])
+    for c, n in counts.items():  # each share within one of exact
+        assert abs(got.get(c, 0) - n * num_queries / 100) < 1
+
+
+def test_split_is_deterministic_for_a_seed_and_varies_with_it():
+    labels = np.arange(1000) % 10
+    a = validation_split(labels, 100, seed=0)['query']
+    assert np.array_equal(a, validation_split(labels, 100, seed=0)['query'])
+    assert not np.array_equal(a, validation_split(labels, 100, seed=1)['query'])
+    assert (np.bincount(labels[a]) == 10).all()
+
+
+def test_multi_label_with_unlabelled_images():
+    labels = np.zeros((40, 3), np.int64)
+    labels[:20, 0] = 1
+    labels[10:20, 2] = 1  # rarer label: its stratum
+    split = validation_split(labels, 8, seed=0)
+    strata = label_strata(labels)[split['query']]
+    assert sorted(Counter(strata).items()) == [(0, 2), (2, 2), (3, 4)]
+
+
+@pytest.mark.parametrize('num_queries', [0, 10, -1])
+def test_sizes_out_of_range(num_queries):
+    with pytest.raises(ValueError, match='num_queries'):
+        validation_split(np.arange(10), num_queries)
