@@ -56,3 +56,25 @@ def validation_split(labels, num_queries: int,
     query = np.sort(np.concatenate(query))
     rest = np.setdiff1d(np.arange(n), query, assume_unique=True)
     return {'query': query, 'rest': rest}
+
+
+#: The parts of a training list a dataset can be asked for.
+SUBSETS = ('all', 'train', 'val_query')
+
+
+def subset_indices(labels, subset: str, val_queries: int,
+                   val_seed: int = 0) -> np.ndarray:
+    """Indices of one part of a training list: ``'all'``; ``'val_query'``,
+    the :func:`validation_split` queries; or ``'train'``, the rest (trained
+    on, and the validation database). ``val_queries=0`` holds nothing out,
+    so ``'train'`` is every image and ``'val_query'`` an error."""
+    n = len(labels)
+    if subset not in SUBSETS:
+        raise ValueError(f'subset must be one of {SUBSETS}, got {subset!r}')
+    if subset == 'all' or (subset == 'train' and val_queries == 0):
+        return np.arange(n)
+    if val_queries == 0:
+        raise ValueError("subset='val_query' needs val_queries > 0 (the "
+                         'number of validation queries to hold out)')
+    part = 'query' if subset == 'val_query' else 'rest'
+    return validation_split(labels, val_queries, val_seed)[part]

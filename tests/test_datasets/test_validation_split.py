@@ -66,3 +66,18 @@ def test_multi_label_with_unlabelled_images():
 def test_sizes_out_of_range(num_queries):
     with pytest.raises(ValueError, match='num_queries'):
         validation_split(np.arange(10), num_queries)
+
+
+def test_subsets_partition_the_list():
+    from hashnet_mm.datasets.validation_split import subset_indices
+    labels = np.arange(60) % 6
+    q = subset_indices(labels, 'val_query', 12, val_seed=2)
+    t = subset_indices(labels, 'train', 12, val_seed=2)
+    assert np.array_equal(np.sort(np.concatenate([q, t])), np.arange(60))
+    assert np.array_equal(q, validation_split(labels, 12, 2)['query'])
+    assert np.array_equal(subset_indices(labels, 'all', 12), np.arange(60))
+    assert np.array_equal(subset_indices(labels, 'train', 0), np.arange(60))
+    with pytest.raises(ValueError, match='val_queries > 0'):
+        subset_indices(labels, 'val_query', 0)
+    with pytest.raises(ValueError, match='subset must be one of'):
+        subset_indices(labels, 'test', 12)
