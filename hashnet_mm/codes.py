@@ -7,17 +7,33 @@ of byte ``j // 8``, a set bit meaning +1 (FAISS's binary layout: the Hamming
 distance of two packed codes is the popcount of their XOR); unused high
 bits of the last byte are 0. Two images are similar (s_ij = 1, eq. 1) when
 their multi-hot labels share at least one label.
+
+Packing and the checks take numpy arrays or torch tensors but do not import
+torch: ``hashnet_mm.search`` uses them without the training stack.
 """
-from typing import Optional, Union
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Optional, Union
 
 import numpy as np
-import torch
 
-Array = Union[np.ndarray, torch.Tensor]
+if TYPE_CHECKING:
+    import torch
+
+Array = Union[np.ndarray, 'torch.Tensor']
+
+
+def _is_tensor(value) -> bool:
+    """Whether ``value`` is a torch tensor (torch is not imported for it:
+    a tensor exists only where torch already is)."""
+    torch = sys.modules.get('torch')
+    return torch is not None and isinstance(value, torch.Tensor)
 
 
 def sign_codes(values: torch.Tensor) -> torch.Tensor:
     """sign(values) in {-1, +1}, 0 -> +1, in the dtype of ``values``."""
+    import torch
     return torch.where(values >= 0, 1.0, -1.0).to(values.dtype)
 
 
@@ -34,7 +50,7 @@ def check_codes(codes: Array, what: str = 'codes',
                          f'shape {shape}')
     valid_rows = ((codes == 1) | (codes == -1)).all(1)
     if not bool(valid_rows.all()):
-        if isinstance(valid_rows, torch.Tensor):
+        if _is_tensor(valid_rows):
             valid_rows = valid_rows.cpu().numpy()
         rows = np.flatnonzero(~np.asarray(valid_rows))
         raise ValueError(
@@ -52,7 +68,7 @@ def code_size(num_bits: int) -> int:
 
 def pack_codes(codes: Array) -> np.ndarray:
     """(n, ceil(K / 8)) uint8 of (n, K) codes in {-1, +1}."""
-    if isinstance(codes, torch.Tensor):
+    if _is_tensor(codes):
         codes = codes.detach().cpu().numpy()
     codes = np.asarray(codes)
     check_codes(codes, allow_empty=True)

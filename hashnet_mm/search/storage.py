@@ -51,17 +51,23 @@ def _digest(meta: dict, arrays: Dict[str, np.ndarray]) -> str:
 
 
 def save_arrays(path: str, file_format: str, meta: dict,
-                arrays: Dict[str, np.ndarray]) -> None:
-    """Write ``arrays`` and the JSON-able ``meta`` to ``path`` atomically."""
+                arrays: Dict[str, np.ndarray]) -> str:
+    """Write ``arrays`` and the JSON-able ``meta`` to ``path`` atomically;
+    returns the checksum (SHA-256, hex) stored in its header (a
+    ``sha256`` in ``meta``, as :func:`load_arrays` returns it, is replaced).
+    """
+    meta = {key: value for key, value in meta.items() if key != 'sha256'}
     meta = dict(meta, format=file_format)
     header = dict(meta, sha256=_digest(meta, arrays))
     with atomic_write(path) as f:
         np.savez(f, **{META: np.array(json.dumps(header))}, **arrays)
+    return header['sha256']
 
 
 def load_arrays(path: str, file_format: str, required: Sequence[str]
                 ) -> Tuple[dict, Dict[str, np.ndarray]]:
-    """``(meta, arrays)`` of a file written by :func:`save_arrays`.
+    """``(meta, arrays)`` of a file written by :func:`save_arrays`; the
+    checksum, verified, is ``meta['sha256']``.
 
     Raises:
         FileNotFoundError: no file at ``path``.
@@ -85,6 +91,7 @@ def load_arrays(path: str, file_format: str, required: Sequence[str]
     checksum = header.pop('sha256', None)
     if checksum != _digest(header, contents):
         raise ValueError(f'{path}: checksum mismatch, the file is corrupt')
+    header['sha256'] = checksum
     missing = [name for name in required if name not in contents]
     if missing:
         raise ValueError(f'{path}: {file_format} file lacks {missing}')

@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 import torch
 
-from hashnet_mm.search import CodesFile, DumpHashCodes, unpack_codes
+from hashnet_mm.encoding import DumpHashCodes
+from hashnet_mm.search import CodesFile, unpack_codes
 
 
 def predictions(codes, paths=True):

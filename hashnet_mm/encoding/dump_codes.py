@@ -1,4 +1,5 @@
 """mmengine metric that writes a test loop's binary codes to a codes file."""
+import os.path as osp
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -7,7 +8,7 @@ from mmengine.evaluator import BaseMetric
 from mmpretrain.registry import METRICS
 
 from ..codes import pack_codes
-from .codes_file import CodesFile
+from ..search.codes_file import CodesFile
 
 
 @METRICS.register_module()
@@ -25,16 +26,22 @@ class DumpHashCodes(BaseMetric):
 
     Args:
         out_file (str): the ``.npz`` codes file to write.
+        image_root (str, optional): the folder the stored paths are made
+            relative to, recorded in the file (absolute); default None:
+            paths stored as the samples give them.
     """
 
     default_prefix = 'encode'
 
     def __init__(self,
                  out_file: str,
+                 image_root: Optional[str] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None):
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.out_file = out_file
+        self.image_root = None if image_root is None else \
+            osp.abspath(image_root)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         if any('hash_code' not in sample for sample in data_samples):
@@ -47,25 +54,33 @@ class DumpHashCodes(BaseMetric):
                                  sample_labels(sample)))
 
     def compute_metrics(self, results: List[tuple]) -> dict:
-        results = sorted(results, key=lambda r: r[0])
-        indices = [r[0] for r in results]
-        if indices != list(range(len(results))):
-            raise RuntimeError('DumpHashCodes did not get every sample '
-                               'exactly once; check the sampler')
-        widths = {r[1] for r in results}
-        if len(widths) > 1:
-            raise ValueError(f'hash codes of mixed widths {sorted(widths)}')
-        paths = [r[3] for r in results]
-        codes = CodesFile(
-            np.stack([r[2] for r in results]), widths.pop(),
-            np.array(indices, dtype=np.int64),
-            None if None in paths else paths,
-            self._stack_labels([r[4] for r in results]))
+        codes = self._codes_file(results, 0)
         codes.save(self.out_file)
         metrics = dict(num_items=len(results), num_bits=codes.num_bits)
         if codes.labels is not None:
             metrics['num_classes'] = codes.labels.shape[1]
         return metrics
+
+    def _codes_file(self, results: List[tuple], first: int) -> CodesFile:
+        """The codes of ``results``, which must be the samples ``first``,
+        ``first + 1``, ... each exactly once (in any order)."""
+        results = sorted(results, key=lambda r: r[0])
+        indices = [r[0] for r in results]
+        if indices != list(range(first, first + len(results))):
+            raise RuntimeError(f'{type(self).__name__} did not get every '
+                               'sample exactly once; check the sampler')
+        widths = {r[1] for r in results}
+        if len(widths) > 1:
+            raise ValueError(f'hash codes of mixed widths {sorted(widths)}')
+        paths = [r[3] for r in results]
+        if None in paths:
+            paths = None
+        elif self.image_root is not None:
+            paths = [osp.relpath(path, self.image_root) for path in paths]
+        return CodesFile(
+            np.stack([r[2] for r in results]), widths.pop(),
+            np.array(indices, dtype=np.int64), paths,
+            self._stack_labels([r[4] for r in results]), self.image_root)
 
     def _stack_labels(self, labels: List[Optional[tuple]]
                       ) -> Optional[np.ndarray]:
