@@ -52,6 +52,9 @@ class ShardSampler(Sampler):
     def __init__(self, dataset, folder: str, shard_size: int, plan: dict,
                  seed: Optional[int] = None):
         self.shard_size = check_shard_size(shard_size)
+        if len(dataset) != plan['num_items']:
+            raise ValueError(f"the dataset has {len(dataset)} images, the "
+                             f"encoding's plan {plan['num_items']}")
         self.pending = []  # (first, stop) ranges, not a list per image
         self.num_skipped = 0
         for index, first, stop in own_shards(len(dataset), shard_size):
