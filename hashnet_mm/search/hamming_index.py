@@ -89,16 +89,26 @@ class HammingIndex:
       exact: it probes every key within ``radius // num_tables`` flips (by
       the pigeonhole principle one substring of a code within the radius is
       that close), at a cost growing with the number of such keys. Top-k
-      search is approximate: it only sees codes in buckets within ``nflip``
-      flips of the query's substrings.
+      search is exact by default (``nflip=None``): the radius grows, as
+      Norouzi et al. (multi-index hashing, CVPR 2012) search k-NN, through
+      ``m (f + 1) - 1`` for f = 0, 1, ... flips (m tables) until k items
+      are within it (past ``hash_bits`` flips the stored codes are scanned).
+      With an integer ``nflip`` it is FAISS's approximate search instead:
+      only codes in buckets within ``nflip`` flips of the query's
+      substrings are seen (faster, may miss nearer items).
     - ``'ivf'`` (``IndexBinaryIVF``): codes clustered into ``nlist`` lists
-      (trained by the first :meth:`add`, which needs at least ``nlist``
-      codes); searches scan the ``nprobe`` nearest lists, so results are
-      approximate unless ``nprobe == nlist``. For large collections.
+      (trained by :meth:`train`, or by the first :meth:`add`, which then
+      needs at least ``nlist`` codes); searches scan the ``nprobe`` nearest
+      lists, so results are approximate unless ``nprobe == nlist``. For
+      large collections.
 
-    Results are ordered by distance, then by the order the items were added;
-    for ``'flat'``, top-k is exactly the first k items in that order, as a
-    brute-force scan with a stable sort would give. The index keeps K and
+    Results are ordered by distance, then by the order the items were added
+    (the tie rule); for ``'flat'`` and exact ``'hash'`` search, top-k is
+    exactly the first k items in that order, as a brute-force scan with a
+    stable sort would give (IVF with ``nprobe == nlist`` finds the exact
+    distances, but may pick other items among ties at the k-th distance).
+    Indexes built by ``tools/build_index.py`` add items in id order, so the
+    tie rule is distance, then id. The index keeps K and
     refuses codes of any other width. :meth:`remove` rebuilds the FAISS
     index without the removed items (O(n); IVF keeps its training).
 
@@ -108,9 +118,15 @@ class HammingIndex:
         hash_bits (int): ``'hash'``: bits per key (default min(16, K)).
         num_tables (int): ``'hash'``: number of tables, with
             ``num_tables * hash_bits <= K`` (default K // hash_bits).
-        nflip (int): ``'hash'``: flips probed by top-k search.
+        nflip (int, optional): ``'hash'``: None (default) for exact top-k,
+            else the flips FAISS's approximate top-k search probes.
         nlist (int): ``'ivf'``: number of lists.
         nprobe (int): ``'ivf'``: lists scanned per query.
+
+    Attributes:
+        image_root (str, optional): the folder the stored paths are
+            relative to (see :func:`~hashnet_mm.search.codes_file.
+            image_path`), saved with the index; None: paths as stored.
     """
 
     def __init__(self,
@@ -119,7 +135,7 @@ class HammingIndex:
                  *,
                  hash_bits: Optional[int] = None,
                  num_tables: Optional[int] = None,
-                 nflip: int = 2,
+                 nflip: Optional[int] = None,
                  nlist: int = 1024,
                  nprobe: int = 16):
         self.code_size = code_size(num_bits)
@@ -139,7 +155,8 @@ class HammingIndex:
                     f'{num_tables} tables of {hash_bits} bits do not fit in '
                     f'{self.num_bits}-bit codes (at most 64 bits per table)')
             self.params = dict(hash_bits=hash_bits, num_tables=num_tables,
-                               nflip=_integer('nflip', nflip, 0))
+                               nflip=None if nflip is None else
+                               _integer('nflip', nflip, 0))
         elif kind == 'ivf':
             self.params = dict(nlist=_integer('nlist', nlist),
                                nprobe=_integer('nprobe', nprobe))
@@ -150,6 +167,7 @@ class HammingIndex:
         self._ids = np.empty(0, dtype=np.int64)
         self._paths: Optional[np.ndarray] = None
         self._labels: Optional[np.ndarray] = None
+        self.image_root: Optional[str] = None
 
     def _new_faiss_index(self):
         dim = 8 * self.code_size
@@ -164,7 +182,7 @@ class HammingIndex:
 
     def _apply_search_params(self) -> None:
         if self.kind == 'hash':
-            self._index.nflip = self.params['nflip']
+            self._index.nflip = self.params['nflip'] or 0
         elif self.kind == 'ivf':
             self._index.nprobe = self.params['nprobe']
 
@@ -192,6 +210,67 @@ class HammingIndex:
             raise ValueError(f"nprobe is for 'ivf' indexes, not {self.kind!r}")
         self.params['nprobe'] = _integer('nprobe', value)
         self._apply_search_params()
+
+    @property
+    def nflip(self) -> Optional[int]:
+        """``'hash'``: None for exact top-k, else the flips probed by
+        FAISS's approximate top-k."""
+        return self.params['nflip']
+
+    @nflip.setter
+    def nflip(self, value: Optional[int]) -> None:
+        if self.kind != 'hash':
+            raise ValueError(f"nflip is for 'hash' indexes, not {self.kind!r}")
+        self.params['nflip'] = None if value is None else _integer(
+            'nflip', value, 0)
+        self._apply_search_params()
+
+    @property
+    def exact_topk(self) -> bool:
+        """Whether :meth:`search` returns the exact top-k (see the kinds)."""
+        return self.kind == 'flat' or (
+            self.kind == 'hash' and self.params['nflip'] is None) or (
+                self.kind == 'ivf' and
+                self.params['nprobe'] >= self.params['nlist'])
+
+    @property
+    def is_trained(self) -> bool:
+        """False for an ``'ivf'`` index before :meth:`train` or the first
+        :meth:`add`."""
+        return bool(self._index.is_trained)
+
+    def train(self, codes: np.ndarray) -> None:
+        """``'ivf'``: cluster a sample of packed codes into the ``nlist``
+        lists (needs at least ``nlist`` codes; a sample of 30 to 256 x
+        nlist codes of the collection, as FAISS advises); then :meth:`add`
+        adds any codes. Only once, on an empty index."""
+        check_packed(codes, self.num_bits)
+        if self.kind != 'ivf':
+            raise ValueError(f"only 'ivf' indexes are trained, not "
+                             f'{self.kind!r}')
+        if self.is_trained:
+            raise ValueError('this index is already trained')
+        if len(codes) < self.params['nlist']:
+            raise ValueError(
+                f"training an 'ivf' index needs at least nlist="
+                f"{self.params['nlist']} codes, got {len(codes)}")
+        self._index.train(codes)
+
+    def empty_copy(self) -> 'HammingIndex':
+        """An index of the same kind and parameters without items; an IVF
+        copy keeps the training (its lists), so that indexes built from one
+        trained index over parts of a collection are searched alike."""
+        copy = HammingIndex(self.num_bits, self.kind, **self.params)
+        faiss = faiss_module()
+        if self.kind == 'ivf' and self.is_trained:
+            if len(self):
+                raise ValueError('empty_copy of a trained IVF index needs '
+                                 'it empty (copy before adding)')
+            copy._index = faiss.deserialize_index_binary(
+                faiss.serialize_index_binary(self._index))
+            copy._apply_search_params()
+        copy.image_root = self.image_root
+        return copy
 
     def add(self,
             codes: np.ndarray,
@@ -245,7 +324,7 @@ class HammingIndex:
                     f"the first add trains the 'ivf' index and needs at "
                     f"least nlist={self.params['nlist']} codes, got "
                     f'{len(codes)}')
-            self._index.train(codes)
+            self.train(codes)
         self._index.add(codes)
         self._ids = np.concatenate([self._ids, ids])
         if paths is not None:
@@ -288,8 +367,49 @@ class HammingIndex:
         if not len(self):  # an untrained IVF index cannot search
             none = np.full((len(queries), k), -1, dtype=np.int64)
             return self._neighbours(none, none)
-        distances, positions = self._index.search(queries, k)
+        if self.kind == 'hash' and self.params['nflip'] is None:
+            positions, distances = self._exact_hash_search(queries, k)
+        else:
+            distances, positions = self._index.search(queries, k)
         return self._neighbours(positions, distances)
+
+    def _exact_hash_search(self, queries: np.ndarray, k: int):
+        """Exact top-k on multi-index hashing: the radius grows through
+        m (f + 1) - 1, f = 0, 1, ... (probing f flips per table finds every
+        code within it, by the pigeonhole principle) until a query has k
+        codes (or all there are) within it; ties by insertion order."""
+        tables, bits = self.params['num_tables'], self.params['hash_bits']
+        positions = np.full((len(queries), k), -1, dtype=np.int64)
+        distances = np.full((len(queries), k), -1, dtype=np.int32)
+        wanted = min(k, len(self))
+        todo = np.arange(len(queries))
+        flips = 0
+        try:
+            while len(todo) and flips < bits and \
+                    tables * (flips + 1) - 1 < self.num_bits:
+                radius = tables * (flips + 1) - 1
+                self._index.nflip = flips
+                limits, found, where = self._index.range_search(
+                    queries[todo], radius + 1)
+                left = []
+                for row, (start, stop) in zip(todo, zip(limits[:-1],
+                                                        limits[1:])):
+                    if stop - start < wanted:
+                        left.append(row)
+                        continue
+                    order = np.lexsort((where[start:stop],
+                                        found[start:stop]))[:k]
+                    positions[row, :len(order)] = where[start:stop][order]
+                    distances[row, :len(order)] = found[start:stop][order]
+                todo = np.array(left, dtype=np.int64)
+                flips += 1
+        finally:
+            self._apply_search_params()
+        if len(todo):  # far queries: scan the stored codes
+            store = faiss_module().downcast_IndexBinary(self._index.storage)
+            found, where = store.search(queries[todo], k)
+            positions[todo], distances[todo] = where, found
+        return positions, distances
 
     def search_radius(self, queries: np.ndarray,
                       radius: int) -> List[Neighbours]:
@@ -336,8 +456,9 @@ class HammingIndex:
             labels[found] = self._labels[hits]
         return Neighbours(ids, hamming, paths, labels)
 
-    def save(self, path: str) -> None:
-        """Write the index to ``path`` atomically (an ``.npz`` archive)."""
+    def save(self, path: str) -> str:
+        """Write the index to ``path`` atomically (an ``.npz`` archive);
+        returns its checksum."""
         arrays = dict(ids=self._ids,
                       faiss=faiss_module().serialize_index_binary(
                           self._index))
@@ -345,9 +466,11 @@ class HammingIndex:
             arrays['paths'] = strings_to_array(list(self._paths))
         if self._labels is not None:
             arrays['labels'] = self._labels
-        save_arrays(path, INDEX_FORMAT,
-                    dict(num_bits=self.num_bits, kind=self.kind,
-                         params=self.params), arrays)
+        meta = dict(num_bits=self.num_bits, kind=self.kind,
+                    params=self.params)
+        if self.image_root is not None:
+            meta['image_root'] = self.image_root
+        return save_arrays(path, INDEX_FORMAT, meta, arrays)
 
     @classmethod
     def load(cls, path: str) -> 'HammingIndex':
@@ -356,6 +479,7 @@ class HammingIndex:
         meta, arrays = load_arrays(path, INDEX_FORMAT, ('ids', 'faiss'))
         try:
             index = cls(meta['num_bits'], meta['kind'], **meta['params'])
+            index.image_root = meta.get('image_root')
             stored = faiss_module().deserialize_index_binary(arrays['faiss'])
             index._ids = check_ids(arrays['ids'], stored.ntotal)
             if type(stored) is not type(index._index) or \
