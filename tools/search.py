@@ -1,9 +1,18 @@
 """Search an index with query images: their nearest items by Hamming distance.
 
     python tools/search.py CONFIG CHECKPOINT INDEX \
-        (--query a.jpg b.jpg | --query-list queries.txt [--data-root DIR]) \
-        [--topk 10 | --radius 2] [--json] [--out results.json] \
-        [--contact-sheet s.png]
+        (--query a.jpg FOLDER ... | --query-list queries.txt \
+         [--data-root DIR]) [--topk 10 | --radius 2] [--json] \
+        [--out results.json] [--contact-sheet s.png] [--image-root DIR] \
+        [--nprobe P] [--nflip F]
+
+INDEX is an index file or a folder of per-shard indexes
+(``tools/build_index.py --per-shard``), whose results are merged exactly.
+Which top-k is exact: ``flat`` always; ``hash`` by default (the radius
+grows until k are found; ``--nflip F`` gives FAISS's faster approximate
+top-k instead); ``ivf`` only with ``--nprobe`` equal to its ``nlist``.
+Radius search is exact for every kind but ``ivf`` below ``nlist`` probes.
+Ties at the k-th distance go to the smaller id.
 
 Encodes the queries with the model (the config's test pipeline) and prints
 each query's ranked neighbours as a table (rank, id, Hamming distance, path),
@@ -17,7 +26,12 @@ to the list's folder or ``--data-root``). When both a query's labels and the
 index's labels (kept from a labelled list by ``tools/encode.py``) are known,
 each neighbour is marked right (it shares a label with the query) or wrong:
 in the table, as ``right`` in the JSON, and by a green or red frame on the
-contact sheet.
+contact sheet. A ``--query`` folder means its images (``hashnet_mm.images``'
+rule, recursively).
+
+The index stores the items' paths relative to the image root recorded when
+the collection was encoded; the printed paths are under that root, or under
+``--image-root`` when the images have moved since.
 """
 import argparse
 import json
@@ -31,7 +45,10 @@ from mmengine.config import Config, DictAction
 from hashnet_mm.apis import HashInferencer
 from hashnet_mm.datasets import HashListDataset
 from hashnet_mm.datasets.list_files import numbered_lines
-from hashnet_mm.search import HammingIndex, Neighbours, draw_contact_sheet
+from hashnet_mm.images import find_image_files
+from hashnet_mm.search import Neighbours, draw_contact_sheet
+from hashnet_mm.search.codes_file import image_path, missing_image_error
+from hashnet_mm.search.sharded_index import load_index
 from hashnet_mm.search.storage import atomic_write
 
 
@@ -40,9 +57,13 @@ def parse_args(argv=None):
         description='Search a Hamming index with query images')
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('index', help='index file (tools/build_index.py)')
+    parser.add_argument(
+        'index', help='index file, or folder of per-shard indexes '
+        '(tools/build_index.py)')
     queries = parser.add_mutually_exclusive_group(required=True)
-    queries.add_argument('--query', nargs='+', help='query images')
+    queries.add_argument(
+        '--query', nargs='+',
+        help='query images, or folders (their images, recursively)')
     queries.add_argument(
         '--query-list',
         help='list file of query images: one path per line, alone or with '
@@ -58,6 +79,19 @@ def parse_args(argv=None):
     scope.add_argument(
         '--radius', type=int,
         help='every item within this Hamming distance, instead of --topk')
+    parser.add_argument(
+        '--nprobe', type=int,
+        help="ivf index: lists scanned per query (default: the index's); "
+        'top-k is exact only when it equals nlist')
+    parser.add_argument(
+        '--nflip', type=int,
+        help='hash index: approximate top-k probing buckets within this '
+        'many flips of each substring (faster); default: exact top-k')
+    parser.add_argument(
+        '--image-root',
+        help='folder the index\'s paths are relative to now (default: the '
+        'image root recorded when the collection was encoded); give it when '
+        'the images have moved')
     output = parser.add_mutually_exclusive_group()
     output.add_argument(
         '--format', choices=('table', 'json'), default='table',
@@ -109,6 +143,67 @@ def read_query_list(list_file: str, data_root: Optional[str] = None,
         paths.append(info['img_path'])
         row[info['gt_label']] = True
     return paths, labels
+
+
+def expand_queries(queries: Sequence[str]) -> List[str]:
+    """``--query``: each file as it is, each folder as its images (sorted);
+    a folder without images is an error naming it."""
+    expanded = []
+    for query in queries:
+        if not osp.isdir(query):
+            expanded.append(query)
+            continue
+        images, others = find_image_files(query)
+        if not images:
+            raise FileNotFoundError(
+                f'query folder {query} holds no images'
+                + (f' ({len(others)} other files)' if others else ''))
+        expanded.extend(images)
+    return expanded
+
+
+def set_search_knobs(index, args) -> None:
+    """``--nprobe`` and ``--nflip``, each for its index kind only; a hash
+    index searches exactly unless ``--nflip`` is given."""
+    if args.nprobe is not None:
+        if index.kind != 'ivf':
+            raise ValueError(f'--nprobe is for ivf indexes; {args.index} is '
+                             f'a {index.kind} index')
+        index.nprobe = args.nprobe
+    if index.kind == 'hash':
+        index.nflip = args.nflip
+    elif args.nflip is not None:
+        raise ValueError(f'--nflip is for hash indexes; {args.index} is a '
+                         f'{index.kind} index')
+
+
+def resolve_paths(result: Neighbours, image_root: Optional[str],
+                  recorded_root: Optional[str]) -> Neighbours:
+    """``result`` with each stored path as the file to read (under
+    ``--image-root`` or the recorded root)."""
+    if result.paths is None:
+        return result
+    paths = np.array([None if path is None else
+                      image_path(path, image_root, recorded_root)
+                      for path in result.paths.ravel()],
+                     dtype=object).reshape(result.paths.shape)
+    return result._replace(paths=paths)
+
+
+def check_images_exist(results: Sequence[Neighbours],
+                       image_root: Optional[str],
+                       recorded_root: Optional[str], source: str) -> None:
+    """FileNotFoundError naming the first result image that is missing,
+    where it was looked for and what to do (before anything is drawn)."""
+    for result in results:
+        if result.paths is None:
+            continue
+        for path in result.found().paths:
+            if not osp.isfile(path):
+                stored = osp.relpath(path, image_root or recorded_root) \
+                    if (image_root or recorded_root) else path
+                raise missing_image_error(path, stored, image_root,
+                                          recorded_root, source)
 
 
 def as_json(queries: Sequence[str], results: Sequence[Neighbours],
@@ -181,7 +276,8 @@ def as_table(report: List[dict], scope: str) -> str:
 
 def main(argv=None):
     args = parse_args(argv)
-    index = HammingIndex.load(args.index)
+    index = load_index(args.index)
+    set_search_knobs(index, args)
     query_labels = None
     if args.query_list:
         queries, query_labels = read_query_list(
@@ -193,6 +289,7 @@ def main(argv=None):
                   'or wrong', file=sys.stderr)
     else:
         queries = args.query
+    queries = expand_queries(queries) if args.query else queries
     missing = [path for path in queries if not osp.isfile(path)]
     if missing:
         raise FileNotFoundError(f'query images not found: {missing}')
@@ -214,6 +311,8 @@ def main(argv=None):
         found = index.search(codes, args.topk)
         results = [found.select(row) for row in range(len(codes))]
         scope = 'in the index'
+    results = [resolve_paths(result, args.image_root, index.image_root)
+               for result in results]
     report = as_json(queries, results, query_labels)
     if args.out:
         with atomic_write(args.out) as f:
@@ -224,6 +323,8 @@ def main(argv=None):
     else:
         print(as_table(report, scope))
     if args.contact_sheet:
+        check_images_exist(results, args.image_root, index.image_root,
+                           args.index)
         draw_contact_sheet(queries, results, args.contact_sheet,
                            query_labels=None if query_labels is None
                            else list(query_labels))
