@@ -4,9 +4,13 @@ Each import runs in a fresh interpreter (``--repeats`` times, median):
 
 - ``mmpretrain``: what mmpretrain's tools import before a config is built
   (``mmpretrain`` and its registries: datasets, models, engine, evaluation);
-- ``hashnet_mm``: ``import hashnet_mm``, which imports those and registers
-  the plugin;
-- which optional modules the import loaded (numba, faiss, timm).
+- ``hashnet_mm``: ``import hashnet_mm`` and mmpretrain's registries, as a
+  config's ``custom_imports`` meets them: the plugin registers itself when
+  mmpretrain is imported;
+- ``hashnet_mm.search``: what a search service imports (no torch, mmengine
+  or mmpretrain), with its peak resident memory;
+- which heavy or optional modules each import loaded (torch, mmpretrain,
+  numba, faiss, timm).
 
     python benchmarks/import_time.py                 # this checkout
     python benchmarks/import_time.py --path /tmp/old # another checkout
@@ -20,22 +24,25 @@ import sys
 
 BASELINE = ('import mmpretrain.datasets, mmpretrain.models, '
             'mmpretrain.engine, mmpretrain.evaluation')
-PLUGIN = 'import hashnet_mm'
-OPTIONAL = ('numba', 'faiss', 'timm')
+PLUGIN = 'import hashnet_mm; ' + BASELINE
+SEARCH = 'import hashnet_mm.search'
+OPTIONAL = ('torch', 'mmpretrain', 'numba', 'faiss', 'timm')
 
 
 def timed_import(statement: str, path: str) -> dict:
     """Wall seconds of ``statement`` in a new interpreter, and the optional
     modules it loaded."""
-    code = ('import sys, time; t = time.perf_counter(); '
+    code = ('import resource, sys, time; t = time.perf_counter(); '
             f'{statement}; print(time.perf_counter() - t, '
+            'resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, '
             f'*[m for m in {OPTIONAL!r} if m in sys.modules])')
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(
         p for p in (path, os.environ.get('PYTHONPATH')) if p))
     out = subprocess.run([sys.executable, '-W', 'ignore', '-c', code],
                          env=env, cwd=path, capture_output=True, text=True,
                          check=True).stdout.split()
-    return dict(seconds=float(out[0]), loaded=out[1:])
+    return dict(seconds=float(out[0]), peak_rss_mb=int(out[1]) / 1024,
+                loaded=out[2:])
 
 
 def main(argv=None):
@@ -45,12 +52,14 @@ def main(argv=None):
     parser.add_argument('--repeats', type=int, default=5)
     args = parser.parse_args(argv)
     report = {}
-    for name, statement in (('mmpretrain', BASELINE), ('hashnet_mm', PLUGIN)):
+    for name, statement in (('mmpretrain', BASELINE), ('hashnet_mm', PLUGIN),
+                            ('hashnet_mm.search', SEARCH)):
         runs = [timed_import(statement, args.path)
                 for _ in range(args.repeats)]
         report[name] = dict(
             median_s=round(statistics.median(r['seconds'] for r in runs), 3),
             runs_s=[round(r['seconds'], 3) for r in runs],
+            peak_rss_mb=round(max(r['peak_rss_mb'] for r in runs)),
             loaded=runs[-1]['loaded'])
     report['plugin_extra_s'] = round(
         report['hashnet_mm']['median_s'] - report['mmpretrain']['median_s'],
