@@ -62,6 +62,11 @@ def frame_colour(sheet, row, column, tile=96, gap=6, label_height=14):
     return colours.pop()
 
 
+def stored_images(codes):
+    """The image files of a codes file: its paths under its image root."""
+    return [osp.join(codes.image_root, path) for path in codes.paths]
+
+
 def run_in_process(tool, *args):
     """Run a tool's main in this process (faster than a new interpreter)."""
     load_tool(tool).main(list(args))
@@ -77,7 +82,9 @@ def test_encode_index_search(tmp_path, model_files, capsys):
     database = listed_paths(root, 'database')
     inferencer = HashInferencer(config, checkpoint, 'cpu')
     assert encoded.num_bits == inferencer.num_bits == 16
-    assert encoded.paths == database
+    # Paths relative to the image root (the list's folder), recorded.
+    assert encoded.image_root == root
+    assert stored_images(encoded) == database
     np.testing.assert_array_equal(encoded.ids, np.arange(len(database)))
     assert encoded.labels.dtype == bool
     np.testing.assert_array_equal(encoded.labels,
@@ -138,7 +145,7 @@ def test_encode_with_two_processes_equals_one_process(tmp_path, model_files):
         'pytorch', '--work-dir', tmp_path / 'work', cwd=tmp_path)
     encoded = CodesFile.load(str(codes_file))
     inferencer = HashInferencer(config, checkpoint, 'cpu')
-    assert encoded.paths == database
+    assert stored_images(encoded) == database
     np.testing.assert_array_equal(encoded.ids, np.arange(31))
     np.testing.assert_array_equal(
         encoded.codes, inferencer(database, packed=True)['codes'])
@@ -153,7 +160,8 @@ def test_encode_a_folder_and_a_plain_path_list(tmp_path, model_files,
                    str(tmp_path / 'dir.npz'), '--batch-size', '10',
                    '--work-dir', str(tmp_path / 'work'))
     from_dir = CodesFile.load(str(tmp_path / 'dir.npz'))
-    assert from_dir.paths == images
+    assert from_dir.image_root == osp.join(root, 'images')
+    assert from_dir.paths == [osp.basename(p) for p in images]
 
     plain_list = tmp_path / 'plain.txt'
     plain_list.write_text('\n'.join(
@@ -163,7 +171,7 @@ def test_encode_a_folder_and_a_plain_path_list(tmp_path, model_files,
                    str(tmp_path / 'plain.npz'), '--work-dir',
                    str(tmp_path / 'work'))
     from_list = CodesFile.load(str(tmp_path / 'plain.npz'))
-    assert from_list.paths == images[::-5]
+    assert stored_images(from_list) == images[::-5]
     np.testing.assert_array_equal(from_list.codes, from_dir.codes[::-5])
     assert from_dir.labels is None and from_list.labels is None
 
