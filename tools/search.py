@@ -47,6 +47,7 @@ from hashnet_mm.datasets import HashListDataset
 from hashnet_mm.datasets.list_files import numbered_lines
 from hashnet_mm.images import find_image_files
 from hashnet_mm.search import Neighbours, draw_contact_sheet
+from hashnet_mm.search.build_index import KIND_HELP
 from hashnet_mm.search.codes_file import image_path, missing_image_error
 from hashnet_mm.search.sharded_index import load_index
 from hashnet_mm.search.storage import atomic_write
@@ -54,7 +55,10 @@ from hashnet_mm.search.storage import atomic_write
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description='Search a Hamming index with query images')
+        description='Search a Hamming index with query images',
+        epilog='Which top-k is exact, by index kind: ' + KIND_HELP +
+        '. Radius search is exact on flat and hash indexes. Ties at the '
+        'k-th distance go to the smaller id.')
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(

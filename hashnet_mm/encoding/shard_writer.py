@@ -2,18 +2,24 @@
 each rank the images of its unfinished shards, and a metric that writes
 each shard as soon as its last image is encoded.
 
-Shard ``s`` (ids ``s * S`` .. ``min((s + 1) * S, n) - 1``, the format of
-:mod:`hashnet_mm.search.shards`) belongs to rank ``s % world_size``. Each
-rank encodes only its own shards that are not already complete and valid in
-the folder (a missing, truncated or corrupt one is encoded again; one of
-another encoding is an error), in id order, without DDP's padding: no image
-is encoded twice or skipped, and no rank holds more than one shard's codes.
-When every rank is done, rank 0 writes the manifest. One process is the
-same with ``world_size`` 1; a rerun after a failure (with any number of
-processes) encodes only what is missing.
+Shard ``s`` holds ids ``s * S`` .. ``min((s + 1) * S, n) - 1`` (the format
+of :mod:`hashnet_mm.search.shards`). At the start the ranks survey the
+folder together (:func:`survey_shards`: the shard files present are checked
+round-robin, one rank each), and the shards still to encode (missing,
+truncated or corrupt) are dealt round-robin: the i-th to rank
+``i % world_size``, so that a resumed run keeps every rank busy (no rank
+waits at the final gather for more than about one shard's time). A shard of
+another encoding is an error on every rank. Each rank encodes its shards in
+id order, without DDP's padding: no image is encoded twice or skipped, and
+no rank holds more than one shard's codes. When every rank is done, the
+folder is surveyed again (the shards written by this run are known) and
+rank 0 writes the manifest. One process is the same with ``world_size`` 1;
+a rerun after a failure, with any number of processes, encodes only what is
+missing.
 """
 import itertools
-from typing import Iterator, List, Optional, Sequence
+import os.path as osp
+from typing import Dict, Iterator, List, NamedTuple, Optional, Sequence
 
 from mmengine.dist import (all_gather_object, broadcast_object_list,
                            get_dist_info, is_main_process)
@@ -21,19 +27,57 @@ from mmengine.logging import print_log
 from mmpretrain.registry import DATA_SAMPLERS, METRICS
 from torch.utils.data import Sampler
 
-from ..search.shards import (Manifest, ShardEntry, check_shard,
-                             check_shard_size, shard_bounds, shard_name,
-                             write_shard)
+from ..search.shards import (Manifest, ShardEntry, ShardPlanError,
+                             check_shard, check_shard_size, shard_bounds,
+                             shard_name, write_shard)
 from .dump_codes import DumpHashCodes
 
 
-def own_shards(num_items: int, shard_size: int) -> Iterator[tuple]:
-    """``(index, first_id, stop_id)`` of this rank's shards."""
+class Survey(NamedTuple):
+    """The state of a shards folder, the same on every rank."""
+    valid: Dict[int, ShardEntry]  # complete shards of this plan
+    pending: List[int]  # shards to encode, in order
+    bounds: List[tuple]  # (first_id, stop_id) of every shard
+
+
+def survey_shards(folder: str, num_items: int, shard_size: int, plan: dict,
+                  known: Optional[Dict[int, ShardEntry]] = None) -> Survey:
+    """Which shards of ``folder`` are complete and valid, and which are to
+    encode. Every rank calls it (a collective): the files present are
+    checked round-robin and the findings gathered. ``known`` entries (the
+    shards this run wrote) are not read again. A problem is logged by the
+    rank that found it; a shard of another plan raises
+    :class:`ShardPlanError` on every rank."""
+    known = known or {}
     rank, world_size = get_dist_info()
-    for index, (first, stop) in enumerate(shard_bounds(num_items,
-                                                       shard_size)):
-        if index % world_size == rank:
-            yield index, first, stop
+    bounds = shard_bounds(num_items, shard_size)
+    present = [index for index in range(len(bounds)) if index not in known
+               and osp.isfile(osp.join(folder, shard_name(index)))]
+    found, errors = {}, []
+    for index in present[rank::world_size]:
+        first, stop = bounds[index]
+        try:
+            entry, why = check_shard(folder, index, first, stop - first,
+                                     plan)
+        except ShardPlanError as error:
+            errors.append(str(error))
+            continue
+        if entry is None:
+            print_log(f'{osp.join(folder, shard_name(index))}: {why}; '
+                      'encoding it again', logger='current', level=30)
+        else:
+            found[index] = entry
+    gathered = all_gather_object((found, errors))
+    errors = [error for _, part in gathered for error in part]
+    if errors:
+        raise ShardPlanError(errors[0] + (
+            f' ({len(errors) - 1} more such shards)' if len(errors) > 1
+            else ''))
+    valid = dict(known)
+    for part, _ in gathered:
+        valid.update(part)
+    pending = [index for index in range(len(bounds)) if index not in valid]
+    return Survey(valid, pending, bounds)
 
 
 @DATA_SAMPLERS.register_module()
@@ -55,18 +99,11 @@ class ShardSampler(Sampler):
         if len(dataset) != plan['num_items']:
             raise ValueError(f"the dataset has {len(dataset)} images, the "
                              f"encoding's plan {plan['num_items']}")
-        self.pending = []  # (first, stop) ranges, not a list per image
-        self.num_skipped = 0
-        for index, first, stop in own_shards(len(dataset), shard_size):
-            entry, why = check_shard(folder, index, first, stop - first,
-                                     plan)
-            if entry is not None:
-                self.num_skipped += 1
-                continue
-            if why != 'missing':
-                print_log(f'{shard_name(index)}: {why}; encoding it again',
-                          logger='current', level=30)
-            self.pending.append((first, stop))
+        survey = survey_shards(folder, len(dataset), shard_size, plan)
+        rank, world_size = get_dist_info()
+        # (first, stop) ranges, not a list of every image
+        self.pending = [survey.bounds[index]
+                        for index in survey.pending[rank::world_size]]
 
     def __iter__(self) -> Iterator[int]:
         return itertools.chain.from_iterable(
@@ -133,30 +170,25 @@ class DumpHashCodeShards(DumpHashCodes):
             raise RuntimeError(
                 f'{len(self.results)} images of an incomplete shard are '
                 'left after the last batch; check the sampler')
-        written = {entry.index: entry for entry in self.written}
-        entries = []
-        for index, first, stop in own_shards(self.num_items,
-                                             self.shard_size):
-            entry = written.get(index)
-            if entry is None:
-                entry, why = check_shard(self.folder, index, first,
-                                         stop - first, self.plan)
-                if entry is None:
-                    raise RuntimeError(
-                        f'{shard_name(index)} of {self.folder} is not '
-                        f'complete after encoding: {why}')
-            entries.append(entry)
-        gathered = all_gather_object((entries, len(self.written)))
+        written = {entry.index: entry
+                   for part in all_gather_object(self.written)
+                   for entry in part}
+        survey = survey_shards(self.folder, self.num_items, self.shard_size,
+                               self.plan, known=written)
+        if survey.pending:
+            raise RuntimeError(
+                f'{self.folder}: shards {survey.pending[:10]} are not '
+                'complete after encoding (see the log)')
         report = [None]
         if is_main_process():
             manifest = Manifest.from_entries(
-                self.folder, [e for part, _ in gathered for e in part],
-                self.num_items, self.shard_size, self.image_root, self.plan)
+                self.folder, list(survey.valid.values()), self.num_items,
+                self.shard_size, self.image_root, self.plan)
             manifest.save()
             report = [dict(num_items=manifest.num_items,
                            num_bits=manifest.num_bits,
                            num_shards=len(manifest.shards),
-                           num_shards_encoded=sum(n for _, n in gathered))]
+                           num_shards_encoded=len(written))]
             if manifest.num_classes is not None:
                 report[0]['num_classes'] = manifest.num_classes
         broadcast_object_list(report)

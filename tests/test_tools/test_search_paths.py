@@ -11,6 +11,8 @@ import pytest
 from hashnet_mm.search import HammingIndex
 from hashnet_mm.search.build_index import main as build_index
 
+from ..tool_modules import load_tool
+
 from .test_encode_search import (listed_paths, model_files,  # noqa: F401
                                  run_in_process)
 
@@ -133,3 +135,15 @@ def test_a_per_shard_index_searches_like_one_index(
                       *queries, '--topk', '32')
     assert all(sorted(n['id'] for n in r['neighbours']) == list(range(32))
                for r in one)
+
+
+@pytest.mark.parametrize('tool', ['search.py', 'build_index.py'])
+def test_help_states_which_top_k_is_exact(tool, capsys):
+    with pytest.raises(SystemExit):
+        load_tool(tool).parse_args(['--help'])
+    text = ' '.join(capsys.readouterr().out.split())
+    assert 'flat: exact top-k' in text
+    assert 'exact top-k (the radius grows until k are found; --nflip N ' \
+        'makes top-k approximate' in text
+    assert 'ivf: approximate search' in text
+    assert 'exact distances when --nprobe equals --nlist' in text
