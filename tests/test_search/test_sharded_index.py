@@ -222,3 +222,32 @@ def test_per_shard_needs_shards(tmp_path):
     with pytest.raises(SystemExit):
         build_index([str(tmp_path / 'codes.npz'), '--out', 'x',
                      '--per-shard'])
+
+
+def test_training_and_empty_copies():
+    _, codes = make_data()
+    with pytest.raises(ValueError, match="only 'ivf' indexes are trained"):
+        HammingIndex(64).train(codes)
+    ivf = HammingIndex(64, 'ivf', nlist=8, nprobe=8)
+    with pytest.raises(ValueError, match='at least nlist=8 codes, got 4'):
+        ivf.train(codes[:4])
+    ivf.train(codes)
+    with pytest.raises(ValueError, match='already trained'):
+        ivf.train(codes)
+    copy = ivf.empty_copy()
+    assert copy.is_trained and len(copy) == 0
+    copy.add(codes[:3])  # fewer codes than lists: it is trained already
+    assert len(copy) == 3 and len(ivf) == 0
+    with pytest.raises(ValueError, match="nflip is for 'hash' indexes"):
+        ivf.nflip = 1
+
+
+def test_image_root_and_exact_mode_survive_save_and_load(tmp_path):
+    _, codes = make_data()
+    index = HammingIndex(64, 'hash')
+    index.image_root = '/data/images'
+    index.add(codes)
+    index.save(str(tmp_path / 'h.index'))
+    loaded = HammingIndex.load(str(tmp_path / 'h.index'))
+    assert loaded.image_root == '/data/images'
+    assert loaded.nflip is None and loaded.exact_topk
