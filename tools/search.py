@@ -48,7 +48,7 @@ from hashnet_mm.datasets.list_files import numbered_lines
 from hashnet_mm.images import find_image_files
 from hashnet_mm.search import Neighbours, draw_contact_sheet
 from hashnet_mm.search.build_index import KIND_HELP
-from hashnet_mm.search.codes_file import image_path, missing_image_error
+from hashnet_mm.search.codes_file import missing_image_error
 from hashnet_mm.search.sharded_index import load_index
 from hashnet_mm.search.storage import atomic_write
 
@@ -181,19 +181,6 @@ def set_search_knobs(index, args) -> None:
                          f'{index.kind} index')
 
 
-def resolve_paths(result: Neighbours, image_root: Optional[str],
-                  recorded_root: Optional[str]) -> Neighbours:
-    """``result`` with each stored path as the file to read (under
-    ``--image-root`` or the recorded root)."""
-    if result.paths is None:
-        return result
-    paths = np.array([None if path is None else
-                      image_path(path, image_root, recorded_root)
-                      for path in result.paths.ravel()],
-                     dtype=object).reshape(result.paths.shape)
-    return result._replace(paths=paths)
-
-
 def check_images_exist(results: Sequence[Neighbours],
                        image_root: Optional[str],
                        recorded_root: Optional[str], source: str) -> None:
@@ -281,6 +268,9 @@ def as_table(report: List[dict], scope: str) -> str:
 def main(argv=None):
     args = parse_args(argv)
     index = load_index(args.index)
+    recorded_root = index.image_root
+    if args.image_root:  # results' paths under where the images are now
+        index.image_root = osp.abspath(args.image_root)
     set_search_knobs(index, args)
     query_labels = None
     if args.query_list:
@@ -315,8 +305,6 @@ def main(argv=None):
         found = index.search(codes, args.topk)
         results = [found.select(row) for row in range(len(codes))]
         scope = 'in the index'
-    results = [resolve_paths(result, args.image_root, index.image_root)
-               for result in results]
     report = as_json(queries, results, query_labels)
     if args.out:
         with atomic_write(args.out) as f:
@@ -327,7 +315,7 @@ def main(argv=None):
     else:
         print(as_table(report, scope))
     if args.contact_sheet:
-        check_images_exist(results, args.image_root, index.image_root,
+        check_images_exist(results, args.image_root, recorded_root,
                            args.index)
         draw_contact_sheet(queries, results, args.contact_sheet,
                            query_labels=None if query_labels is None

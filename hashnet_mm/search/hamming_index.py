@@ -5,7 +5,7 @@ import numpy as np
 
 from ..codes import check_packed, code_size
 from ..utils.extras import require_extra
-from .codes_file import check_ids, check_labels
+from .codes_file import check_ids, check_labels, image_path
 from .storage import (array_to_strings, load_arrays, save_arrays,
                       strings_to_array)
 
@@ -125,8 +125,11 @@ class HammingIndex:
 
     Attributes:
         image_root (str, optional): the folder the stored paths are
-            relative to (see :func:`~hashnet_mm.search.codes_file.
-            image_path`), saved with the index; None: paths as stored.
+            relative to, saved with the index: the image root recorded when
+            the collection was encoded (``tools/build_index.py`` keeps it).
+            Results give each path under it (an absolute path as it is);
+            set it to where the images are now if they moved. None: paths
+            as stored.
     """
 
     def __init__(self,
@@ -449,7 +452,11 @@ class HammingIndex:
         paths = labels = None
         if self._paths is not None:
             paths = np.full(positions.shape, None, dtype=object)
-            paths[found] = self._paths[hits]
+            stored = self._paths[hits]
+            if self.image_root is not None:
+                stored = np.array([image_path(path, self.image_root)
+                                   for path in stored], dtype=object)
+            paths[found] = stored
         if self._labels is not None:
             labels = np.zeros(positions.shape + self._labels.shape[1:],
                               dtype=bool)

@@ -86,7 +86,9 @@ class ShardedIndex:
 
     Args:
         parts (sequence[HammingIndex]): indexes over disjoint ids.
-        image_root (str, optional): the folder the paths are relative to.
+        image_root (str, optional): where the images are now (see
+            :attr:`HammingIndex.image_root`), for every part; default: the
+            parts' own.
     """
 
     def __init__(self, parts: Sequence[HammingIndex],
@@ -105,7 +107,19 @@ class ShardedIndex:
                     f'({part.num_classes} classes)')
         self.parts = list(parts)
         self.num_bits, self.kind = first.num_bits, first.kind
-        self.image_root = image_root
+        if image_root is not None:
+            self.image_root = image_root
+
+    @property
+    def image_root(self) -> Optional[str]:
+        """The folder the parts' paths are relative to (see
+        :attr:`HammingIndex.image_root`); setting it sets every part's."""
+        return self.parts[0].image_root
+
+    @image_root.setter
+    def image_root(self, value: Optional[str]) -> None:
+        for part in self.parts:
+            part.image_root = value
 
     def __len__(self) -> int:
         return sum(len(part) for part in self.parts)
@@ -185,7 +199,7 @@ class ShardedIndex:
                     f'{path}: holds {len(part)} items, {file} says '
                     f"{entry['count']} from id {entry['first_id']}")
             loaded.append(part)
-        return cls(loaded, record.get('image_root'))
+        return cls(loaded)
 
     def save(self, folder: str) -> None:
         """Each part to ``folder/index-NNNNNN.npz``, then ``index.json``."""

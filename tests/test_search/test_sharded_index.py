@@ -204,7 +204,7 @@ def test_index_built_from_shards_equals_brute_force(tmp_path, kind, extra,
         np.testing.assert_array_equal(found.distances, expected)
         if kind != 'ivf':
             np.testing.assert_array_equal(found.ids, positions)
-            assert found.paths[0, 0] == f'img/{positions[0, 0]}.png'
+            assert found.paths[0, 0] == f'/data/img/{positions[0, 0]}.png'
     for result, expected in zip(index.search_radius(queries, 4),
                                 reference_radius(distances, 4)):
         np.testing.assert_array_equal(result.ids, expected)
@@ -251,3 +251,25 @@ def test_image_root_and_exact_mode_survive_save_and_load(tmp_path):
     loaded = HammingIndex.load(str(tmp_path / 'h.index'))
     assert loaded.image_root == '/data/images'
     assert loaded.nflip is None and loaded.exact_topk
+
+
+def test_results_give_paths_under_the_image_root():
+    """Stored paths are relative to the recorded root; results put them
+    under ``image_root`` (changed when the images moved); absolute stored
+    paths stay as they are."""
+    codes = pack_codes(np.where(np.eye(3, 8) > 0, 1, -1))
+    parts = []
+    for ids, paths in (([0, 1], ['a/0.png', '/elsewhere/1.png']),
+                       ([2], ['b/2.png'])):
+        part = HammingIndex(8)
+        part.image_root = '/data'
+        part.add(codes[ids], ids, paths)
+        parts.append(part)
+    sharded = ShardedIndex(parts)
+    assert sharded.search(codes[:1], 3).paths.tolist() == [
+        ['/data/a/0.png', '/elsewhere/1.png', '/data/b/2.png']]
+    sharded.image_root = '/moved'
+    assert parts[1].image_root == '/moved'
+    (found, ) = sharded.search_radius(codes[2:], 8)
+    assert found.paths.tolist() == ['/moved/b/2.png', '/moved/a/0.png',
+                                    '/elsewhere/1.png']
