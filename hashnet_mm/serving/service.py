@@ -14,8 +14,9 @@ from typing import Iterable, List, Optional, Tuple, Union
 import numpy as np
 from mmengine.config import Config
 
-from ..apis import HashInferencer, inference_pipeline_config
-from ..images import (DEFAULT_MAX_PIXELS, ImageTooLargeError, read_image)
+from ..apis import HashInferencer
+from ..images import (DEFAULT_MAX_PIXELS, ImageTooLargeError,
+                      check_pixel_count, read_image)
 from ..search import HammingIndex, Neighbours
 from ..version import __version__
 from .items import IndexItems, class_indices
@@ -60,6 +61,14 @@ class NotAnImage(ServingError):
     status = 415
 
 
+class ItemUnreadable(ServingError):
+    """An indexed item's image file is there but cannot be read."""
+    status = 500
+
+#: Where the server's pixel limit is set, for its messages.
+MAX_PIXELS_SETTING = "the server's pixel limit, tools/serve.py --max-pixels"
+
+
 def parse_int(name: str, value, minimum: int, maximum: int) -> int:
     """``value`` (an int, or a form field's text) as an int in
     [minimum, maximum], else BadQuery naming the field."""
@@ -85,28 +94,16 @@ def code_text(packed: np.ndarray, num_bits: int) -> dict:
                 bits=''.join('1' if bit else '0' for bit in bits))
 
 
-def decode_upload(data: bytes, max_pixels: Optional[int], color_type: str,
-                  name: str) -> np.ndarray:
-    """An uploaded image file decoded as the config's ``LoadImageFromFile``
-    decodes files (``color_type``: grey for a grey model), once its
-    declared pixel count passes ``max_pixels``."""
-    return read_image(data, max_pixels, flag=color_type, name=name)
-
-
 class SearchService:
     """A model and an index, answering searches by upload or by item.
 
     Args:
-        inferencer (HashInferencer): the model; its codes must have the
-            index's length.
+        inferencer (HashInferencer): the model (its ``max_pixels`` limits
+            uploads too); its codes must have the index's length.
         index (HammingIndex): the items searched.
         config_name (str): names the model in :meth:`health`.
         checkpoint_name (str, optional): names the weights there.
-        color_type (str): how uploads are decoded: the test pipeline's
-            ``LoadImageFromFile`` ``color_type`` (default ``'color'``).
         max_upload_bytes (int): largest upload accepted.
-        max_pixels (int, optional): most pixels (width x height) an upload
-            or a served item may declare; None: no limit.
         max_results (int): most results of one search (k at most this; a
             radius search returns the first this many, saying so).
     """
@@ -116,9 +113,7 @@ class SearchService:
                  index: HammingIndex,
                  config_name: str,
                  checkpoint_name: Optional[str] = None,
-                 color_type: str = 'color',
                  max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
-                 max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
                  max_results: int = DEFAULT_MAX_RESULTS):
         if inferencer.num_bits != index.num_bits:
             raise ValueError(
@@ -135,9 +130,7 @@ class SearchService:
         self.items = IndexItems.of(index)
         self.config_name = config_name
         self.checkpoint_name = checkpoint_name
-        self.color_type = color_type
         self.max_upload_bytes = max_upload_bytes
-        self.max_pixels = max_pixels
         self.max_results = max_results
         self._model_lock = threading.Lock()
         self._index_lock = threading.Lock()
@@ -145,19 +138,22 @@ class SearchService:
     @classmethod
     def from_files(cls, config: Union[str, Config], checkpoint: str,
                    index: str, device: Optional[str] = None,
+                   max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
                    **kwargs) -> 'SearchService':
         """The service of a config (path or Config), checkpoint and index
-        file (``tools/build_index.py``)."""
+        file (``tools/build_index.py``); ``max_pixels``: the most pixels
+        (width x height) an upload may declare (None: no limit)."""
         cfg = config if isinstance(config, Config) else Config.fromfile(config)
         loaded = HammingIndex.load(index)
-        steps = inference_pipeline_config(cfg)
-        color_type = steps[0].get('color_type', 'color') if steps and \
-            steps[0].get('type') == 'LoadImageFromFile' else 'color'
         kwargs.setdefault('config_name', config if isinstance(config, str)
                           else cfg.filename or 'the given config')
         kwargs.setdefault('checkpoint_name', checkpoint)
-        return cls(HashInferencer(cfg, checkpoint, device), loaded,
-                   color_type=color_type, **kwargs)
+        return cls(HashInferencer(cfg, checkpoint, device,
+                                  max_pixels=max_pixels), loaded, **kwargs)
+
+    @property
+    def max_pixels(self) -> Optional[int]:
+        return self.inferencer.max_pixels
 
     @property
     def num_bits(self) -> int:
@@ -226,7 +222,9 @@ class SearchService:
                 return f.read(), media_type
         import cv2
         try:
-            image = read_image(path, self.max_pixels, flag='unchanged')
+            image = read_image(path, self.max_pixels, flag='unchanged',
+                               name=f'the image of item {item_id}',
+                               setting=MAX_PIXELS_SETTING)
         except ImageTooLargeError as error:
             raise UploadTooLarge(str(error)) from error
         except ValueError as error:
@@ -296,14 +294,14 @@ class SearchService:
                 f'{described} is {len(data):,} bytes, more than the limit '
                 f'of {self.max_upload_bytes:,} bytes')
         try:
-            image = decode_upload(data, self.max_pixels, self.color_type,
-                                  described)
+            check_pixel_count(data, self.max_pixels, described,
+                              MAX_PIXELS_SETTING)
+            code, encode_ms = self._encode(data)
         except ImageTooLargeError as error:
             raise UploadTooLarge(str(error)) from error
         except ValueError as error:
             raise NotAnImage(f'{error}; send a PNG, JPEG, GIF, BMP, WebP, '
                              'TIFF or PNM image') from error
-        code, encode_ms = self._encode(image)
         query = dict(type='upload', name=name,
                      labels=class_indices(query_labels))
         return self._answer(query, code, scope, query_labels, encode_ms,
@@ -321,7 +319,11 @@ class SearchService:
         scope = self.scope(k, radius)
         item_id = self.item_id(value)
         path = self._item_file(item_id)
-        code, encode_ms = self._encode(path)
+        try:
+            code, encode_ms = self._encode(path)
+        except Exception as error:
+            raise ItemUnreadable(f'the image of item {item_id} cannot be '
+                                 f'read: {error}') from error
         query_labels = self.items.label_row(item_id)
         query = dict(type='item', id=item_id, path=path,
                      labels=class_indices(query_labels),
@@ -329,9 +331,10 @@ class SearchService:
         return self._answer(query, code, scope, query_labels, encode_ms,
                             start, exclude=item_id)
 
-    def _encode(self, image) -> Tuple[np.ndarray, float]:
-        """(1, ceil(K / 8)) packed code of one image and the milliseconds
-        the model took."""
+    def _encode(self, image: Union[str, bytes]) -> Tuple[np.ndarray, float]:
+        """(1, ceil(K / 8)) packed code of one image (a path, or the bytes
+        of an image file, decoded as the config's test pipeline decodes
+        files) and the milliseconds the model took."""
         with self._model_lock:
             start = time.perf_counter()
             code = self.inferencer([image], packed=True)['codes']

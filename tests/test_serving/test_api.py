@@ -10,8 +10,12 @@ import sys
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from mmengine.config import Config
+from mmengine.runner import save_checkpoint
+from mmpretrain.apis import get_model
 from PIL import Image
 
+from hashnet_mm.apis import HashInferencer
 from hashnet_mm.search import HammingIndex, pack_codes
 from hashnet_mm.serving import SearchService, create_app
 
@@ -109,18 +113,20 @@ def test_a_radius_that_finds_more_than_the_limit_says_so(client, index,
 def test_upload_with_labels_is_marked_and_scored(client, served_files,
                                                  index, inferencer):
     queries, labels = listed(served_files[3], 'query')
-    path, row = queries[1], labels[1]
-    code = inferencer(path, packed=True)['codes']
-    answer = answered(client.post(
-        '/api/search', files={'image': ('q.png', read(path))},
-        data={'k': '8', 'labels': ','.join(map(str, np.flatnonzero(row)))}))
-    found = index.search(code, 8)
-    right = found.relevant(row[None])[0]
-    assert answer['marked'] and answer['query']['labels'] == \
-        np.flatnonzero(row).tolist()
-    assert [r['right'] for r in answer['results']] == right.tolist()
-    assert answer['precision'] == pytest.approx(right.mean())
-    assert 0 < right.sum() < 8
+    counts = []
+    for path, row in zip(queries, labels):
+        code = inferencer(path, packed=True)['codes']
+        answer = answered(client.post(
+            '/api/search', files={'image': ('q.png', read(path))},
+            data={'k': '8',
+                  'labels': ','.join(map(str, np.flatnonzero(row)))}))
+        right = index.search(code, 8).relevant(row[None])[0]
+        assert answer['marked'] and answer['query']['labels'] == \
+            np.flatnonzero(row).tolist()
+        assert [r['right'] for r in answer['results']] == right.tolist()
+        assert answer['precision'] == pytest.approx(right.mean())
+        counts.append(int(right.sum()))
+    assert any(0 < count < 8 for count in counts), counts
 
 
 def test_item_query_leaves_the_item_out_and_is_marked_by_its_labels(
@@ -280,10 +286,44 @@ def test_an_upload_in_another_format_or_size_is_encoded_as_the_model_reads(
     Image.open(path).convert('RGB').resize((48, 40)).save(buffer, 'JPEG')
     answer = answered(client.post(
         '/api/search', files={'image': ('q.jpg', buffer.getvalue())}))
-    import mmcv
-    code = inferencer(mmcv.imfrombytes(buffer.getvalue()),
-                      packed=True)['codes']
+    code = inferencer(buffer.getvalue(), packed=True)['codes']
     assert answer['query']['code']['hex'] == code[0].tobytes().hex()
+
+
+def test_a_grey_model_takes_a_colour_upload(tmp_path, served_files):
+    """A model whose pipeline reads grey (1 channel): a colour upload is
+    searched as its grey version, the code the model gives its file."""
+    config, _, _, root = served_files
+    cfg = Config.fromfile(config)
+    cfg.model.backbone.in_channels = 1
+    cfg.model.data_preprocessor = dict(
+        cfg.model.get('data_preprocessor') or {}, mean=[128.], std=[64.])
+    for split in ('query', 'database'):
+        cfg.test_dataloader.dataset[split].pipeline = [
+            dict(type='LoadImageFromFile', color_type='grayscale'),
+            dict(type='PackInputs')]
+    model = get_model(cfg)
+    model.init_weights()
+    checkpoint = str(tmp_path / 'grey.pth')
+    save_checkpoint(dict(state_dict=model.state_dict(), meta={}), checkpoint)
+    paths, labels = listed(root, 'database')
+    grey = HashInferencer(cfg, checkpoint, 'cpu')
+    index = HammingIndex(16)
+    index.add(grey(paths, packed=True)['codes'], paths=paths, labels=labels)
+    index.save(str(tmp_path / 'grey.index'))
+    service = SearchService.from_files(cfg, checkpoint,
+                                       str(tmp_path / 'grey.index'), 'cpu')
+    query = listed(root, 'query')[0][3]
+    assert Image.open(query).mode == 'RGB'
+    with TestClient(create_app(service)) as client:
+        answer = answered(client.post(
+            '/api/search', files={'image': ('q.png', read(query))},
+            data={'k': '5'}))
+    code = grey(query, packed=True)['codes']
+    assert answer['query']['code']['hex'] == code[0].tobytes().hex()
+    assert [(r['id'], r['distance']) for r in answer['results']] == [
+        (int(i), int(d)) for i, d in zip(*index.search(code, 5)[:2])
+        for i, d in zip(i, d)]
 
 
 def test_an_index_without_paths_serves_uploads_and_says_why_items_fail(
