@@ -150,7 +150,7 @@ def create_app(service: SearchService) -> FastAPI:
     app = FastAPI(title='hashnet_mm search',
                   description='Hamming search of images with a deep hashing '
                   'model', version=service.health()['version'],
-                  docs_url='/api/docs', redoc_url=None,
+                  docs_url=None, redoc_url=None,
                   openapi_url='/api/openapi.json')
     app.state.service = service
 

@@ -365,6 +365,8 @@ def test_a_missing_item_image_and_a_changed_model_are_reported(
     codes = inferencer(paths[:2], packed=True)['codes']
     index.add(codes, paths=[paths[0], str(tmp_path / 'gone.png')])
     index.add(pack_codes(-np.ones((1, 16))), paths=[paths[0]])
+    (tmp_path / 'corrupt.png').write_bytes(b'\x89PNG\r\n\x1a\n broken')
+    index.add(codes[:1], paths=[str(tmp_path / 'corrupt.png')])
     index.save(str(tmp_path / 'odd.index'))
     service = SearchService.from_files(config, checkpoint,
                                        str(tmp_path / 'odd.index'), 'cpu')
@@ -374,6 +376,10 @@ def test_a_missing_item_image_and_a_changed_model_are_reported(
         assert 'the image of item 1 is not on the server' in \
             gone.json()['error']
         assert client.get('/api/items/1/image').status_code == 404
+        corrupt = client.post('/api/search', json={'id': 3})
+        assert corrupt.status_code == 500
+        assert 'the image of item 3 cannot be read' in \
+            corrupt.json()['error']
         if (codes[0] != pack_codes(-np.ones((1, 16)))[0]).any():
             answer = answered(client.post('/api/search', json={'id': 2}))
             assert "differs from the code the index holds" in \
