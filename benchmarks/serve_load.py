@@ -179,8 +179,9 @@ def write_results(records: List[dict], context: dict, out: str) -> None:
         '# Search server under load',
         '',
         f"Measured on {context['machine']} ({context['cpu']}), "
-        f"torch threads {context['torch_threads']}, "
-        f"{context['date']}; `benchmarks/serve_load.py`.",
+        f"torch threads {context['torch_threads']}, load average "
+        f"{context['load_average']} at the start (other processes share the "
+        f"cores), {context['date']}; `benchmarks/serve_load.py`.",
         '',
         f"Model: `{context['config']}` ({context['num_bits']}-bit codes); "
         f"index: {context['index_size']:,} items ({context['index_kind']}); "
@@ -239,6 +240,7 @@ def main(argv=None):
     service = SearchService.from_files(args.config, args.checkpoint,
                                        args.index, args.device)
     queries = make_queries(service, args.queries, args.k)
+    load_average = round(os.getloadavg()[0], 1)
     records = []
     with background_server(create_app(service)) as url:
         run_load(url, queries[:4], 1, 8)  # warm up
@@ -249,6 +251,7 @@ def main(argv=None):
     health = service.health()
     context = dict(machine=args.machine, cpu=machine_name(),
                    torch_threads=torch.get_num_threads(),
+                   load_average=load_average,
                    date=time.strftime('%Y-%m-%d'), config=args.config,
                    num_bits=health['num_bits'],
                    index_size=health['index_size'],

@@ -1,5 +1,6 @@
 """Concurrent requests get the answers a lone request gets: threads on the
 service, and the load benchmark's clients on a real server on loopback."""
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 from hashnet_mm.serving import create_app
@@ -48,3 +49,24 @@ def test_concurrent_clients_on_loopback_get_the_index_answers(service):
         record = serve_load.run_load(url, queries, clients=4, requests=48)
     assert record['failures'] == 0, record['failure_examples']
     assert record['answered'] == 48
+
+
+def test_the_load_benchmark_records_its_figures(served_files, tmp_path):
+    config, checkpoint, index_file, _ = served_files
+    serve_load = load_tool('serve_load.py', folder='benchmarks')
+    out = str(tmp_path / 'serving')
+    serve_load.main([config, checkpoint, index_file, '--clients', '1', '3',
+                     '--requests', '12', '--queries', '6', '--k', '4',
+                     '--machine', 'a test machine', '--out', out])
+    with open(out + '.json') as f:
+        record = json.load(f)
+    assert record['machine'] == 'a test machine'
+    assert (record['num_bits'], record['index_size'], record['k']) == \
+        (16, 32, 4)
+    assert [(r['clients'], r['answered'], r['failures'])
+            for r in record['runs']] == [(1, 12, 0), (3, 12, 0)]
+    assert set(record['runs'][0]['latency_ms']) == {'p50', 'p90', 'p99'}
+    with open(out + '.md') as f:
+        table = f.read()
+    assert 'Measured on a test machine' in table
+    assert '| 3 | 12 | 0 |' in table
