@@ -7,6 +7,7 @@ forward and the index's searches each run under a lock (a ``'hash'`` index
 changes its probing depth during a radius search).
 """
 import os.path as osp
+import re
 import threading
 import time
 from typing import Iterable, List, Optional, Tuple, Union
@@ -65,6 +66,7 @@ class ItemUnreadable(ServingError):
     """An indexed item's image file is there but cannot be read."""
     status = 500
 
+
 #: Where the server's pixel limit is set, for its messages.
 MAX_PIXELS_SETTING = "the server's pixel limit, tools/serve.py --max-pixels"
 
@@ -72,14 +74,13 @@ MAX_PIXELS_SETTING = "the server's pixel limit, tools/serve.py --max-pixels"
 def parse_int(name: str, value, minimum: int, maximum: int) -> int:
     """``value`` (an int, or a form field's text) as an int in
     [minimum, maximum], else BadQuery naming the field."""
-    text = value.strip() if isinstance(value, str) else value
-    try:
-        if isinstance(text, bool) or isinstance(text, float):
-            raise ValueError
-        number = int(text)
-    except (TypeError, ValueError):
+    if isinstance(value, str) and re.fullmatch(r'\s*-?[0-9]+\s*', value):
+        number = int(value)
+    elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        number = int(value)
+    else:
         raise BadQuery(f'{name} must be an integer from {minimum} to '
-                       f'{maximum}, got {value!r}') from None
+                       f'{maximum}, got {value!r}')
     if not minimum <= number <= maximum:
         raise BadQuery(f'{name} must be an integer from {minimum} to '
                        f'{maximum}, got {number}')

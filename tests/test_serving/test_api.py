@@ -232,6 +232,8 @@ def test_a_path_parameter_is_ignored(client, served_files):
     (dict(json={'id': 1, 'k': 0}), 400, 'k must be an integer from 1 to 20'),
     (dict(json={'id': 1, 'k': 21}), 400, 'k must be an integer from 1 to 20'),
     (dict(json={'id': 1, 'k': 'ten'}), 400, "from 1 to 20, got 'ten'"),
+    (dict(json={'id': 1, 'k': 2.5}), 400, 'from 1 to 20, got 2.5'),
+    (dict(data={'id': '1', 'k': '1_0'}), 400, "from 1 to 20, got '1_0'"),
     (dict(data={'id': '1', 'radius': '17'}), 400,
      'radius must be an integer from 0 to 16'),
     (dict(data={'id': '1', 'radius': '-1'}), 400, 'radius must be'),
