@@ -4,6 +4,7 @@ never a downloaded browser) uploads a query, reads the grid, clicks a
 result to search from it, and checks the marks against the index's labels.
 
 Chromium is required, not optional: CI installs it (``.ci/run``)."""
+import base64
 import os
 import os.path as osp
 import re
@@ -114,8 +115,9 @@ def test_upload_see_the_grid_click_a_result_see_the_marks(
     wait_for_query(page, 'upload')
     page.wait_for_selector('#results .result')
     found = index.search(inferencer(query, packed=True)['codes'], 10)
-    assert grid(page) == [[int(i), rank, int(d), None] for rank, (i, d) in
-                          enumerate(zip(found.ids[0], found.distances[0]), 1)]
+    uploaded = grid(page)
+    assert uploaded == [[int(i), rank, int(d), None] for rank, (i, d) in
+                        enumerate(zip(found.ids[0], found.distances[0]), 1)]
     code = inferencer(query, packed=True)['codes'][0]
     assert page.inner_text('#query-code-hex') == code.tobytes().hex()
     assert re.fullmatch(r'([01]{8} ){1}[01]{8}',
@@ -123,6 +125,9 @@ def test_upload_see_the_grid_click_a_result_see_the_marks(
     assert re.search(r'encode [\d.]+ ms .* search [\d.]+ ms',
                      page.inner_text('#timing'))
     assert 'query has no labels' in page.inner_text('#precision')
+    page.wait_for_function(
+        'Array.from(document.querySelectorAll("#results img"))'
+        '.every(i => i.complete)')
     images_loaded = page.eval_on_selector_all(
         '#results .result img', 'imgs => imgs.map(i => i.complete && '
         'i.naturalWidth)')
@@ -161,6 +166,24 @@ def test_upload_see_the_grid_click_a_result_see_the_marks(
     assert [(i, d) for i, _, d, _ in grid(page)] == [
         (int(i), int(d)) for i, d in zip(within.ids, within.distances)
         if i != clicked]
+
+    # Drag and drop the query file: the upload's grid again.
+    page.check('#mode-k')
+    page.dispatch_event('#k', 'change')
+    wait_for_query(page, f'item {clicked}')
+    with open(query, 'rb') as f:
+        data = base64.b64encode(f.read()).decode()
+    page.evaluate('''data => {
+        const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
+        const transfer = new DataTransfer();
+        transfer.items.add(new File([bytes], 'dropped.png',
+                                    {type: 'image/png'}));
+        document.getElementById('drop-zone').dispatchEvent(new DragEvent(
+            'drop', {dataTransfer: transfer, bubbles: true,
+                     cancelable: true}));
+    }''', data)
+    wait_for_query(page, 'upload dropped.png')
+    assert grid(page) == uploaded
 
     # An item by its id, then failures shown as messages.
     page.check('#mode-k')
