@@ -25,8 +25,9 @@ from importlib import resources
 from ..utils.extras import require_extra
 from .service import SearchService, ServingError
 
-require_extra('fastapi', 'serve', 'The search server (hashnet_mm.serving)')
-require_extra('python_multipart', 'serve', 'The search server (hashnet_mm.serving)')
+NEEDED_FOR = 'The search server (hashnet_mm.serving)'
+require_extra('fastapi', 'serve', NEEDED_FOR)
+require_extra('python_multipart', 'serve', NEEDED_FOR)  # forms (uploads)
 
 from fastapi import FastAPI, Request  # noqa: E402
 from fastapi.exceptions import RequestValidationError  # noqa: E402
@@ -40,6 +41,7 @@ REQUEST_OVERHEAD = 64 * 1024
 
 
 class RequestTooLarge(ServingError):
+    """A request body over the limit, refused before it is buffered."""
     status = 413
 
 
