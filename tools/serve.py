@@ -17,7 +17,7 @@ from mmengine.config import Config, DictAction
 
 from hashnet_mm.images import DEFAULT_MAX_PIXELS
 from hashnet_mm.serving import (DEFAULT_MAX_RESULTS, DEFAULT_MAX_UPLOAD_BYTES,
-                                SearchService, create_app)
+                                SearchService)
 
 LOOPBACK = ('127.0.0.1', 'localhost', '::1')
 
@@ -61,6 +61,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    # The [serve] extra, checked before the model loads.
+    from hashnet_mm.serving.app import create_app
     from hashnet_mm.serving.server import run_server
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
