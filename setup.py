@@ -59,6 +59,7 @@ setup(
         'hashnet_mm.datasets': ['demo_data/*.npz', 'demo_data/*.md'],
         'hashnet_mm.configs': ['*.py', '*/*.py', '*/*/*.py'],
     },
+    license='Apache-2.0',
     python_requires='>=3.9',
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,
