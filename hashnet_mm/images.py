@@ -5,7 +5,9 @@ One rule for every tool that takes images (datasets, ``tools/encode.py``,
 when its extension, in any case, is one of :data:`IMAGE_EXTENSIONS`; the
 pixel count an image declares in its header is checked against a limit
 (:data:`DEFAULT_MAX_PIXELS`) before any pixel is decoded, so that a small
-file declaring a huge canvas (a decompression bomb) costs nothing.
+file declaring a huge canvas (a decompression bomb) costs nothing; a decoded
+array is given the channels a model takes by one stated rule
+(:func:`conform_image`).
 """
 import io
 import os

@@ -230,8 +230,8 @@ class HashInferencer(BaseInferencer):
                 more = f' and {len(others) - 5} more' if len(others) > 5 \
                     else ''
                 warnings.warn(
-                    f'HashInferencer: {folder}: skipped {len(others)} files '
-                    f'that are not images (by extension): {shown}{more}')
+                    f'HashInferencer: {folder}: {len(others)} files that are '
+                    f'not images (by extension) skipped: {shown}{more}')
             return images
         if not isinstance(inputs, (list, tuple)):
             inputs = [inputs]

@@ -163,8 +163,8 @@ def test_a_folder_gives_its_images_recursively(tmp_path, grey_inferencer):
         (tmp_path / name).write_bytes(encoded(array, '.png'))
     (tmp_path / 'README.txt').write_text('not an image')
     (tmp_path / 'sub' / 'labels.csv').write_text('a,1')
-    with pytest.warns(UserWarning, match=r'skipped 2 files that are not '
-                      r'images \(by extension\): .*README.txt, .*labels.csv'):
+    with pytest.warns(UserWarning, match=r'2 files that are not images '
+                      r'\(by extension\) skipped: .*README.txt, .*labels.csv'):
         out = grey_inferencer(str(tmp_path), batch_size=2)
     # The files, sorted, read as paths (b.JPG holds PNG data).
     expected = grey_inferencer([str(tmp_path / n) for n in names])
