@@ -180,7 +180,8 @@ def read_image(source: ImageSource,
 
 def describe_array(array: np.ndarray) -> str:
     """``'a uint8 array of shape (H, W, C)'``, for error messages."""
-    return f'a {array.dtype} array of shape {tuple(array.shape)}'
+    article = 'an' if str(array.dtype)[0] in 'aeio' else 'a'  # a uint8
+    return f'{article} {array.dtype} array of shape {tuple(array.shape)}'
 
 
 def conform_image(image: np.ndarray, channels: Optional[int],

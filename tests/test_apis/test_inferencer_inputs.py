@@ -121,7 +121,8 @@ def test_bytes_give_the_codes_of_the_path(model_files):  # noqa: F811
      r'0..255 in BGR order'),
     (np.full((28, 28), np.nan),
      r'input 1: a float64 array of shape \(28, 28\), holding NaN'),
-    (np.zeros((28, 28), np.int64), r'input 1: a int64 array'),
+    (np.zeros((28, 28), np.int64),
+     r'input 1: an int64 array of shape \(28, 28\): pass uint8'),
 ])
 def test_other_dtypes_are_refused(grey_inferencer, array, message):
     good = np.zeros((28, 28), np.uint8)
