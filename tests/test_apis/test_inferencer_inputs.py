@@ -212,3 +212,34 @@ def test_the_limit_is_a_setting(tmp_path, model_files):  # noqa: F811
         with pytest.raises(ValueError, match='HashInferencer: max_pixels '
                            'must be an integer >= 1, or None'):
             HashInferencer(config, checkpoint, 'cpu', max_pixels=bad)
+
+
+def test_the_test_pipeline_must_load_images(model_files):  # noqa: F811
+    config, checkpoint, _ = model_files
+    cfg = Config.fromfile(config)
+    cfg.test_dataloader.dataset.database.pipeline = [dict(type='PackInputs')]
+    with pytest.raises(ValueError, match='HashInferencer: the test pipeline '
+                       "must begin with LoadImageFromFile .*'PackInputs'"):
+        HashInferencer(cfg, checkpoint, 'cpu')
+
+
+def test_an_unchanged_pipeline_takes_the_preprocessors_channels(
+        tmp_path, model_files):  # noqa: F811
+    config, checkpoint, _ = model_files
+    cfg = Config.fromfile(config)
+    cfg.test_dataloader.dataset.database.pipeline = [
+        dict(type='LoadImageFromFile', color_type='unchanged'),
+        dict(type='PackInputs')]
+    inferencer = HashInferencer(cfg, checkpoint, 'cpu')
+    assert inferencer.channels == 3  # the data preprocessor's three means
+    rng = np.random.default_rng(3)
+    bgra = rng.integers(0, 256, (32, 32, 4)).astype(np.uint8)
+    path = tmp_path / 'alpha.png'
+    path.write_bytes(encoded(bgra))
+    grey = bgra[..., 0]
+    out = inferencer([str(path), bgra, grey], with_logits=True)['logits']
+    expected = reference_logits(inferencer, [bgra[..., :3].transpose(2, 0, 1),
+                                             np.stack([grey] * 3)])
+    np.testing.assert_allclose(out[:2], expected[[0, 0]], rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(out[2], expected[1], rtol=1e-5, atol=1e-6)
