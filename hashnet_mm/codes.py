@@ -119,7 +119,7 @@ def check_codes_and_labels(codes: torch.Tensor, labels: torch.Tensor) -> None:
 
 def similar_pair_fraction(labels: torch.Tensor,
                           chunk_size: int = 1024) -> float:
-    """|S1| / |S| over the ordered pairs i != j of a whole label set.
+    """``|S1| / |S|`` over the ordered pairs i != j of a whole label set.
 
     The fraction of pairs sharing a label, which fixes the dataset-level
     weights of eq. 2 (``WeightedPairwiseLoss(weight_source='dataset')``).

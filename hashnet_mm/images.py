@@ -5,7 +5,9 @@ One rule for every tool that takes images (datasets, ``tools/encode.py``,
 when its extension, in any case, is one of :data:`IMAGE_EXTENSIONS`; the
 pixel count an image declares in its header is checked against a limit
 (:data:`DEFAULT_MAX_PIXELS`) before any pixel is decoded, so that a small
-file declaring a huge canvas (a decompression bomb) costs nothing.
+file declaring a huge canvas (a decompression bomb) costs nothing; a decoded
+array is given the channels a model takes by one stated rule
+(:func:`conform_image`).
 """
 import io
 import os
@@ -178,7 +180,8 @@ def read_image(source: ImageSource,
 
 def describe_array(array: np.ndarray) -> str:
     """``'a uint8 array of shape (H, W, C)'``, for error messages."""
-    return f'a {array.dtype} array of shape {tuple(array.shape)}'
+    article = 'an' if str(array.dtype)[0] in 'aeio' else 'a'  # a uint8
+    return f'{article} {array.dtype} array of shape {tuple(array.shape)}'
 
 
 def conform_image(image: np.ndarray, channels: Optional[int],

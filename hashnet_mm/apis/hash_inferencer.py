@@ -40,6 +40,7 @@ def inference_pipeline_config(cfg: Config) -> List[dict]:
 
 
 def is_load_step(step: dict) -> bool:
+    """Whether a pipeline step is a ``LoadImageFromFile`` (of any scope)."""
     step_type = step.get('type')
     name = step_type if isinstance(step_type, str) else \
         getattr(step_type, '__name__', '')
@@ -68,7 +69,8 @@ class HashInferencer(BaseInferencer):
       files, which are skipped; a folder without images is an error.
 
     Every image then gets the channels the model takes (1 for a
-    ``color_type='grayscale'`` pipeline, else 3): colour becomes grey with
+    ``color_type='grayscale'`` pipeline, 3 for colour; see
+    :meth:`model_channels`): colour becomes grey with
     OpenCV's weights 0.299 R + 0.587 G + 0.114 B, grey becomes colour by
     repetition (:func:`~hashnet_mm.images.conform_image`).
 
@@ -230,8 +232,8 @@ class HashInferencer(BaseInferencer):
                 more = f' and {len(others) - 5} more' if len(others) > 5 \
                     else ''
                 warnings.warn(
-                    f'HashInferencer: {folder}: skipped {len(others)} files '
-                    f'that are not images (by extension): {shown}{more}')
+                    f'HashInferencer: {folder}: {len(others)} files that are '
+                    f'not images (by extension) skipped: {shown}{more}')
             return images
         if not isinstance(inputs, (list, tuple)):
             inputs = [inputs]

@@ -3,9 +3,6 @@ get the channels the model takes; other arrays, folders without images and
 decompression bombs are refused with errors naming the input."""
 import glob
 import os.path as osp
-import resource
-import time
-import tracemalloc
 
 import cv2
 import mmcv
@@ -20,7 +17,7 @@ from PIL import Image
 from hashnet_mm.apis import HashInferencer
 from hashnet_mm.images import ImageTooLargeError
 
-from ..test_images import bomb_png
+from ..test_images import assert_cheap, bomb_png, refusal_cost
 from ..test_tools.test_encode_search import model_files  # noqa: F401
 
 GREY_DEMO_CONFIG = 'configs/hashnet_resnet18cifar_fashionmnist_demo_32bit.py'
@@ -121,7 +118,8 @@ def test_bytes_give_the_codes_of_the_path(model_files):  # noqa: F811
      r'0..255 in BGR order'),
     (np.full((28, 28), np.nan),
      r'input 1: a float64 array of shape \(28, 28\), holding NaN'),
-    (np.zeros((28, 28), np.int64), r'input 1: a int64 array'),
+    (np.zeros((28, 28), np.int64),
+     r'input 1: an int64 array of shape \(28, 28\): pass uint8'),
 ])
 def test_other_dtypes_are_refused(grey_inferencer, array, message):
     good = np.zeros((28, 28), np.uint8)
@@ -163,8 +161,8 @@ def test_a_folder_gives_its_images_recursively(tmp_path, grey_inferencer):
         (tmp_path / name).write_bytes(encoded(array, '.png'))
     (tmp_path / 'README.txt').write_text('not an image')
     (tmp_path / 'sub' / 'labels.csv').write_text('a,1')
-    with pytest.warns(UserWarning, match=r'skipped 2 files that are not '
-                      r'images \(by extension\): .*README.txt, .*labels.csv'):
+    with pytest.warns(UserWarning, match=r'2 files that are not images '
+                      r'\(by extension\) skipped: .*README.txt, .*labels.csv'):
         out = grey_inferencer(str(tmp_path), batch_size=2)
     # The files, sorted, read as paths (b.JPG holds PNG data).
     expected = grey_inferencer([str(tmp_path / n) for n in names])
@@ -181,23 +179,6 @@ def test_a_folder_without_images_is_an_error(tmp_path, grey_inferencer):
         grey_inferencer(tmp_path)
 
 
-def peak_memory_of(call):
-    """(seconds, peak bytes traced by Python, growth of the process's peak
-    resident size in bytes) of ``call()``, which must raise
-    ImageTooLargeError; its message is returned too."""
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    tracemalloc.start()
-    start = time.perf_counter()
-    with pytest.raises(ImageTooLargeError) as error:
-        call()
-    seconds = time.perf_counter() - start
-    _, traced = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    rss_growth = resource.getrusage(
-        resource.RUSAGE_SELF).ru_maxrss * 1024 - rss_before
-    return seconds, traced, rss_growth, str(error.value)
-
-
 @pytest.mark.parametrize('as_bytes', [False, True])
 def test_a_bomb_is_refused_before_decoding(tmp_path, grey_inferencer,
                                            as_bytes):
@@ -205,9 +186,8 @@ def test_a_bomb_is_refused_before_decoding(tmp_path, grey_inferencer,
     path = tmp_path / 'bomb.png'
     path.write_bytes(data)
     source = data if as_bytes else str(path)
-    seconds, traced, rss_growth, message = peak_memory_of(
-        lambda: grey_inferencer(source))
-    assert seconds < 2 and traced < 10 * 2**20 and rss_growth < 200 * 2**20
+    *cost, message = refusal_cost(lambda: grey_inferencer(source))
+    assert_cheap(*cost)
     named = f'input 0 ({len(data)} bytes)' if as_bytes else f'image {path}'
     assert message.startswith(f'HashInferencer: {named}: ')
     assert ('30000 x 30000 = 900,000,000 pixels is more than the limit of '
@@ -232,3 +212,34 @@ def test_the_limit_is_a_setting(tmp_path, model_files):  # noqa: F811
         with pytest.raises(ValueError, match='HashInferencer: max_pixels '
                            'must be an integer >= 1, or None'):
             HashInferencer(config, checkpoint, 'cpu', max_pixels=bad)
+
+
+def test_the_test_pipeline_must_load_images(model_files):  # noqa: F811
+    config, checkpoint, _ = model_files
+    cfg = Config.fromfile(config)
+    cfg.test_dataloader.dataset.database.pipeline = [dict(type='PackInputs')]
+    with pytest.raises(ValueError, match='HashInferencer: the test pipeline '
+                       "must begin with LoadImageFromFile .*'PackInputs'"):
+        HashInferencer(cfg, checkpoint, 'cpu')
+
+
+def test_an_unchanged_pipeline_takes_the_preprocessors_channels(
+        tmp_path, model_files):  # noqa: F811
+    config, checkpoint, _ = model_files
+    cfg = Config.fromfile(config)
+    cfg.test_dataloader.dataset.database.pipeline = [
+        dict(type='LoadImageFromFile', color_type='unchanged'),
+        dict(type='PackInputs')]
+    inferencer = HashInferencer(cfg, checkpoint, 'cpu')
+    assert inferencer.channels == 3  # the data preprocessor's three means
+    rng = np.random.default_rng(3)
+    bgra = rng.integers(0, 256, (32, 32, 4)).astype(np.uint8)
+    path = tmp_path / 'alpha.png'
+    path.write_bytes(encoded(bgra))
+    grey = bgra[..., 0]
+    out = inferencer([str(path), bgra, grey], with_logits=True)['logits']
+    expected = reference_logits(inferencer, [bgra[..., :3].transpose(2, 0, 1),
+                                             np.stack([grey] * 3)])
+    np.testing.assert_allclose(out[:2], expected[[0, 0]], rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(out[2], expected[1], rtol=1e-5, atol=1e-6)
