@@ -8,15 +8,10 @@ from ..search import HammingIndex
 
 
 class IndexItems(NamedTuple):
-    """The items of an index, sorted by id.
-
-    Attributes:
-        ids (np.ndarray): (n,) int64, ascending.
-        paths (np.ndarray, optional): object array of the items' image
-            paths; None when the index stores no paths.
-        labels (np.ndarray, optional): (n, C) bool multi-hot labels; None
-            when the index stores no labels.
-    """
+    """The items of an index, sorted by id: ``ids`` ((n,) int64,
+    ascending), ``paths`` (an object array of the items' image paths, or
+    None when the index stores no paths) and ``labels`` ((n, C) bool
+    multi-hot labels, or None when the index stores no labels)."""
     ids: np.ndarray
     paths: Optional[np.ndarray]
     labels: Optional[np.ndarray]
