@@ -22,6 +22,7 @@ import os
 import os.path as osp
 import platform
 import queue
+import socket
 import threading
 import time
 import uuid
@@ -90,6 +91,16 @@ def make_queries(service, count: int, k: int, seed: int = 0) -> List[Query]:
     return queries
 
 
+class Connection(http.client.HTTPConnection):
+    """A keep-alive connection without Nagle's algorithm, as browsers and
+    curl open them (http.client sends a request's headers and body in two
+    writes)."""
+
+    def connect(self):
+        super().connect()
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
 def run_load(base_url: str, queries: List[Query], clients: int,
              requests: int, timeout: float = 60.0) -> dict:
     """Send ``requests`` requests (the queries in turn) from ``clients``
@@ -104,8 +115,8 @@ def run_load(base_url: str, queries: List[Query], clients: int,
     lock = threading.Lock()
 
     def client():
-        connection = http.client.HTTPConnection(address.hostname,
-                                                address.port, timeout=timeout)
+        connection = Connection(address.hostname, address.port,
+                                timeout=timeout)
         try:
             while True:
                 try:

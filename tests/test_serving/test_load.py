@@ -70,3 +70,17 @@ def test_the_load_benchmark_records_its_figures(served_files, tmp_path):
         table = f.read()
     assert 'Measured on a test machine' in table
     assert '| 3 | 12 | 0 |' in table
+
+
+def test_the_server_socket_lets_asyncio_turn_nagle_off():
+    """asyncio sets TCP_NODELAY on accepted connections only when the
+    listening socket names IPPROTO_TCP; else each response waits ~40 ms."""
+    import socket
+
+    from hashnet_mm.serving.server import loopback_socket
+    sock = loopback_socket()
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockname()[0] == '127.0.0.1'
+    finally:
+        sock.close()
