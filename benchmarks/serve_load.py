@@ -22,7 +22,9 @@ import os
 import os.path as osp
 import platform
 import queue
+import shlex
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -192,7 +194,9 @@ def write_results(records: List[dict], context: dict, out: str) -> None:
         f"Measured on {context['machine']} ({context['cpu']}), "
         f"torch threads {context['torch_threads']}, load average "
         f"{context['load_average']} at the start (other processes share the "
-        f"cores), {context['date']}; `benchmarks/serve_load.py`.",
+        f"cores), {context['date']}:",
+        '',
+        f"    {context['command']}",
         '',
         f"Model: `{context['config']}` ({context['num_bits']}-bit codes); "
         f"index: {context['index_size']:,} items ({context['index_kind']}); "
@@ -214,8 +218,11 @@ def write_results(records: List[dict], context: dict, out: str) -> None:
                      f"{lat.get('p90')} | {lat.get('p99')} |")
     lines += [
         '',
-        'The model\'s forward runs under a lock (one image at a time), so '
-        'more clients add queueing, not throughput, once the CPU is busy.',
+        'The model\'s forward runs under a lock (one image at a time): more '
+        'clients gain only the overlap of HTTP, JSON and the index search '
+        'with it, and their latency grows with the queue. Other processes '
+        'shared the cores (the load average above), so figures vary between '
+        'runs by tens of percent.',
         '',
     ]
     with open(out + '.md', 'w') as f:
@@ -260,7 +267,9 @@ def main(argv=None):
             print(json.dumps(record))
             records.append(record)
     health = service.health()
-    context = dict(machine=args.machine, cpu=machine_name(),
+    command = ' '.join(['python benchmarks/serve_load.py'] + [
+        shlex.quote(arg) for arg in (sys.argv[1:] if argv is None else argv)])
+    context = dict(machine=args.machine, cpu=machine_name(), command=command,
                    torch_threads=torch.get_num_threads(),
                    load_average=load_average,
                    date=time.strftime('%Y-%m-%d'), config=args.config,

@@ -69,6 +69,7 @@ def test_the_load_benchmark_records_its_figures(served_files, tmp_path):
     with open(out + '.md') as f:
         table = f.read()
     assert 'Measured on a test machine' in table
+    assert '--clients 1 3 --requests 12' in table
     assert '| 3 | 12 | 0 |' in table
 
 
