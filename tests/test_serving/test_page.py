@@ -167,12 +167,16 @@ def test_upload_see_the_grid_click_a_result_see_the_marks(
         (int(i), int(d)) for i, d in zip(within.ids, within.distances)
         if i != clicked]
 
-    # Drag and drop the query file: the upload's grid again.
+    # Drag and drop the query file with its labels: the upload's grid
+    # again, marked.
     page.check('#mode-k')
     page.dispatch_event('#k', 'change')
     wait_for_query(page, f'item {clicked}')
     with open(query, 'rb') as f:
         data = base64.b64encode(f.read()).decode()
+    query_labels = listed(root, 'query')[1][0]
+    page.fill('#upload-labels', ','.join(
+        map(str, np.flatnonzero(query_labels))))
     page.evaluate('''data => {
         const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
         const transfer = new DataTransfer();
@@ -183,7 +187,14 @@ def test_upload_see_the_grid_click_a_result_see_the_marks(
                      cancelable: true}));
     }''', data)
     wait_for_query(page, 'upload dropped.png')
-    assert grid(page) == uploaded
+    page.wait_for_selector('#results .result.right, #results .result.wrong')
+    right = index.search(inferencer(query, packed=True)['codes'],
+                         10).relevant(query_labels[None])[0]
+    assert grid(page) == [row[:3] + ['right' if mark else 'wrong']
+                          for row, mark in zip(uploaded, right)]
+    assert page.inner_text('#precision').startswith(
+        f'precision@10: {right.mean():.3f}')
+    page.fill('#upload-labels', '')
 
     # An item by its id, then failures shown as messages.
     page.check('#mode-k')
