@@ -206,8 +206,10 @@ def create_app(service: SearchService) -> FastAPI:
     @app.get('/api/items/{item_id}/image')
     def item_image(item_id: str):
         data, media_type = service.image(item_id)
+        # Not cached: a server restarted on another index reuses the ids.
         return Response(data, media_type=media_type,
-                        headers={'Cache-Control': 'max-age=3600'})
+                        headers={'Cache-Control': 'no-store',
+                                 'X-Content-Type-Options': 'nosniff'})
 
     app.add_middleware(BodySizeLimit,
                        max_bytes=request_limit(service.max_upload_bytes))

@@ -181,6 +181,8 @@ def test_items_and_their_images(client, served_files):
     response = client.get('/api/items/7/image')
     assert response.status_code == 200
     assert response.headers['content-type'] == 'image/png'
+    assert response.headers['x-content-type-options'] == 'nosniff'
+    assert response.headers['cache-control'] == 'no-store'
     assert response.content == read(paths[7])
 
 
