@@ -420,3 +420,22 @@ def test_the_server_stack_is_an_extra():
                             capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0 and result.stdout.strip() == '', \
         result.stdout + result.stderr[-2000:]
+
+
+def test_an_image_browsers_do_not_show_is_sent_as_png(tmp_path, served_files,
+                                                     inferencer):
+    config, checkpoint, _, root = served_files
+    path = listed(root, 'database')[0][0]
+    tiff = str(tmp_path / 'item.tif')
+    Image.open(path).save(tiff)
+    index = HammingIndex(16)
+    index.add(inferencer(tiff, packed=True)['codes'], paths=[tiff])
+    index.save(str(tmp_path / 'tif.index'))
+    service = SearchService.from_files(config, checkpoint,
+                                       str(tmp_path / 'tif.index'), 'cpu')
+    with TestClient(create_app(service)) as client:
+        response = client.get('/api/items/0/image')
+    assert response.status_code == 200
+    assert response.headers['content-type'] == 'image/png'
+    shown = np.asarray(Image.open(io.BytesIO(response.content)))
+    np.testing.assert_array_equal(shown, np.asarray(Image.open(path)))
