@@ -333,7 +333,8 @@ def warn_if_few_distinct_codes(database_codes: torch.Tensor,
     threshold = few_distinct_codes_threshold(num_classes)
     if distinct < threshold:
         MMLogger.get_current_instance().warning(
-            f'only {distinct} distinct codes among {len(database_codes)} '
+            f'only {distinct} distinct code{"s" * (distinct != 1)} among '
+            f'{len(database_codes)} '
             f'database items (fewer than max(2, classes) = {threshold}): '
             'the model maps most images to the same codes (collapsed or '
             'barely trained), so the measures mostly score ties broken by '
