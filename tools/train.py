@@ -4,9 +4,9 @@ import argparse
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from hashnet_mm.utils.checkpoint import read_finite_checkpoint
 from hashnet_mm.utils.cli import (add_loader_args, add_runner_args,
                                   load_runner_config, use_amp)
-from hashnet_mm.utils.checkpoint import read_finite_checkpoint
 from hashnet_mm.utils.resume import (check_fresh_work_dir,
                                      check_resume_checkpoint,
                                      find_resume_checkpoint)

@@ -191,7 +191,7 @@ def check_resume_checkpoint(checkpoint_path: str, cfg: Config) -> None:
         check_finite_weights(checkpoint, checkpoint_path)
     except CheckpointError as error:
         raise ResumeError(f'--resume: {error}. Resume from an earlier '
-                          'checkpoint, with a lower learning rate') from None
+                          'checkpoint of the run') from None
     check_resumed_settings(checkpoint_path, cfg, checkpoint.get('meta'))
 
 
