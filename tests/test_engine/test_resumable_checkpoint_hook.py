@@ -97,6 +97,12 @@ def test_a_kill_while_the_new_best_is_written_keeps_the_old_one(
     assert torch.load(str(tmp_path / 'best_acc_iter_2.pth'),
                       weights_only=True)['meta'] == dict(iter=2)
     assert not (tmp_path / 'best_acc_iter_4.pth').exists()
+    # The half-written file is removed when the run is resumed.
+    assert (tmp_path / 'best_acc_iter_4.pth.part').exists()
+    resumed = ResumableCheckpointHook(interval=2, by_epoch=False,
+                                      save_best='acc', rule='greater')
+    resumed.before_train(runner)
+    assert sorted(os.listdir(tmp_path)) == ['best_acc_iter_2.pth']
 
 
 def test_the_same_step_validated_again_keeps_one_best_file(hook_and_runner,
@@ -112,8 +118,8 @@ def test_the_same_step_validated_again_keeps_one_best_file(hook_and_runner,
 
 
 def reference_validation_steps(max_iters, val_begin, val_interval):
-    """The iterations after which IterBasedTrainLoop.run validates, by
-    running its loop with a stand-in for the training step."""
+    """The iterations after which IterBasedTrainLoop.run validates: its
+    loop's rule, step by step."""
     validated = []
     for done in range(1, max_iters + 1):
         if done >= val_begin and (done % val_interval == 0

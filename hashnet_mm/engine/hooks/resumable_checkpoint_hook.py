@@ -1,4 +1,5 @@
 """mmengine's CheckpointHook for runs that may be killed and resumed."""
+import glob
 import os
 import os.path as osp
 
@@ -38,9 +39,9 @@ class ResumableCheckpointHook(CheckpointHook):
       finished gives the same scores again: the best checkpoint stays.
     - mmengine deletes the previous best checkpoint and then writes the new
       one; killed in between, a run has none. Here the new one is written
-      under a temporary name, renamed into place, and only then is the
-      previous one deleted: a best checkpoint, whole, always exists once
-      one was saved.
+      under a temporary name (``*.pth.part``, removed when a run starts),
+      renamed into place, and only then is the previous one deleted: a best
+      checkpoint, whole, always exists once one was saved.
 
     Arguments are ``CheckpointHook``'s; the tools put this hook in place of
     a plain ``CheckpointHook``.
@@ -48,6 +49,12 @@ class ResumableCheckpointHook(CheckpointHook):
 
     def before_train(self, runner) -> None:
         super().before_train(runner)
+        if is_main_process() and isinstance(self.file_backend, LocalBackend):
+            for partial in glob.glob(osp.join(self.out_dir,
+                                              'best_*.pth.part')):
+                os.remove(partial)
+                runner.logger.info(f'Removed {partial}, a best checkpoint '
+                                   'whose writing was interrupted')
         if validation_due(runner):
             step = f'epoch {runner.epoch}' if isinstance(
                 runner.train_loop, EpochBasedTrainLoop) else \
