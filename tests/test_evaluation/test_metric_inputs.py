@@ -173,3 +173,19 @@ def test_collapsed_codes_are_warned_about_with_the_count(warnings_logged):
 
 def test_few_distinct_codes_threshold_rule():
     assert [few_distinct_codes_threshold(c) for c in (1, 2, 10)] == [2, 2, 10]
+
+
+@pytest.mark.parametrize('value', [0.95, -1.0, float('nan')])
+def test_functional_measures_refuse_labels_other_than_0_1_naming_the_row(
+        value):
+    from .helpers import mean_average_precision
+    q, db, ql, dbl = (torch.tensor(a) for a in make_case(3, 5, 8, 3, False,
+                                                          0))
+    dbl = dbl.double()
+    dbl[3, 1] = value
+    with pytest.raises(ValueError, match=r'database labels must be multi-hot:'
+                       r' only 0 and 1; row 3 is \['):
+        mean_average_precision(q, db, ql, dbl)
+    bool_codes = q > 0
+    with pytest.raises(ValueError, match='query codes are booleans'):
+        mean_average_precision(bool_codes, db, ql, dbl.round().clamp(0, 1))
