@@ -1,0 +1,8 @@
+from .hash_centers import (CENTER_KINDS, HashCenters, gilbert_varshamov_distance,
+                           hadamard_centers, min_distance_centers,
+                           random_balanced_centers)
+
+__all__ = [
+    'CENTER_KINDS', 'HashCenters', 'gilbert_varshamov_distance',
+    'hadamard_centers', 'min_distance_centers', 'random_balanced_centers'
+]
