@@ -22,7 +22,7 @@ class ClassTargetLoss(nn.Module):
     multi-hot labels y_i (N, C). An image with no label (NUS-WIDE keeps
     some) has no class to aim at: it is left out of the first term, not
     of the penalty; a batch without labels has a first term of 0. Runs in
-    float32 even inside autocast.
+    float32 (float64 codes stay float64) even inside autocast.
 
     Under DDP each rank computes the loss on its own images (every term is
     per image, no pair crosses ranks): DDP's average of the ranks'
@@ -68,7 +68,8 @@ class ClassTargetLoss(nn.Module):
                 f'codes and {self.num_classes} classes, got codes '
                 f'{tuple(codes.shape)} and labels {tuple(labels.shape)}')
         with torch.autocast(codes.device.type, enabled=False):
-            codes, labels = codes.float(), labels.float()
+            codes = codes.to(torch.promote_types(codes.dtype, torch.float32))
+            labels = labels.to(codes.dtype)
             labelled = labels.bool().any(dim=1)
             per_image = torch.where(labelled,
                                     self.image_losses(codes, labels), 0.0)

@@ -49,7 +49,7 @@ class CSQLoss(CenterTargetLoss):
     def image_losses(self, codes: torch.Tensor,
                      labels: torch.Tensor) -> torch.Tensor:
         """mean_k BCE(sigmoid(2 z_ik), (c_ik + 1) / 2) of each image."""
-        targets = (self.hash_centers.targets(labels) + 1) / 2
+        targets = (self.hash_centers.targets(labels).to(codes.dtype) + 1) / 2
         return F.binary_cross_entropy_with_logits(
             2 * codes, targets, reduction='none').mean(dim=1)
 

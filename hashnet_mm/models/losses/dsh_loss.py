@@ -27,7 +27,8 @@ class DSHLoss(nn.Module):
     Under DDP (``across_ranks=True``, default) the pairs span ranks, as in
     :class:`WeightedPairwiseLoss`: every rank gathers the global batch
     (:func:`gather_global_batch`, codes with autograd), so W processes
-    train exactly as one on all their images. Runs in float32.
+    train exactly as one on all their images. Runs in float32 (float64
+    codes stay float64).
 
     Args:
         margin (float, optional): m (> 0); None is 2K.
@@ -56,7 +57,7 @@ class DSHLoss(nn.Module):
         """Loss of (N, K) real codes given (N, C) multi-hot labels."""
         check_codes_and_labels(codes, labels)
         with torch.autocast(codes.device.type, enabled=False):
-            codes = codes.float()
+            codes = codes.to(torch.promote_types(codes.dtype, torch.float32))
             if self.across_ranks:
                 codes, labels = gather_global_batch(codes, labels)
             return self.loss_weight * self.batch_loss(codes, labels)

@@ -47,7 +47,9 @@ class GreedyHashLoss(ClassTargetLoss):
     def image_losses(self, codes: torch.Tensor,
                      labels: torch.Tensor) -> torch.Tensor:
         """Cross-entropy of the classifier on b = sgn(u), per image."""
-        logits = self.classifier(straight_through_sign(codes)).float()
+        binary = straight_through_sign(codes)
+        logits = self.classifier(binary.to(self.classifier.weight.dtype))
+        logits = logits.to(codes.dtype)
         if self.multi_label:
             return F.binary_cross_entropy_with_logits(
                 logits, labels, reduction='none').mean(dim=1)

@@ -58,7 +58,7 @@ class OrthoHashLoss(CenterTargetLoss):
     def image_losses(self, codes: torch.Tensor,
                      labels: torch.Tensor) -> torch.Tensor:
         """Cross-entropy of softmax(l_i) against y_i / sum_c y_ic."""
-        centers = self.hash_centers.centers.float()
+        centers = self.hash_centers.centers.to(codes.dtype)
         cosine = F.normalize(codes, dim=1) @ F.normalize(centers, dim=1).t()
         logits = self.scale * (cosine - self.margin * (labels > 0).float())
         targets = labels / labels.sum(dim=1, keepdim=True).clamp(min=1)

@@ -232,4 +232,4 @@ class HashCenters(nn.Module):
                              f'labels, got {tuple(labels.shape)}')
         summed = labels.float() @ self.centers.float()
         return torch.where(summed == 0, self.tie_breaker.float(),
-                           torch.sign(summed))
+                           torch.sign(summed)).to(self.centers.dtype)
