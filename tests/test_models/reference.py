@@ -80,7 +80,7 @@ def softplus(x):
 
 def sign(x):
     """+1, 0 or -1 (the derivative of |x| as autograd takes it at 0)."""
-    return (x > 0) - (x < 0)
+    return float(x > 0) - float(x < 0)
 
 
 def code_sign(x):
@@ -134,3 +134,15 @@ def check_value_and_gradient(loss, codes, labels, reference, rtol=1e-7):
     np.testing.assert_allclose(codes_t.grad.numpy(), expected_grad,
                                rtol=rtol, atol=1e-12)
     return codes_t.grad
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x)) of a float, without overflow."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    return math.exp(x) / (1.0 + math.exp(x))
+
+
+def labelled_rows(labels):
+    """Indices of the images with at least one label."""
+    return [i for i, row in enumerate(labels) if any(row)]
