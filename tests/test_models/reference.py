@@ -99,6 +99,15 @@ def center_target(centers, tie_breaker, label_row):
     return target
 
 
+def loss_center_targets(loss, labels):
+    """{i: target code} of the labelled images, from the centers and the
+    tie-breaker stored in ``loss.hash_centers`` (per image, bit by bit)."""
+    centers = loss.hash_centers.centers.tolist()
+    tie_breaker = loss.hash_centers.tie_breaker.tolist()
+    return {i: center_target(centers, tie_breaker, labels[i])
+            for i in labelled_rows(labels)}
+
+
 def class_target_batches(num_classes, k=8, seed=0):
     """{name: (codes (n, k), labels (n, C))} of the batches every class-
     target loss is checked on: one class for all; multi-label rows (two

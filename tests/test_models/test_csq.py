@@ -7,9 +7,8 @@ import torch
 
 from hashnet_mm.models.losses import CSQLoss
 
-from .reference import (center_target, check_value_and_gradient,
-                        class_target_batches, labelled_rows, sigmoid, sign,
-                        softplus)
+from .reference import (check_value_and_gradient, class_target_batches,
+                        loss_center_targets, sigmoid, sign, softplus)
 
 NUM_CLASSES = 5
 
@@ -18,19 +17,16 @@ def reference_csq(loss, weight):
     """(value, d value / d z), image by image and bit by bit: BCE of
     sigmoid(2z) = (tanh z + 1) / 2 towards (c + 1) / 2 over the labelled
     images, + weight * (|tanh z| - 1)^2 over all, both as means."""
-    centers = loss.hash_centers.centers.tolist()
-    tie_breaker = loss.hash_centers.tie_breaker.tolist()
 
     def reference(z, labels):
         n, k = z.shape
-        rows = labelled_rows(labels)
+        targets = loss_center_targets(loss, labels)
         value, grad = 0.0, np.zeros((n, k))
-        for i in rows:
-            target = center_target(centers, tie_breaker, labels[i])
+        for i, target in targets.items():
             for b in range(k):
                 c, x = (target[b] + 1) / 2, 2 * z[i, b]
-                value += (softplus(x) - c * x) / (k * len(rows))
-                grad[i, b] += 2 * (sigmoid(x) - c) / (k * len(rows))
+                value += (softplus(x) - c * x) / (k * len(targets))
+                grad[i, b] += 2 * (sigmoid(x) - c) / (k * len(targets))
         for i in range(n):
             for b in range(k):
                 u = math.tanh(z[i, b])

@@ -5,8 +5,8 @@ import torch
 
 from hashnet_mm.models.losses import DPNLoss
 
-from .reference import (center_target, check_value_and_gradient,
-                        class_target_batches, labelled_rows)
+from .reference import (check_value_and_gradient, class_target_batches,
+                        loss_center_targets)
 
 NUM_CLASSES = 5
 
@@ -14,19 +14,17 @@ NUM_CLASSES = 5
 def reference_dpn(loss, margin):
     """(value, gradient): max(0, m - u t) bit by bit over the labelled
     images, as a mean; d/du = -t where the hinge is active."""
-    centers = loss.hash_centers.centers.tolist()
-    tie_breaker = loss.hash_centers.tie_breaker.tolist()
 
     def reference(u, labels):
         n, k = u.shape
-        rows = labelled_rows(labels)
+        targets = loss_center_targets(loss, labels)
+        scale = k * len(targets)
         value, grad = 0.0, np.zeros((n, k))
-        for i in rows:
-            target = center_target(centers, tie_breaker, labels[i])
+        for i, target in targets.items():
             for b in range(k):
                 if margin - u[i, b] * target[b] > 0:
-                    value += (margin - u[i, b] * target[b]) / (k * len(rows))
-                    grad[i, b] = -target[b] / (k * len(rows))
+                    value += (margin - u[i, b] * target[b]) / scale
+                    grad[i, b] = -target[b] / scale
         return value, grad
 
     return reference

@@ -10,6 +10,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from ...codes import sign_codes
+from ..utils import check_positive_integers
 
 
 def batch_multi_hot_labels(data_samples: Sequence[DataSample]) -> torch.Tensor:
@@ -100,11 +101,7 @@ class HashHead(BaseModule):
         integers = dict(num_bits=num_bits, in_channels=in_channels)
         if objective_interval is not None:
             integers['objective_interval'] = objective_interval
-        for name, value in integers.items():
-            if isinstance(value, bool) or not isinstance(value, int) \
-                    or value < 1:
-                raise ValueError(
-                    f'HashHead: {name} must be an integer >= 1, got {value!r}')
+        check_positive_integers('HashHead', **integers)
         self.num_bits = num_bits
         self.objective_interval = objective_interval
         self.beta = 1.0

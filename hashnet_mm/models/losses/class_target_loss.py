@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 
 from ...codes import check_codes_and_labels
-from ..utils import HashCenters
+from ..utils import HashCenters, check_positive_integers
 
 
 def quantization_penalty(codes: torch.Tensor, power: float) -> torch.Tensor:
@@ -38,12 +38,8 @@ class ClassTargetLoss(nn.Module):
     def __init__(self, num_classes: int, num_bits: int,
                  loss_weight: float = 1.0):
         super().__init__()
-        for name, value in dict(num_classes=num_classes,
-                                num_bits=num_bits).items():
-            if isinstance(value, bool) or not isinstance(value, int) \
-                    or value < 1:
-                raise ValueError(f'{type(self).__name__}: {name} must be '
-                                 f'an integer >= 1, got {value!r}')
+        check_positive_integers(type(self).__name__,
+                                num_classes=num_classes, num_bits=num_bits)
         self.num_classes = num_classes
         self.num_bits = num_bits
         self.loss_weight = loss_weight

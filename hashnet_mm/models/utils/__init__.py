@@ -1,8 +1,9 @@
+from .arguments import check_positive_integers
 from .hash_centers import (CENTER_KINDS, HashCenters, gilbert_varshamov_distance,
                            hadamard_centers, min_distance_centers,
                            random_balanced_centers)
 
 __all__ = [
-    'CENTER_KINDS', 'HashCenters', 'gilbert_varshamov_distance',
+    'check_positive_integers', 'CENTER_KINDS', 'HashCenters', 'gilbert_varshamov_distance',
     'hadamard_centers', 'min_distance_centers', 'random_balanced_centers'
 ]

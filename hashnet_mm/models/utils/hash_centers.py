@@ -32,6 +32,7 @@ import torch
 import torch.nn as nn
 
 from ...codes import sign_codes
+from .arguments import check_positive_integers
 
 CENTER_KINDS = ('auto', 'hadamard', 'random', 'min_distance')
 
@@ -199,12 +200,8 @@ class HashCenters(nn.Module):
     def __init__(self, num_classes: int, num_bits: int, kind: str = 'auto',
                  seed: int = 0, min_distance: Optional[int] = None):
         super().__init__()
-        for name, value in dict(num_classes=num_classes,
-                                num_bits=num_bits).items():
-            if isinstance(value, bool) or not isinstance(value, int) \
-                    or value < 1:
-                raise ValueError(f'HashCenters: {name} must be an integer '
-                                 f'>= 1, got {value!r}')
+        check_positive_integers('HashCenters', num_classes=num_classes,
+                                num_bits=num_bits)
         self.kind = kind
         centers = draw_centers(kind, num_classes, num_bits, seed,
                                min_distance)
