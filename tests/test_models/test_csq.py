@@ -70,5 +70,12 @@ def test_defaults_and_shape_checks():
     assert loss.hash_centers.centers.shape == (10, 32)
     with pytest.raises(ValueError, match='built for 32-bit codes and 10'):
         loss(torch.zeros(2, 16), torch.zeros(2, 10))
+    with pytest.raises(ValueError, match='built for 32-bit codes and 10'):
+        loss(torch.zeros(2, 32), torch.zeros(2, 11))
+    # Labels only as wide as a batch's largest class index are padded.
+    labels = torch.tensor([[0, 1, 0]])
+    assert loss(torch.ones(1, 32), labels).item() == pytest.approx(
+        loss(torch.ones(1, 32), torch.nn.functional.pad(labels, (0, 7)))
+        .item())
     with pytest.raises(ValueError, match='quantization_weight'):
         CSQLoss(10, 32, quantization_weight=-1)

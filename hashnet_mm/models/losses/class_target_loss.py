@@ -4,6 +4,7 @@ from typing import Optional
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from ...codes import check_codes_and_labels
 from ..utils import HashCenters, check_positive_integers
@@ -19,7 +20,8 @@ class ClassTargetLoss(nn.Module):
     """mean over labelled images of l(u_i, y_i) + :meth:`code_penalty`.
 
     l is the subclass's :meth:`image_losses` of one code u_i (N, K) and its
-    multi-hot labels y_i (N, C). An image with no label (NUS-WIDE keeps
+    multi-hot labels y_i (N, C; narrower labels, made from ``gt_label``
+    indices without ``to_onehot``, are padded with zeros). An image with no label (NUS-WIDE keeps
     some) has no class to aim at: it is left out of the first term, not
     of the penalty; a batch without labels has a first term of 0. Runs in
     float32 (float64 codes stay float64) even inside autocast.
@@ -57,6 +59,8 @@ class ClassTargetLoss(nn.Module):
                 labels: torch.Tensor) -> torch.Tensor:
         """Loss of (N, K) codes given (N, C) multi-hot labels."""
         check_codes_and_labels(codes, labels)
+        if labels.shape[1] < self.num_classes:  # from gt_label indices
+            labels = F.pad(labels, (0, self.num_classes - labels.shape[1]))
         if codes.shape[1] != self.num_bits or \
                 labels.shape[1] != self.num_classes:
             raise ValueError(
