@@ -21,10 +21,11 @@ class ClassTargetLoss(nn.Module):
 
     l is the subclass's :meth:`image_losses` of one code u_i (N, K) and its
     multi-hot labels y_i (N, C; narrower labels, made from ``gt_label``
-    indices without ``to_onehot``, are padded with zeros). An image with no label (NUS-WIDE keeps
-    some) has no class to aim at: it is left out of the first term, not
-    of the penalty; a batch without labels has a first term of 0. Runs in
-    float32 (float64 codes stay float64) even inside autocast.
+    indices without ``to_onehot``, are padded with zeros). An image with
+    no label (NUS-WIDE keeps some) has no class to aim at: it is left out
+    of the first term, not of the penalty; a batch without labels has a
+    first term of 0. Runs in float32 (float64 codes stay float64) even
+    inside autocast.
 
     Under DDP each rank computes the loss on its own images (every term is
     per image, no pair crosses ranks): DDP's average of the ranks'

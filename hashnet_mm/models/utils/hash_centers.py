@@ -1,9 +1,9 @@
 """Hash centers: one K-bit target code per class, drawn once and stored.
 
 The class-target losses (CSQ, DPN, OrthoHash) pull every image's code
-towards its classes' centers. Three constructions:
+towards its classes' centers. The constructions:
 
-- ``'hadamard'`` (CSQ, Yuan et al., CVPR 2020, Sec. 3.2): the rows of the
+- ``'hadamard'`` (CSQ, Yuan et al., CVPR 2020): the rows of the
   K x K Sylvester Hadamard matrix H and of -H, [H; -H], first C rows; K
   must be a power of two and C <= 2K. Any two distinct centers are K / 2
   apart (h and -h: K).
@@ -19,7 +19,7 @@ towards its classes' centers. Three constructions:
 - ``'auto'`` (default): ``'hadamard'`` when it applies, else ``'random'``
   (CSQ's rule).
 
-Everything is drawn from one ``torch.Generator`` seeded by ``seed`` (never
+Everything is drawn from ``torch.Generator`` objects seeded by ``seed`` (never
 the global RNG), so every rank and every rebuild draws the same centers;
 :class:`HashCenters` keeps them as buffers, saved in the checkpoint and
 restored by loading it.
@@ -184,8 +184,8 @@ class HashCenters(nn.Module):
     overwrites them with the trained model's):
 
     - ``centers`` (C, K): one code per class (kinds: the module docstring);
-    - ``tie_breaker`` (K,): random signs drawn once after the centers from
-      the same generator, for the ties of :meth:`targets`.
+    - ``tie_breaker`` (K,): random signs drawn once, from a generator
+      seeded with ``seed + 1``, for the ties of :meth:`targets`.
 
     Args:
         num_classes (int): C.
@@ -222,7 +222,7 @@ class HashCenters(nn.Module):
     def targets(self, labels: torch.Tensor) -> torch.Tensor:
         """(N, K) target code of each image from its (N, C) multi-hot
         labels: sign(sum of its classes' centers), a zero sum taking the
-        bit of ``tie_breaker`` (CSQ, Sec. 3.2, multi-label data). A
+        bit of ``tie_breaker`` (CSQ's multi-label targets). A
         one-label image's target is its class center."""
         if labels.dim() != 2 or labels.shape[1] != self.num_classes:
             raise ValueError(f'expected (N, {self.num_classes}) multi-hot '
