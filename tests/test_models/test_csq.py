@@ -79,3 +79,14 @@ def test_defaults_and_shape_checks():
         .item())
     with pytest.raises(ValueError, match='quantization_weight'):
         CSQLoss(10, 32, quantization_weight=-1)
+
+
+def test_bfloat16_codes_under_autocast_are_scored_in_float32():
+    codes, labels = class_target_batches(NUM_CLASSES)['multi_label']
+    codes = torch.tensor(codes, dtype=torch.bfloat16)
+    loss = CSQLoss(NUM_CLASSES, 8, quantization_weight=0.5)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        value = loss(codes, torch.tensor(labels))
+    assert value.dtype == torch.float32
+    assert value.item() == pytest.approx(
+        loss(codes.float(), torch.tensor(labels)).item(), rel=1e-6)

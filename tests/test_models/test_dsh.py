@@ -65,3 +65,13 @@ def test_defaults_and_bad_arguments():
         DSHLoss(margin=0)
     with pytest.raises(ValueError, match='quantization_weight'):
         DSHLoss(quantization_weight=-0.1)
+
+
+def test_bfloat16_codes_under_autocast_are_scored_in_float32():
+    codes, labels = class_target_batches(5)['multi_label']
+    codes = torch.tensor(codes, dtype=torch.bfloat16)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        value = DSHLoss()(codes, torch.tensor(labels))
+    assert value.dtype == torch.float32
+    assert value.item() == pytest.approx(
+        DSHLoss()(codes.float(), torch.tensor(labels)).item(), rel=1e-6)
