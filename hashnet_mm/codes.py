@@ -35,6 +35,24 @@ def check_code_dtype(codes: Array, what: str = 'codes') -> None:
             f'True = +1: {convert} * 2 - 1)')
 
 
+class _StraightThroughSign(torch.autograd.Function):
+    """sign_codes forward, the identity backward."""
+
+    @staticmethod
+    def forward(ctx, values):
+        return sign_codes(values)
+
+    @staticmethod
+    def backward(ctx, gradient):
+        return gradient
+
+
+def straight_through_sign(values: torch.Tensor) -> torch.Tensor:
+    """:func:`sign_codes` of ``values`` whose gradient passes through
+    unchanged (d sign(u) / du taken as 1: GreedyHash, Su et al. 2018)."""
+    return _StraightThroughSign.apply(values)
+
+
 def check_codes(codes: Array, what: str = 'codes',
                 allow_empty: bool = False) -> None:
     """Raise ValueError unless ``codes`` is a non-empty (n, K) matrix of
