@@ -21,7 +21,7 @@ plugin.install()
 __all__ = ['__version__', 'config_file', 'register_all_modules']
 
 SUBPACKAGES = ('apis', 'datasets', 'encoding', 'engine', 'evaluation',
-               'models', 'search', 'shallow', 'utils')
+               'models', 'search', 'serving', 'shallow', 'utils')
 
 
 def __getattr__(name: str):
