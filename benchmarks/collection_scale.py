@@ -22,8 +22,8 @@ Encoding: ``tools/encode.py --shards`` (shards of 10^4 images) and a plain
 loop (a torch DataLoader decoding the same PNGs with OpenCV, the model's
 data preprocessor, forward, sign, pack; no Runner, no files written) over
 the same random-init model (the narrow CIFAR ResNet-18, 64 bits) and the
-same made 16x16 images, batch 256, in one process each (no loader
-workers, one thread: OMP_NUM_THREADS=1 for both).
+same made 16x16 images, batch 256, each with ``--loader-workers`` data
+loader processes and one thread (OMP_NUM_THREADS=1 for both).
 Throughput is the steady state, (n2 - n1) / (t(n2) - t(n1)) over the two
 sizes, which cancels start-up; peak RSS of each run is reported. Each run
 is repeated (``--repeats``, the two taking turns) and the fastest counts.
@@ -171,7 +171,7 @@ _base_ = [
 ]
 model = dict(backbone=dict(in_channels=3), head=dict(num_bits=64))
 data_preprocessor = dict(num_classes=10, mean=[128.] * 3, std=[64.] * 3)
-test_dataloader = dict(batch_size=256, num_workers=0,
+test_dataloader = dict(batch_size=256, num_workers={workers},
                        persistent_workers=False,
                        dataset=dict(pipeline=[dict(type='LoadImageFromFile'),
                                               dict(type='PackInputs')]))
@@ -179,12 +179,13 @@ default_hooks = dict(logger=dict(interval=1000))
 """
 
 
-def make_model_and_images(folder: str, n: int) -> tuple:
+def make_model_and_images(folder: str, n: int, workers: int) -> tuple:
     """(config, checkpoint, image list) of the benchmark, in ``folder``."""
     from PIL import Image
-    config = osp.join(folder, 'model.py')
+    config = osp.join(folder, f'model_{workers}_workers.py')
     with open(config, 'w') as f:
-        f.write(CONFIG.format(configs=osp.join(REPO, 'configs')))
+        f.write(CONFIG.format(configs=osp.join(REPO, 'configs'),
+                              workers=workers))
     checkpoint = osp.join(folder, 'model.pth')
     if not osp.isfile(checkpoint):
         subprocess.run([sys.executable, __file__, '--worker', 'init',
@@ -223,7 +224,7 @@ def init_worker(config: str, checkpoint: str) -> None:
 
 
 def plain_worker(config: str, checkpoint: str, list_file: str,
-                 root: str) -> dict:
+                 root: str, workers: str) -> dict:
     """The plain PyTorch loop; prints its wall time and peak RSS."""
     start = time.perf_counter()
     import mmcv
@@ -249,7 +250,7 @@ def plain_worker(config: str, checkpoint: str, list_file: str,
             return torch.from_numpy(image).permute(2, 0, 1).contiguous()
 
     loader = torch.utils.data.DataLoader(Images(), batch_size=256,
-                                         num_workers=0,
+                                         num_workers=int(workers),
                                          collate_fn=list)
     packed = 0
     with torch.no_grad():
@@ -278,14 +279,15 @@ def encode_worker(config: str, checkpoint: str, list_file: str, root: str,
     return dict(wall_s=time.perf_counter() - start, peak_rss_mb=peak_rss_mb())
 
 
-def encoding_curves(sizes, folder: str, repeats: int) -> dict:
+def encoding_curves(sizes, folder: str, repeats: int, workers: int) -> dict:
     """Each size ``repeats`` times, encode.py and the plain loop taking
     turns (which goes first alternates); the fastest run of each counts, as
     the least disturbed by other jobs on a shared machine."""
-    config, checkpoint, _, root = make_model_and_images(folder, max(sizes))
+    config, checkpoint, _, root = make_model_and_images(folder, max(sizes),
+                                                        workers)
     runs = {}
     for n in sizes:
-        list_file = make_model_and_images(folder, n)[2]
+        list_file = make_model_and_images(folder, n, workers)[2]
         shards = osp.join(folder, f'shards_{n}')
         tried = dict(encode_py=[], plain_loop=[])
         for repeat in range(repeats):
@@ -294,7 +296,8 @@ def encoding_curves(sizes, folder: str, repeats: int) -> dict:
             for name in order:
                 if name == 'plain_loop':
                     tried[name].append(run_worker(
-                        'plain', config, checkpoint, list_file, root))
+                        'plain', config, checkpoint, list_file, root,
+                        str(workers)))
                     continue
                 if osp.isdir(shards):  # a fresh encoding each time
                     for file in os.listdir(shards):
@@ -346,21 +349,27 @@ def markdown(report: dict) -> str:
                 f"| {stats['p50_ms']} | {stats['p99_ms']} | "
                 f"{stats['recall_at_100']} | no |")
     if report.get('encoding'):
-        enc = report['encoding']
         lines += ['', '## Encoding (tools/encode.py --shards vs a plain '
                   'PyTorch loop)', '',
-                  '| images | encode.py s | encode.py peak RSS MB | plain '
-                  'loop s | plain loop peak RSS MB |', '|---|---|---|---|---|']
-        for n, run in sorted(enc['runs'].items(), key=lambda x: int(x[0])):
-            lines.append(
-                f"| {int(n):,} | {run['encode_py']['wall_s']:.1f} | "
-                f"{run['encode_py']['peak_rss_mb']:.0f} | "
-                f"{run['plain_loop']['wall_s']:.1f} | "
-                f"{run['plain_loop']['peak_rss_mb']:.0f} |")
-        steady = enc['steady_img_per_s']
-        lines += ['', f"Steady-state throughput: encode.py "
-                  f"{steady['encode_py']} img/s, plain loop "
-                  f"{steady['plain_loop']} img/s, ratio {steady['ratio']}."]
+                  '| loader workers | images | encode.py s | encode.py peak '
+                  'RSS MB | plain loop s | plain loop peak RSS MB |',
+                  '|---|---|---|---|---|---|']
+        for workers, enc in sorted(report['encoding'].items()):
+            for n, run in sorted(enc['runs'].items(),
+                                 key=lambda x: int(x[0])):
+                lines.append(
+                    f"| {workers} | {int(n):,} | "
+                    f"{run['encode_py']['wall_s']:.1f} | "
+                    f"{run['encode_py']['peak_rss_mb']:.0f} | "
+                    f"{run['plain_loop']['wall_s']:.1f} | "
+                    f"{run['plain_loop']['peak_rss_mb']:.0f} |")
+        lines += ['', 'Steady-state throughput (img/s):', '',
+                  '| loader workers | encode.py | plain loop | ratio |',
+                  '|---|---|---|---|']
+        for workers, enc in sorted(report['encoding'].items()):
+            steady = enc['steady_img_per_s']
+            lines.append(f"| {workers} | {steady['encode_py']} | "
+                         f"{steady['plain_loop']} | {steady['ratio']} |")
     return '\n'.join(lines) + '\n'
 
 
@@ -374,6 +383,8 @@ def main(argv=None):
     parser.add_argument('--encode-sizes', type=int, nargs='*',
                         default=[10_000, 100_000],
                         help='two sizes (none: skip the encoding curves)')
+    parser.add_argument('--loader-workers', type=int, default=1,
+                        help='data loader worker processes of both encoders')
     parser.add_argument('--repeats', type=int, default=2,
                         help='runs of each encoder per size (the fastest '
                         'counts)')
@@ -397,10 +408,13 @@ def main(argv=None):
         if result is not None:
             print(json.dumps(result))
         return
-    report = dict(machine=args.machine, indexes=[], encoding=None)
-    if not args.sizes and osp.isfile(args.out):
+    report = dict(machine=args.machine, indexes=[], encoding={})
+    if osp.isfile(args.out):  # keep what this run does not measure
         with open(args.out) as f:
-            report['indexes'] = json.load(f)['indexes']
+            previous = json.load(f)
+        if not args.sizes:
+            report['indexes'] = previous['indexes']
+        report['encoding'] = previous.get('encoding') or {}
     os.makedirs(osp.dirname(args.out), exist_ok=True)
 
     def save():
@@ -417,9 +431,10 @@ def main(argv=None):
             save()
     if args.encode_sizes:
         os.makedirs(args.work_dir, exist_ok=True)
-        report['encoding'] = encoding_curves(args.encode_sizes,
-                                             args.work_dir, args.repeats)
-        print(json.dumps(report['encoding']), flush=True)
+        curves = encoding_curves(args.encode_sizes, args.work_dir,
+                                 args.repeats, args.loader_workers)
+        report['encoding'][str(args.loader_workers)] = curves
+        print(json.dumps(curves), flush=True)
         save()
 
 
