@@ -13,6 +13,7 @@ torch: ``hashnet_mm.search`` uses them without the training stack.
 """
 from __future__ import annotations
 
+import functools
 import sys
 from typing import TYPE_CHECKING, Optional, Union
 
@@ -41,8 +42,8 @@ def check_code_dtype(codes: Array, what: str = 'codes') -> None:
     """Raise ValueError for bool codes: a code is -1/+1 numbers, and a bool
     matrix says nothing about which of True / False is -1 (for True = +1,
     convert with ``* 2 - 1`` from an integer copy)."""
-    is_tensor = isinstance(codes, torch.Tensor)
-    if (codes.dtype == torch.bool) if is_tensor else \
+    is_tensor = _is_tensor(codes)
+    if (codes.dtype == sys.modules['torch'].bool) if is_tensor else \
             np.asarray(codes).dtype == np.bool_:
         convert = 'codes.to(torch.int8)' if is_tensor else \
             'codes.astype(np.int8)'
@@ -51,22 +52,30 @@ def check_code_dtype(codes: Array, what: str = 'codes') -> None:
             f'True = +1: {convert} * 2 - 1)')
 
 
-class _StraightThroughSign(torch.autograd.Function):
-    """sign_codes forward, the identity backward."""
+@functools.lru_cache(maxsize=None)
+def _straight_through_sign_function():
+    """The autograd Function of :func:`straight_through_sign`, defined on
+    first use (this module does not import torch)."""
+    import torch
 
-    @staticmethod
-    def forward(ctx, values):
-        return sign_codes(values)
+    class StraightThroughSign(torch.autograd.Function):
+        """sign_codes forward, the identity backward."""
 
-    @staticmethod
-    def backward(ctx, gradient):
-        return gradient
+        @staticmethod
+        def forward(ctx, values):
+            return sign_codes(values)
+
+        @staticmethod
+        def backward(ctx, gradient):
+            return gradient
+
+    return StraightThroughSign
 
 
 def straight_through_sign(values: torch.Tensor) -> torch.Tensor:
     """:func:`sign_codes` of ``values`` whose gradient passes through
     unchanged (d sign(u) / du taken as 1: GreedyHash, Su et al. 2018)."""
-    return _StraightThroughSign.apply(values)
+    return _straight_through_sign_function().apply(values)
 
 
 def check_codes(codes: Array, what: str = 'codes',
