@@ -31,3 +31,26 @@ napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 html_theme = 'alabaster'
 html_static_path = ['_static']
+
+
+def escape_bars(app, what, name, obj, options, lines):
+    """Docstrings write norms and set sizes as |x| (plain text, cited from
+    the papers); reStructuredText would read them as substitutions, so bars
+    outside inline literals and literal blocks are escaped."""
+    literal_indent = None
+    for i, line in enumerate(lines):
+        indent = len(line) - len(line.lstrip())
+        if literal_indent is not None:
+            if line.strip() and indent <= literal_indent:
+                literal_indent = None
+            else:
+                continue
+        parts = line.split('``')
+        lines[i] = '``'.join(part.replace('|', r'\|') if k % 2 == 0 else part
+                             for k, part in enumerate(parts))
+        if line.rstrip().endswith('::'):
+            literal_indent = indent
+
+
+def setup(app):
+    app.connect('autodoc-process-docstring', escape_bars)
