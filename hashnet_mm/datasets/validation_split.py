@@ -7,6 +7,10 @@ only reported. The split is stratified: each stratum (a class for
 single-label data; for multi-label data the rarest label an image has, and
 one stratum for images with no label) gives its share of the queries, the
 shares rounded by largest remainder so they add up to ``num_queries``.
+
+The shipped dataset configs hold out :func:`default_val_queries` images (10 %
+of the training list, at most 1,000) through ``HashListDataset``'s
+``subset`` / ``val_queries`` / ``val_seed``; the converters print that size.
 """
 from typing import Dict
 
@@ -78,3 +82,26 @@ def subset_indices(labels, subset: str, val_queries: int,
                          'number of validation queries to hold out)')
     part = 'query' if subset == 'val_query' else 'rest'
     return validation_split(labels, val_queries, val_seed)[part]
+
+
+#: The shipped configs' validation size: this fraction of the training list,
+#: at most :data:`MAX_VAL_QUERIES` images.
+VAL_FRACTION = 0.1
+MAX_VAL_QUERIES = 1000
+
+
+def default_val_queries(num_train: int) -> int:
+    """The validation size the shipped configs use for a training list of
+    ``num_train`` images: 10 % of it, rounded, at most 1,000 (500 for the
+    5,000-image lists, 1,000 for 10,000 or more); at least 1."""
+    return max(1, min(MAX_VAL_QUERIES, round(num_train * VAL_FRACTION)))
+
+
+def describe_validation(num_train: int, list_file: str = 'train.txt') -> str:
+    """The line the dataset converters print about the validation split."""
+    n = default_val_queries(num_train)
+    return (f'validation: the dataset configs hold out {n} of the '
+            f'{num_train} images of {list_file} as validation queries '
+            f'(stratified, seed 0) ranked against the other {num_train - n}, '
+            f'which are trained on (HashListDataset subset / val_queries / '
+            f'val_seed; no extra list file)')
