@@ -100,8 +100,10 @@ def default_val_queries(num_train: int) -> int:
 def describe_validation(num_train: int, list_file: str = 'train.txt') -> str:
     """The line the dataset converters print about the validation split."""
     n = default_val_queries(num_train)
-    return (f'validation: the dataset configs hold out {n} of the '
-            f'{num_train} images of {list_file} as validation queries '
-            f'(stratified, seed 0) ranked against the other {num_train - n}, '
-            f'which are trained on (HashListDataset subset / val_queries / '
-            f'val_seed; no extra list file)')
+    return (f'validation: no extra list; the dataset configs hold '
+            f'validation queries out of {list_file} (HashListDataset subset '
+            f'/ val_queries / val_seed, stratified by label, seed 0); their '
+            f'size rule, 10 % of the list and at most {MAX_VAL_QUERIES}, '
+            f'gives {n} of these {num_train} images, leaving '
+            f'{num_train - n} to train on (a config states its number in '
+            f'val_split)')

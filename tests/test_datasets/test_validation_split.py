@@ -81,3 +81,12 @@ def test_subsets_partition_the_list():
         subset_indices(labels, 'val_query', 0)
     with pytest.raises(ValueError, match='subset must be one of'):
         subset_indices(labels, 'test', 12)
+
+
+def test_default_size_rule():
+    from hashnet_mm.datasets.validation_split import (default_val_queries,
+                                                      describe_validation)
+    assert [default_val_queries(n) for n in (5000, 10000, 13000, 30, 3)] == \
+        [500, 1000, 1000, 3, 1]
+    line = describe_validation(5000)
+    assert 'gives 500 of these 5000 images, leaving 4500 to train on' in line
