@@ -21,10 +21,7 @@ INHERIT_LINE = ("_base_ = [__import__('hashnet_mm').config_file("
 USER_CONFIG = INHERIT_LINE + """
 model = dict(backbone=dict(_delete_=True, type='ResNet', depth=18),
              head=dict(in_channels=512))
-train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False,
-                        dataset=dict(val_queries=2))
-val_dataloader = dict(dataset=dict(query=dict(val_queries=2),
-                                   database=dict(val_queries=2)))
+train_dataloader = dict(batch_size=4, num_workers=0, persistent_workers=False)
 train_cfg = dict(max_iters=2, val_interval=100)
 """
 
@@ -71,8 +68,7 @@ def test_the_wheel_ships_the_configs(tmp_path):
 @pytest.fixture
 def user_setup(tmp_path):
     """A scratch folder outside the clone: made images with COCO's 80
-    labels, and the user's config (2 of its 8 training images held out
-    for validation)."""
+    labels, and the user's 5-line config."""
     rng = np.random.default_rng(0)
     labels = {split: np.eye(80, dtype=np.int64)[rng.integers(6, size=n)]
               for split, n in (('train', 8), ('query', 4), ('database', 8))}

@@ -2,22 +2,21 @@
 training list, never on the test queries, with the test metric's settings."""
 import pytest
 
-from hashnet_mm.datasets.validation_split import default_val_queries
+from hashnet_mm.datasets.validation_split import resolve_val_queries
 from hashnet_mm.utils.selection import check_selection_data
 
 from .test_configs import LEAF_CONFIGS, load_config
 
-# Training-list size of each dataset's converter default (the demo subset,
-# the full Fashion-MNIST, the mosaics and CIFAR-10: 5,000; MS-COCO and
-# NUS-WIDE: 10,000; ImageNet-100: 10,000, or the released lists' 13,000).
-TRAIN_SIZES = {
-    'data/fashion_mnist_demo/': 5000,
-    'data/fashion_mnist/': 5000,
-    'data/fashion_mnist_mosaic/': 5000,
-    'data/cifar10/': 5000,
-    'data/coco/': 10000,
-    'data/nus_wide/': 10000,
-    'data/imagenet/': 13000,
+# (training-list size of the converter's default, validation queries) of
+# each dataset, as docs/en/user_guides/evaluation.md states them.
+SIZES = {
+    'data/fashion_mnist_demo/': (5000, 500),
+    'data/fashion_mnist/': (5000, 500),
+    'data/fashion_mnist_mosaic/': (5000, 500),
+    'data/cifar10/': (5000, 500),
+    'data/coco/': (10000, 1000),
+    'data/nus_wide/': (10000, 1000),
+    'data/imagenet/': (10000, 1000),
 }
 
 
@@ -39,9 +38,9 @@ def test_validation_is_held_out_of_the_training_list(name):
     assert train.ann_file not in (test.query.ann_file,
                                   test.database.ann_file)
     assert cfg.val_evaluator == cfg.test_evaluator
-    assert train.val_queries == default_val_queries(
-        TRAIN_SIZES[train.data_root])
-    assert train.val_seed == 0
+    num_train, num_val = SIZES[train.data_root]
+    assert train.val_queries == 'auto' and train.val_seed == 0
+    assert resolve_val_queries(train.val_queries, num_train) == num_val
     # Nothing to warn about, even for a sweep.
     assert check_selection_data(cfg, sweep=True) == []
     assert not cfg.get('allow_test_selection')

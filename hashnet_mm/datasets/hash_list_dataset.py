@@ -8,7 +8,8 @@ from mmpretrain.registry import DATASETS
 
 from .image_errors import NamedImageErrorsMixin
 from .list_files import numbered_lines
-from .validation_split import SUBSETS, subset_indices
+from .validation_split import (AUTO, SUBSETS, resolve_val_queries,
+                               subset_indices)
 
 
 def parse_list_line(tokens: List[str], where: str) -> List[int]:
@@ -60,9 +61,12 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
             the validation database). The same list with the same
             ``val_queries`` and ``val_seed`` always gives the same split,
             whatever the data root or ``num_classes``.
-        val_queries (int): the number of validation queries held out of the
-            list; 0 (default) holds none out (``'train'`` is then the whole
-            list). Must be below the number of images listed.
+        val_queries (int | str): the number of validation queries held
+            out of the list, or ``'auto'`` (the shipped configs' setting):
+            10 % of the list, at most 1,000
+            (:func:`~hashnet_mm.datasets.validation_split.default_val_queries`).
+            0 (default) holds none out (``'train'`` is then the whole list).
+            Must be below the number of images listed.
         val_seed (int): the seed of the validation split (default 0).
         **kwargs: as mmpretrain's ``BaseDataset``.
     """
@@ -78,12 +82,15 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
         if subset not in SUBSETS:
             raise ValueError(f'HashListDataset: subset must be one of '
                              f'{SUBSETS}, got {subset!r}')
-        for name, value in (('val_queries', val_queries),
-                            ('val_seed', val_seed)):
-            if isinstance(value, bool) or not isinstance(value, int) \
-                    or value < 0:
-                raise ValueError(f'HashListDataset: {name} must be an '
-                                 f'integer >= 0, got {value!r}')
+        if val_queries != AUTO:
+            try:
+                resolve_val_queries(val_queries, 0)
+            except ValueError as error:
+                raise ValueError(f'HashListDataset: {error}') from None
+        if isinstance(val_seed, bool) or not isinstance(val_seed, int) \
+                or val_seed < 0:
+            raise ValueError('HashListDataset: val_seed must be an integer '
+                             f'>= 0, got {val_seed!r}')
         self.num_classes = num_classes
         self.subset = subset
         self.val_queries = val_queries
@@ -159,7 +166,7 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
                                     and self.val_queries == 0):
             return data_list
         where = (f'{self.ann_file} (subset={self.subset!r}, '
-                 f'val_queries={self.val_queries})')
+                 f'val_queries={self.val_queries!r})')
         if width == 1:
             labels = np.array([int(d['gt_label'][0]) for d in data_list])
         else:

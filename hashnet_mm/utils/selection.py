@@ -160,10 +160,10 @@ def check_selection_data(cfg, logger=None, sweep: bool = False
         warnings.append(
             'Training on the validation queries: val_dataloader\'s '
             f'queries are {described(val_query)} with val_queries='
-            f'{val_query.get("val_queries", 0)}, val_seed='
+            f'{val_query.get("val_queries", 0)!r}, val_seed='
             f'{val_query.get("val_seed", 0)}, but train_dataloader\'s '
             f'dataset is {described(train)} with val_queries='
-            f'{train.get("val_queries", 0)}, val_seed='
+            f'{train.get("val_queries", 0)!r}, val_seed='
             f'{train.get("val_seed", 0)}: give it subset=\'train\' and '
             'the same val_queries and val_seed.')
     for message in warnings:

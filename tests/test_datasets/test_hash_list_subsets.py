@@ -67,6 +67,14 @@ def test_split_is_deterministic_and_follows_the_seed(single_label_list):
     assert a == paths(build(root, 'val_query', val_seed=3, num_classes=6))
 
 
+def test_auto_holds_out_a_tenth(single_label_list):
+    root, _ = single_label_list
+    query = build(root, 'val_query', val_queries='auto')
+    assert len(query) == 4  # 10 % of 40
+    assert paths(query) == paths(build(root, 'val_query', val_queries=4))
+    assert len(build(root, 'train', val_queries='auto')) == 36
+
+
 def test_defaults_load_the_whole_list(single_label_list):
     root, _ = single_label_list
     assert len(HashListDataset(ann_file='train.txt', data_root=root)) == 40
@@ -100,10 +108,10 @@ def test_list_without_labels_is_an_error_naming_the_file(tmp_path):
     (dict(subset='val_query', val_queries=0), r'val_queries > 0'),
     (dict(subset='test'), r"subset must be one of \('all', 'train', "
      r"'val_query'\), got 'test'"),
-    (dict(subset='train', val_queries=-1), r'val_queries must be an '
-     r'integer >= 0, got -1'),
-    (dict(subset='train', val_queries=0.1), r'val_queries must be an '
-     r'integer >= 0, got 0.1'),
+    (dict(subset='train', val_queries=-1), r"HashListDataset: val_queries "
+     r"must be an integer >= 0 or 'auto', got -1"),
+    (dict(subset='train', val_queries=0.1), r"val_queries must be an "
+     r"integer >= 0 or 'auto', got 0.1"),
     (dict(subset='train', val_seed=None), r'val_seed must be an integer'),
 ])
 def test_bad_settings_are_named(single_label_list, kwargs, match):

@@ -122,7 +122,7 @@ def test_validation_queries_trained_on_warn(logged):
     assert message.startswith(
         "Training on the validation queries: val_dataloader's queries are "
         "data/fashion_mnist_demo/train.txt (subset='val_query') with "
-        'val_queries=500, val_seed=0')
+        "val_queries='auto', val_seed=0")
     cfg.train_dataloader.dataset.update(subset='train', val_seed=1)
     assert len(check_selection_data(cfg, logger)) == 1
     cfg.train_dataloader.dataset.val_seed = 0

@@ -9,14 +9,12 @@ _base_ = ['hashnet_lists_224.py']
 
 data_root = 'data/coco/'
 data_preprocessor = dict(num_classes=80)
-val_split = dict(val_queries=1000, val_seed=0)
-train_dataloader = dict(dataset=dict(data_root=data_root, **val_split))
+train_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = dict(
     dataset=dict(
         query=dict(data_root=data_root), database=dict(data_root=data_root)))
 val_dataloader = dict(
     dataset=dict(
-        query=dict(data_root=data_root, **val_split),
-        database=dict(data_root=data_root, **val_split)))
+        query=dict(data_root=data_root), database=dict(data_root=data_root)))
 test_evaluator = dict(topk=5000, no_relevant='released_caffe')
 val_evaluator = test_evaluator

@@ -6,10 +6,10 @@
 # images of train.txt, stratified by label and fixed by val_seed, ranked
 # against the rest of train.txt with the test metric's settings; training
 # uses only that rest, the test queries and database are only reported.
-# Size rule: 10 % of the training list, at most 1,000
+# val_queries='auto': 10 % of the training list, at most 1,000
 # (hashnet_mm.datasets.validation_split.default_val_queries): here 500 of
-# 5,000, training on 4,500. A config changing the size or seed sets val_split
-# in all three datasets (train, val query, val database).
+# 5,000, training on 4,500. A config giving another size (a number) or seed
+# sets it in all three datasets (train, val query, val database).
 dataset_type = 'HashListDataset'
 data_root = 'data/fashion_mnist_demo/'
 data_preprocessor = dict(
@@ -30,7 +30,7 @@ test_pipeline = [
     dict(type='PackInputs'),
 ]
 
-val_split = dict(val_queries=500, val_seed=0)
+val_split = dict(val_queries='auto', val_seed=0)
 
 train_dataloader = dict(
     batch_size=64,

@@ -9,19 +9,15 @@ _base_ = ['hashnet_lists_224.py']
 data_root = 'data/nus_wide/'
 lists = 'nuswide_81/'
 data_preprocessor = dict(num_classes=81)
-val_split = dict(val_queries=1000, val_seed=0)
 train_dataloader = dict(
-    dataset=dict(
-        data_root=data_root, ann_file=lists + 'train.txt', **val_split))
+    dataset=dict(data_root=data_root, ann_file=lists + 'train.txt'))
 test_dataloader = dict(
     dataset=dict(
         query=dict(data_root=data_root, ann_file=lists + 'query.txt'),
         database=dict(data_root=data_root, ann_file=lists + 'database.txt')))
 val_dataloader = dict(
     dataset=dict(
-        query=dict(
-            data_root=data_root, ann_file=lists + 'train.txt', **val_split),
-        database=dict(
-            data_root=data_root, ann_file=lists + 'train.txt', **val_split)))
+        query=dict(data_root=data_root, ann_file=lists + 'train.txt'),
+        database=dict(data_root=data_root, ann_file=lists + 'train.txt')))
 test_evaluator = dict(topk=5000, no_relevant='released_caffe')
 val_evaluator = test_evaluator
