@@ -1,7 +1,9 @@
 # HashNet's protocol for RGB list-file benchmarks: train.txt / query.txt /
 # database.txt (multi-hot labels) under data_root, images resized to 256x256
 # with 224 crops, ImageNet normalisation, query + database in one test loop.
-# A dataset base sets data_root (and list paths), num_classes and R (topk).
+# A dataset base sets data_root and list paths (of the training set, the
+# validation query and database, the test query and database), num_classes
+# and R (topk).
 # Validation (what save_best, early stopping and sweeps select on): val_queries
 # images of train.txt, stratified by label and fixed by val_seed, ranked
 # against the rest of train.txt with the test metric's settings; training
