@@ -33,8 +33,10 @@ BITS = (16, 32, 48, 64)
 CIFAR_SIZES = {'fashionmnistmosaic': 56, 'fashionmnist': 28}
 
 
-def point_at(cfg, data_root, work_dir, max_iters=2, batch_size=2):
-    """Redirect a config's data and work dir; small batches, no workers."""
+def point_at(cfg, data_root, work_dir, max_iters=2, batch_size=2,
+             val_queries=4):
+    """Redirect a config's data and work dir; small batches, no workers;
+    ``val_queries`` validation queries held out of the training list."""
     loaders = (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader)
     for loader in loaders:
         loader.update(batch_size=batch_size, num_workers=0,
@@ -43,6 +45,11 @@ def point_at(cfg, data_root, work_dir, max_iters=2, batch_size=2):
     for loader in loaders[1:]:
         for split in ('query', 'database'):
             loader.dataset[split].data_root = data_root
+    for dataset in (cfg.train_dataloader.dataset,
+                    cfg.val_dataloader.dataset.query,
+                    cfg.val_dataloader.dataset.database):
+        if dataset.get('val_queries'):
+            dataset.val_queries = val_queries
     cfg.train_cfg.update(max_iters=max_iters, val_interval=max_iters)
     cfg.default_hooks.logger.interval = 1
     cfg.work_dir = work_dir

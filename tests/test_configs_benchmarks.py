@@ -66,11 +66,15 @@ def test_benchmark_configs_follow_the_protocol(backbone, dataset):
         loaders = (cfg.train_dataloader.dataset,
                    cfg.test_dataloader.dataset.query,
                    cfg.test_dataloader.dataset.database,
+                   cfg.val_dataloader.dataset.query,
                    cfg.val_dataloader.dataset.database)
         for dataset_cfg, split in zip(loaders, ('train', 'query', 'database',
-                                                'database')):
+                                                'train', 'train')):
             assert dataset_cfg.data_root == data_root
             assert dataset_cfg.ann_file == f'{lists}{split}.txt'
+        # Validation: queries held out of train.txt, ranked against the rest.
+        assert [d.get('subset', 'all') for d in loaders] == \
+            ['train', 'all', 'all', 'val_query', 'train']
         if backbone == 'efficientnetlite0':
             assert cfg.data_preprocessor.mean == [127.] * 3
             assert cfg.model.backbone.init_cfg.checkpoint == \

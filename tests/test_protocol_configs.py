@@ -1,5 +1,6 @@
-"""The protocol-switch configs of issue 15 differ from their bases only in
-the switch, and the dataset-level weights are set in a real run."""
+"""The protocol-switch configs differ from their bases only in
+the switch, select on validation queries held out of train.txt, and the
+dataset-level weights are set in a real run."""
 import os.path as osp
 
 import pytest
@@ -10,6 +11,7 @@ from mmengine.runner import Runner
 import hashnet_mm  # noqa: F401
 from hashnet_mm.codes import similar_pair_fraction
 from hashnet_mm.datasets.demo import materialize_demo
+from hashnet_mm.utils.selection import check_selection_data
 
 from .test_configs import point_at
 
@@ -56,6 +58,26 @@ def test_released_pairs_configs(setting):
     assert without(cfg, 'model.head.loss.pairing',
                    'train_dataloader.batch_size') == \
         without(base, 'model.head.loss.pairing', 'train_dataloader.batch_size')
+
+
+@pytest.mark.parametrize('name,validations', [
+    ('hashnet-randomresizedcrop_resnet50_coco_64bit.py', 1),
+    ('hashnet-releasedpairs_resnet18cifar_fashionmnist_demo_32bit.py', 4),
+    ('hashnet-releasedpairs_resnet18cifar_fashionmnistmosaic_32bit.py', 1),
+    ('hashnet-datasetweights_resnet18cifar_fashionmnistmosaic_32bit.py', 1),
+])
+def test_protocol_configs_select_on_validation(name, validations):
+    """What each protocol config's header states: the validation queries
+    are held out of train.txt, validated on ``validations`` times (once:
+    the selected checkpoint is the last)."""
+    cfg = load(name)
+    assert check_selection_data(cfg, sweep=True) == []
+    assert cfg.val_dataloader.dataset.query.subset == 'val_query'
+    assert cfg.val_dataloader.dataset.query.ann_file.endswith('train.txt')
+    assert cfg.train_cfg.max_iters // cfg.train_cfg.val_interval == \
+        validations
+    assert cfg.default_hooks.checkpoint.save_best == 'auto'
+    assert not cfg.get('allow_test_selection')
 
 
 @pytest.mark.parametrize('name', ['hashnet_resnet50_coco_64bit.py',

@@ -10,6 +10,7 @@ from hashnet_mm.utils.cli import (add_loader_args, add_runner_args,
 from hashnet_mm.utils.resume import (check_fresh_work_dir,
                                      check_resume_checkpoint,
                                      find_resume_checkpoint)
+from hashnet_mm.utils.selection import check_selection_data
 
 
 def parse_args(argv=None):
@@ -65,6 +66,7 @@ def training_config(args) -> Config:
                 'is for)')
         cfg.auto_scale_lr.enable = True
     add_finite_loss_hook(cfg)
+    check_selection_data(cfg)
     resume = args.resume
     if resume is None and cfg.get('resume'):  # resume = True in the config
         resume = cfg.get('load_from') or 'auto'

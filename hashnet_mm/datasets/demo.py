@@ -1,6 +1,10 @@
 """Write the shipped Fashion-MNIST demo subset out in list-file format.
 
 Usage: ``python -m hashnet_mm.datasets.demo --out data/fashion_mnist_demo``
+
+The demo config validates on 500 of the 5,000 training images, held out by
+the dataset (``HashListDataset`` ``subset`` / ``val_queries``), not by a
+list file of their own.
 """
 import argparse
 import os
@@ -8,6 +12,7 @@ import os
 import numpy as np
 
 from hashnet_mm.datasets.fashion_mnist import CLASSES, write_list_dataset
+from hashnet_mm.datasets.validation_split import describe_validation
 
 DEMO_NPZ = os.path.join(os.path.dirname(__file__), 'demo_data',
                         'fashion_mnist_demo.npz')
@@ -34,6 +39,7 @@ def materialize_demo(out_dir):
                                    splits, len(CLASSES))
     sizes = ', '.join(f'{name} {len(idx)}' for name, idx in splits.items())
     print(f'Fashion-MNIST demo written to {out_dir}: {sizes}')
+    print(describe_validation(len(splits['train'])))
     return paths
 
 

@@ -8,6 +8,8 @@ from mmpretrain.registry import DATASETS
 
 from .image_errors import NamedImageErrorsMixin
 from .list_files import numbered_lines
+from .validation_split import (AUTO, SUBSETS, resolve_val_queries,
+                               subset_indices)
 
 
 def parse_list_line(tokens: List[str], where: str) -> List[int]:
@@ -51,19 +53,51 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
             tools set it from the data preprocessor's ``num_classes``.
         classes (sequence[str] | str, optional): class names; defaults to
             ``'0' ... 'C-1'``. Their number must equal C.
+        subset (str): which part of the list to load: ``'all'`` (default),
+            ``'val_query'`` (``val_queries`` validation queries, stratified
+            by label and fixed by ``val_seed``:
+            :func:`~hashnet_mm.datasets.validation_split.validation_split`)
+            or ``'train'`` (every other image: the images trained on, and
+            the validation database). The same list with the same
+            ``val_queries`` and ``val_seed`` always gives the same split,
+            whatever the data root or ``num_classes``.
+        val_queries (int | str): the number of validation queries held
+            out of the list, or ``'auto'`` (the shipped configs' setting):
+            10 % of the list, at most 1,000
+            (:func:`~hashnet_mm.datasets.validation_split.default_val_queries`).
+            0 (default) holds none out (``'train'`` is then the whole list).
+            Must be below the number of images listed.
+        val_seed (int): the seed of the validation split (default 0).
         max_pixels (int, optional): the most pixels (width x height) an
             image may declare in its header, checked before it is decoded;
             default 8192 x 8192, ``None`` lifts the limit.
         **kwargs: as mmpretrain's ``BaseDataset``.
     """
 
-    def __init__(self, *args, num_classes: Optional[int] = None, **kwargs):
+    def __init__(self, *args, num_classes: Optional[int] = None,
+                 subset: str = 'all', val_queries: int = 0,
+                 val_seed: int = 0, **kwargs):
         if num_classes is not None and (isinstance(num_classes, bool) or
                                         not isinstance(num_classes, int)
                                         or num_classes < 1):
             raise ValueError('HashListDataset: num_classes must be an '
                              f'integer >= 1, got {num_classes!r}')
+        if subset not in SUBSETS:
+            raise ValueError(f'HashListDataset: subset must be one of '
+                             f'{SUBSETS}, got {subset!r}')
+        if val_queries != AUTO:
+            try:
+                resolve_val_queries(val_queries, 0)
+            except ValueError as error:
+                raise ValueError(f'HashListDataset: {error}') from None
+        if isinstance(val_seed, bool) or not isinstance(val_seed, int) \
+                or val_seed < 0:
+            raise ValueError('HashListDataset: val_seed must be an integer '
+                             f'>= 0, got {val_seed!r}')
         self.num_classes = num_classes
+        self.subset = subset
+        self.val_queries = val_queries
+        self.val_seed = val_seed
         super().__init__(*args, **kwargs)
 
     def declared_num_classes(self) -> Optional[int]:
@@ -125,7 +159,35 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
         if not self._metainfo.get('classes'):
             self._metainfo['classes'] = tuple(
                 str(i) for i in range(num_classes))
-        return data_list
+        return self.select_subset(data_list, width)
+
+    def select_subset(self, data_list: List[dict],
+                      width: int) -> List[dict]:
+        """The samples of ``subset`` (see the class docstring), in list
+        order; each keeps its ``list_line``."""
+        if self.subset == 'all' or (self.subset == 'train'
+                                    and self.val_queries == 0):
+            return data_list
+        where = (f'{self.ann_file} (subset={self.subset!r}, '
+                 f'val_queries={self.val_queries!r})')
+        if width == 1:
+            labels = np.array([int(d['gt_label'][0]) for d in data_list])
+        else:
+            labels = np.zeros((len(data_list), width), dtype=np.int64)
+            for row, d in zip(labels, data_list):
+                row[d['gt_label']] = 1
+            if not labels.any():
+                raise ValueError(
+                    f'{where}: no image of the list has a label, so '
+                    'validation queries would have no relevant images; '
+                    'label the list, or set val_queries=0 and '
+                    "subset='all'")
+        try:
+            indices = subset_indices(labels, self.subset, self.val_queries,
+                                     self.val_seed)
+        except ValueError as error:
+            raise ValueError(f'{where}: {error}') from None
+        return [data_list[i] for i in indices]
 
     def check_no_spaced_path(self, tokens: List[str], where: str) -> None:
         """A ValueError if the line's path is an image whose name holds a

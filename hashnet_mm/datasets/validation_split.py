@@ -7,6 +7,11 @@ only reported. The split is stratified: each stratum (a class for
 single-label data; for multi-label data the rarest label an image has, and
 one stratum for images with no label) gives its share of the queries, the
 shares rounded by largest remainder so they add up to ``num_queries``.
+
+The shipped dataset configs hold out ``val_queries='auto'`` images
+(:func:`default_val_queries`: 10 % of the training list, at most 1,000)
+through ``HashListDataset``'s ``subset`` / ``val_queries`` / ``val_seed``;
+the converters print that size.
 """
 from typing import Dict
 
@@ -60,17 +65,44 @@ def validation_split(labels, num_queries: int,
 
 #: The parts of a training list a dataset can be asked for.
 SUBSETS = ('all', 'train', 'val_query')
+#: The validation size rule: this fraction of the training list, at most
+#: :data:`MAX_VAL_QUERIES` images (``val_queries='auto'``).
+VAL_FRACTION = 0.1
+MAX_VAL_QUERIES = 1000
+AUTO = 'auto'
 
 
-def subset_indices(labels, subset: str, val_queries: int,
+def default_val_queries(num_train: int) -> int:
+    """The validation size of ``val_queries='auto'`` (the shipped configs'
+    setting) for a training list of ``num_train`` images: 10 % of it,
+    rounded, at most 1,000 (500 for the 5,000-image lists, 1,000 for
+    10,000 or more); at least 1."""
+    return max(1, min(MAX_VAL_QUERIES, round(num_train * VAL_FRACTION)))
+
+
+def resolve_val_queries(val_queries, num_train: int) -> int:
+    """``val_queries`` as a number of images: an integer >= 0 as it is,
+    ``'auto'`` as :func:`default_val_queries` of the list's length."""
+    if val_queries == AUTO:
+        return default_val_queries(num_train)
+    if isinstance(val_queries, bool) or not isinstance(
+            val_queries, (int, np.integer)) or val_queries < 0:
+        raise ValueError("val_queries must be an integer >= 0 or 'auto', "
+                         f'got {val_queries!r}')
+    return int(val_queries)
+
+
+def subset_indices(labels, subset: str, val_queries,
                    val_seed: int = 0) -> np.ndarray:
     """Indices of one part of a training list: ``'all'``; ``'val_query'``,
     the :func:`validation_split` queries; or ``'train'``, the rest (trained
-    on, and the validation database). ``val_queries=0`` holds nothing out,
-    so ``'train'`` is every image and ``'val_query'`` an error."""
+    on, and the validation database). ``val_queries`` is a number of images
+    or ``'auto'`` (:func:`default_val_queries`); 0 holds nothing out, so
+    ``'train'`` is every image and ``'val_query'`` an error."""
     n = len(labels)
     if subset not in SUBSETS:
         raise ValueError(f'subset must be one of {SUBSETS}, got {subset!r}')
+    val_queries = resolve_val_queries(val_queries, n)
     if subset == 'all' or (subset == 'train' and val_queries == 0):
         return np.arange(n)
     if val_queries == 0:
@@ -78,3 +110,13 @@ def subset_indices(labels, subset: str, val_queries: int,
                          'number of validation queries to hold out)')
     part = 'query' if subset == 'val_query' else 'rest'
     return validation_split(labels, val_queries, val_seed)[part]
+
+
+def describe_validation(num_train: int, list_file: str = 'train.txt') -> str:
+    """The line the dataset converters print about the validation split."""
+    n = default_val_queries(num_train)
+    return (f'validation: no extra list; the dataset configs hold '
+            f'validation queries out of {list_file} (HashListDataset subset '
+            f"/ val_queries='auto' / val_seed=0, stratified by label): 10 % "
+            f'of the list, at most {MAX_VAL_QUERIES}, so {n} of these '
+            f'{num_train} images, leaving {num_train - n} to train on')

@@ -81,3 +81,23 @@ def test_subsets_partition_the_list():
         subset_indices(labels, 'val_query', 0)
     with pytest.raises(ValueError, match='subset must be one of'):
         subset_indices(labels, 'test', 12)
+
+
+def test_default_size_rule():
+    from hashnet_mm.datasets.validation_split import (default_val_queries,
+                                                      describe_validation)
+    assert [default_val_queries(n) for n in (5000, 10000, 13000, 30, 3)] == \
+        [500, 1000, 1000, 3, 1]
+    line = describe_validation(5000)
+    assert '500 of these 5000 images, leaving 4500 to train on' in line
+
+
+def test_auto_size_and_bad_sizes():
+    from hashnet_mm.datasets.validation_split import (resolve_val_queries,
+                                                      subset_indices)
+    labels = np.arange(200) % 4
+    assert len(subset_indices(labels, 'val_query', 'auto')) == 20
+    assert resolve_val_queries(np.int64(3), 10) == 3
+    for bad in (-1, 0.5, True, 'all'):
+        with pytest.raises(ValueError, match="integer >= 0 or 'auto'"):
+            subset_indices(labels, 'train', bad)

@@ -143,6 +143,7 @@ def test_cnnh_at_another_length_reads_what_stage_one_wrote(
         'model.head.num_bits': 16,
         'model.head.targets_file': str(tmp_path / 'targets_{num_bits}bit.npz'),
         'train_dataloader.dataset.data_root': tiny_single_label,
+        'train_dataloader.dataset.subset': 'all',  # all 32 images
     }
     out = load_tool('cnnh_targets.py').main(
         [path, '--sweeps', '1', '--cfg-options',

@@ -87,7 +87,10 @@ def test_bad_inputs():
 
 
 def test_stage_one_then_stage_two(tmp_path, tiny_single_label):
-    options = [f'train_dataloader.dataset.data_root={tiny_single_label}']
+    # Stage 1 and 2 on the whole list (the configs hold validation queries
+    # out; the target file follows whatever the training set is).
+    options = [f'train_dataloader.dataset.data_root={tiny_single_label}',
+               'train_dataloader.dataset.subset=all']
     out = cnnh.main([DEMO_CNNH, '--bits', '8', '--sweeps', '3',
                      '--out', str(tmp_path / 'targets_{num_bits}.npz'),
                      '--cfg-options', *options])
@@ -104,6 +107,7 @@ def test_stage_one_then_stage_two(tmp_path, tiny_single_label):
 
     cfg = point_at(Config.fromfile(DEMO_CNNH), tiny_single_label,
                    str(tmp_path / 'work'), max_iters=3, batch_size=8)
+    cfg.train_dataloader.dataset.subset = 'all'
     cfg.model.head.update(num_bits=8, targets_file=out, objective_interval=1)
     runner = Runner.from_cfg(cfg)
     runner.train()

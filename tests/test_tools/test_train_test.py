@@ -22,7 +22,7 @@ def write_config(path, data_root, max_iters, checkpoint_interval=None,
     lists = dict(query='query.txt', database='database.txt')
     split = ', '.join(
         f"{name}=dict(data_root='{data_root}', ann_file='{ann}', "
-        f'pipeline={pipeline})' for name, ann in lists.items())
+        f"subset='all', pipeline={pipeline})" for name, ann in lists.items())
     with open(path, 'w') as f:
         f.write(f"""
 _base_ = [
@@ -35,7 +35,7 @@ model = dict(backbone=dict(in_channels=3), head=dict(num_bits=16))
 data_preprocessor = dict(num_classes=4, mean=[128.] * 3, std=[64.] * 3)
 train_dataloader = dict(
     batch_size=16, num_workers=0, persistent_workers=False,
-    dataset=dict(data_root='{data_root}', pipeline={pipeline}))
+    dataset=dict(data_root='{data_root}', subset='all', pipeline={pipeline}))
 test_dataloader = dict(
     batch_size=16, num_workers=0, persistent_workers=False,
     dataset=dict({split}))

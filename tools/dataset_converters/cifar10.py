@@ -7,6 +7,10 @@ classes (seed-fixed), the other 54,000 images as the database; with
 
 --source is the extracted cifar-10-batches-py folder (data_batch_1..5,
 test_batch).
+
+Validation is no extra list: the dataset configs hold 500 of train.txt's
+images out as validation queries (``HashListDataset`` ``subset`` /
+``val_queries``), ranked against the other 4,500, which are trained on.
 """
 import argparse
 import pickle
@@ -16,6 +20,7 @@ import numpy as np
 from hashnet_mm.datasets.fashion_mnist import write_list_dataset
 from hashnet_mm.datasets.list_files import describe_splits
 from hashnet_mm.datasets.retrieval_splits import balanced_protocol
+from hashnet_mm.datasets.validation_split import describe_validation
 
 BATCHES = ('data_batch_1', 'data_batch_2', 'data_batch_3', 'data_batch_4',
            'data_batch_5', 'test_batch')
@@ -95,6 +100,7 @@ def main(argv=None):
     write_list_dataset(args.out, images, labels, splits, NUM_CLASSES)
     print(f'CIFAR-10 from {args.source} written to {args.out}: '
           f'{describe_splits(splits)}')
+    print(describe_validation(len(splits['train'])))
     return splits
 
 

@@ -15,6 +15,10 @@ Images: train2014 + val2014, those with no category pruned (122,218 left),
 Layout expected under --data-root (the default paths):
     annotations/instances_train2014.json   train2014/COCO_train2014_*.jpg
     annotations/instances_val2014.json     val2014/COCO_val2014_*.jpg
+
+Validation is no extra list: the dataset configs hold 1,000 of train.txt's
+10,000 images out as validation queries (``HashListDataset`` ``subset`` /
+``val_queries``), ranked against the other 9,000, which are trained on.
 """
 import argparse
 import json
@@ -25,6 +29,7 @@ import numpy as np
 from hashnet_mm.datasets.list_files import (check_images_exist,
                                             describe_splits, write_splits)
 from hashnet_mm.datasets.retrieval_splits import random_split
+from hashnet_mm.datasets.validation_split import describe_validation
 
 
 def require(entry, fields, where):
@@ -158,6 +163,7 @@ def main(argv=None):
     print(f'MS-COCO: {len(paths)} images with a category, {len(names)} '
           f'labels, {args.protocol} protocol; written to {out}: '
           f'{describe_splits(splits)}')
+    print(describe_validation(len(splits['train'])))
     return splits
 
 

@@ -2,6 +2,9 @@
 
 Protocol: balanced query and train sets (seed-fixed); the database is every
 other image (plus the train set with ``--database-includes-train``).
+Validation is no extra list: the dataset configs hold 10 % of train.txt (at
+most 1,000; 500 of the default 5,000) out as validation queries
+(``HashListDataset`` ``subset`` / ``val_queries``).
 """
 import argparse
 import os
@@ -10,6 +13,7 @@ from hashnet_mm.datasets.fashion_mnist import (CLASSES, load_fashion_mnist,
                                                write_list_dataset)
 from hashnet_mm.datasets.list_files import describe_splits
 from hashnet_mm.datasets.retrieval_splits import balanced_protocol
+from hashnet_mm.datasets.validation_split import describe_validation
 
 
 def parse_args(argv=None):
@@ -42,6 +46,7 @@ def main(argv=None):
     write_list_dataset(args.out, images, labels, splits, len(CLASSES))
     print(f'Fashion-MNIST from {source} written to {args.out}: '
           f'{describe_splits(splits)}')
+    print(describe_validation(len(splits['train'])))
     return splits
 
 

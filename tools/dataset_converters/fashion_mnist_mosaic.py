@@ -7,6 +7,9 @@ imbalanced, and fully offline. Query mosaics are tiled from the 10,000 test
 items, database mosaics from the 60,000 training items (no item is shared
 between query and database); the training mosaics are sampled from the
 database, as in the MS-COCO protocol. Everything follows from --seed.
+Validation is no extra list: the dataset configs hold 500 of the 5,000
+training mosaics out as validation queries (``HashListDataset`` ``subset``
+/ ``val_queries``).
 """
 import argparse
 
@@ -17,6 +20,7 @@ from hashnet_mm.datasets.fashion_mnist import (CLASSES, FILES, find_idx_file,
 from hashnet_mm.datasets.list_files import describe_splits, write_image_arrays
 from hashnet_mm.datasets.mosaic import make_mosaics
 from hashnet_mm.datasets.retrieval_splits import random_split
+from hashnet_mm.datasets.validation_split import describe_validation
 
 
 def build(images, labels, num_train_items, num_query, num_train, num_database,
@@ -73,6 +77,7 @@ def main(argv=None):
           f'{describe_splits(splits)}; {multi_hot.sum(1).mean():.2f} labels '
           'an image; label frequency ' +
           ' '.join(f'{f:.2f}' for f in frequency))
+    print(describe_validation(len(splits['train'])))
     return splits
 
 

@@ -11,6 +11,10 @@ line, no path twice in a file, and (with --data-root) the image exists.
     python tools/dataset_converters/hashnet_lists.py \\
         HashNet/pytorch/data/coco/{train,test,database}.txt \\
         --out data/coco --data-root data/coco
+
+Validation is no extra list: the dataset configs hold 10 % of train.txt (at
+most 1,000) out as validation queries (``HashListDataset`` ``subset`` /
+``val_queries``).
 """
 import argparse
 import os.path as osp
@@ -19,6 +23,7 @@ import numpy as np
 
 from hashnet_mm.datasets.list_files import (check_images_exist,
                                             numbered_lines, write_list_file)
+from hashnet_mm.datasets.validation_split import describe_validation
 
 RENAME = {'test': 'query'}
 
@@ -83,6 +88,9 @@ def main(argv=None):
         written[out] = len(rel)
     print(f'stripped {prefix}/; wrote ' +
           ', '.join(f'{out} ({n})' for out, n in written.items()))
+    for out, n in written.items():
+        if osp.basename(out) == 'train.txt':
+            print(describe_validation(n))
     return written
 
 

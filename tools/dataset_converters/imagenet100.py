@@ -10,6 +10,10 @@ Labels are one-hot, in the order of the class file.
 Layout expected under --data-root:
     train/<wnid>/*.JPEG
     val/<wnid>/*.JPEG            or a flat val/ with --val-list
+
+Validation is no extra list: the dataset configs hold 1,000 of train.txt's
+images (10 a class) out as validation queries (``HashListDataset``
+``subset`` / ``val_queries``), ranked against the rest, which is trained on.
 """
 import argparse
 import os
@@ -21,6 +25,7 @@ from hashnet_mm.datasets.fashion_mnist import balanced_split
 from hashnet_mm.datasets.list_files import (check_images_exist,
                                             describe_splits, numbered_lines,
                                             write_splits)
+from hashnet_mm.datasets.validation_split import describe_validation
 
 IMAGE_EXTENSIONS = ('.jpeg', '.jpg', '.png')
 
@@ -131,6 +136,7 @@ def main(argv=None):
     write_splits(out, paths, labels, splits)
     print(f'ImageNet subset: {len(wnids)} classes; written to {out}: '
           f'{describe_splits(splits)}')
+    print(describe_validation(len(splits['train'])))
     return splits
 
 

@@ -1,7 +1,9 @@
 """Rebuild hashnet_mm/datasets/demo_data/fashion_mnist_demo.npz.
 
 A balanced Fashion-MNIST subset (seed 0): 1,000 query, 5,000 train and
-10,000 database images, disjoint, keeping only the 16,000 images used.
+10,000 database images, disjoint, keeping only the 16,000 images used. The
+demo config holds 500 of the training images out for validation
+(``HashListDataset`` ``subset`` / ``val_queries``).
 """
 import argparse
 import os

@@ -19,6 +19,11 @@ Layout expected under --data-root (NUS-WIDE's own archives; the defaults):
     ConceptsList/Concepts81.txt  one concept name a line
     Groundtruth/AllLabels/Labels_<concept>.txt  one 0/1 a line, per image
     Flickr/<concept>/<file>.jpg  the images
+
+Validation is no extra list: the dataset configs hold 1,000 of train.txt's
+10,000 images out as validation queries (``HashListDataset`` ``subset`` /
+``val_queries``, stratified by each image's rarest concept), ranked against
+the other 9,000, which are trained on.
 """
 import argparse
 import os.path as osp
@@ -29,6 +34,7 @@ from hashnet_mm.datasets.list_files import (check_images_exist,
                                             describe_splits, missing_images,
                                             numbered_lines, write_splits)
 from hashnet_mm.datasets.retrieval_splits import random_split
+from hashnet_mm.datasets.validation_split import describe_validation
 
 
 def read_image_list(path, image_dir):
@@ -148,6 +154,7 @@ def main(argv=None):
              f'with one of {len(names)} concepts')
           + (f' ({dropped} missing images left out)' if dropped else '')
           + f'; written to {out}: {describe_splits(splits)}')
+    print(describe_validation(len(splits['train'])))
     return splits
 
 

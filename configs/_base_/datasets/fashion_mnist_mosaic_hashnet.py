@@ -2,6 +2,7 @@
 # (tools/dataset_converters/fashion_mnist_mosaic.py): 56x56 grey 2x2 mosaics,
 # 1,000 query / 5,000 train / 20,000 database under
 # data/fashion_mnist_mosaic/, 10 imbalanced labels, MAP over the database.
+# Validation as the demo's: 500 of the 5,000 training mosaics.
 _base_ = ['fashion_mnist_demo.py']
 
 data_root = 'data/fashion_mnist_mosaic/'
@@ -18,4 +19,6 @@ train_dataloader = dict(
 test_dataloader = dict(
     dataset=dict(
         query=dict(data_root=data_root), database=dict(data_root=data_root)))
-val_dataloader = test_dataloader
+val_dataloader = dict(
+    dataset=dict(
+        query=dict(data_root=data_root), database=dict(data_root=data_root)))

@@ -1,7 +1,18 @@
 # HashNet's protocol for RGB list-file benchmarks: train.txt / query.txt /
 # database.txt (multi-hot labels) under data_root, images resized to 256x256
 # with 224 crops, ImageNet normalisation, query + database in one test loop.
-# A dataset base sets data_root (and list paths), num_classes and R (topk).
+# A dataset base sets data_root and list paths (of the training set, the
+# validation query and database, the test query and database), num_classes
+# and R (topk).
+# Validation (what save_best, early stopping and sweeps select on): val_queries
+# images of train.txt, stratified by label and fixed by val_seed, ranked
+# against the rest of train.txt with the test metric's settings; training
+# uses only that rest, the test queries and database are only reported.
+# val_queries='auto': 10 % of the training list, at most 1,000
+# (hashnet_mm.datasets.validation_split.default_val_queries): 500 of a
+# 5,000-image list, 1,000 of 10,000 or more. A config giving another size (a
+# number) or seed sets it in all three datasets (train, val query, val
+# database).
 # Loading for GPU speed: workers collate and pin whole uint8 batches, copied
 # to the device without blocking and normalised there in channels_last.
 # 12 train workers: a margin over the ~9 that the CPU decode cost implies for
@@ -48,6 +59,8 @@ test_pipeline = [
     dict(type='PackInputs'),
 ]
 
+val_split = dict(val_queries='auto', val_seed=0)
+
 train_dataloader = dict(
     batch_size=64,
     num_workers=12,
@@ -58,6 +71,8 @@ train_dataloader = dict(
         type=dataset_type,
         data_root=data_root,
         ann_file='train.txt',
+        subset='train',
+        **val_split,
         pipeline=train_pipeline),
     sampler=dict(type='InfiniteSampler', shuffle=True),
 )
@@ -83,5 +98,22 @@ test_dataloader = dict(
 )
 test_evaluator = dict(type='HammingRetrievalMetric', topk=-1)
 
-val_dataloader = test_dataloader
+val_dataloader = dict(
+    test_dataloader,
+    dataset=dict(
+        type='QueryDatabaseDataset',
+        query=dict(
+            type=dataset_type,
+            data_root=data_root,
+            ann_file='train.txt',
+            subset='val_query',
+            **val_split,
+            pipeline=test_pipeline),
+        database=dict(
+            type=dataset_type,
+            data_root=data_root,
+            ann_file='train.txt',
+            subset='train',
+            **val_split,
+            pipeline=test_pipeline)))
 val_evaluator = test_evaluator

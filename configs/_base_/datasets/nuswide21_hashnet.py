@@ -1,6 +1,7 @@
 # NUS-WIDE-21: the 21 most frequent concepts
 # (tools/dataset_converters/nus_wide.py --concepts 21), lists in
-# data/nus_wide/nuswide_21/, MAP@5000.
+# data/nus_wide/nuswide_21/, MAP@5000. Validation as NUS-WIDE-81's: 1,000 of
+# the 10,000 training images.
 _base_ = ['nuswide81_hashnet.py']
 
 lists = 'nuswide_21/'
@@ -10,4 +11,7 @@ test_dataloader = dict(
     dataset=dict(
         query=dict(ann_file=lists + 'query.txt'),
         database=dict(ann_file=lists + 'database.txt')))
-val_dataloader = test_dataloader
+val_dataloader = dict(
+    dataset=dict(
+        query=dict(ann_file=lists + 'train.txt'),
+        database=dict(ann_file=lists + 'train.txt')))
