@@ -5,7 +5,7 @@ from typing import List, Optional, Sequence
 import numpy as np
 import torch
 from mmengine.dataset import BaseDataset
-from mmpretrain.registry import DATASETS
+from mmpretrain.registry import DATASETS, TRANSFORMS
 
 from ..shallow.feature_files import SPLITS, feature_paths, load_features
 from .validation_split import subset_indices
@@ -62,7 +62,9 @@ class FeatureDataset(BaseDataset):
         kwargs.setdefault('serialize_data', False)
         super().__init__(
             ann_file=feature_paths(self.feature_dir, split)['features'],
-            pipeline=list(pipeline), **kwargs)
+            # mmpretrain's transforms, whatever the default scope.
+            pipeline=[TRANSFORMS.build(t) if isinstance(t, dict) else t
+                      for t in pipeline], **kwargs)
 
     def load_data_list(self) -> List[dict]:
         files = load_features(self.feature_dir, self.split)

@@ -12,7 +12,8 @@ A split is skipped when that record matches and the files load
 (:func:`load_features`) with the dataset's ids in order; anything else (a
 missing record after an interrupted run, other settings, damaged files) is
 extracted again. A split whose images all lie in a split already done
-(the mosaics' training images are database images) is copied from it.
+(the mosaics' training images are database images) is copied from it; the
+largest split goes first.
 """
 import hashlib
 import json
@@ -128,9 +129,12 @@ def ensure_features(config: str, splits: Sequence[str] = SPLITS,
     if not folder:
         raise ValueError(f'{config}: set feature_dir (or pass one)')
     os.makedirs(folder, exist_ok=True)
+    built = {split: DATASETS.build(split_dataset_cfg(cfg, split))
+             for split in splits}
     datasets, status, model = {}, {}, None
-    for split in splits:
-        dataset = DATASETS.build(split_dataset_cfg(cfg, split))
+    # The largest first, so that a split inside another is copied from it.
+    for split in sorted(splits, key=lambda s: -len(built[s])):
+        dataset = built[split]
         record, ids = source_record(cfg, split), dataset_ids(dataset)
         if cached(folder, split, record, ids):
             status[split] = 'cached'
@@ -157,7 +161,7 @@ def ensure_features(config: str, splits: Sequence[str] = SPLITS,
                f'features {status[split]} -> '
                f'{feature_paths(folder, split)["features"]}')
         datasets[split] = (dataset, ids)
-    return status
+    return {split: status[split] for split in splits}
 
 
 def copy_from_done(folder, status, datasets, ids, labels):
