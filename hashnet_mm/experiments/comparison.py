@@ -50,16 +50,11 @@ BASE_METHOD = 'hashnet'
 #: the evaluator's ``retrieval/`` prefix
 SELECT_KEY = 'mAP@all'
 #: option sets of a shallow method tried on validation (one: nothing to
-#: choose). The features are L2-normalised or not, as the deep trunk
-#: (FeatureMLP) may; KSH also chooses its number of anchors.
+#: choose): the features L2-normalised or not (FeatureMLP's input_norm
+#: has the same choice); the methods' own settings are their defaults.
 SHALLOW_CANDIDATES = {
-    'lsh': [dict(l2_normalize=False), dict(l2_normalize=True)],
-    'sh': [dict(l2_normalize=False), dict(l2_normalize=True)],
-    'itq': [dict(l2_normalize=False), dict(l2_normalize=True)],
-    'itq-cca': [dict(l2_normalize=False), dict(l2_normalize=True)],
-    'ksh': [dict(l2_normalize=True, num_anchors=300),
-            dict(l2_normalize=True, num_anchors=1000)],
-    'bre': [dict(l2_normalize=False), dict(l2_normalize=True)],
+    method: [dict(l2_normalize=False), dict(l2_normalize=True)]
+    for method in ('lsh', 'sh', 'itq', 'itq-cca', 'ksh', 'bre')
 }
 #: the shallow methods of the comparison, in table order
 SHALLOW_METHODS = tuple(SHALLOW_CANDIDATES)

@@ -1,6 +1,7 @@
-# HashNet on precomputed features: a one-hidden-layer MLP trunk (512 units,
-# inputs L2-normalised) and the hash layer. Set backbone.in_channels to the
-# feature length (the feature-track dataset configs name it feature_dim).
+# HashNet on precomputed features: a one-hidden-layer MLP trunk (512 units;
+# each input dimension standardised by batch normalisation) and the hash
+# layer. Set backbone.in_channels to the feature length (the feature-track
+# dataset configs name it feature_dim).
 model = dict(
     type='ImageClassifier',
     backbone=dict(
