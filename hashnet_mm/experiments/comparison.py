@@ -461,8 +461,10 @@ class Comparison:
         done = len(state) - len(todo)
         logger(f'{len(state)} runs: {done} finished before, {len(todo)} to '
                f'run with {jobs} job(s)')
-        # The longest first: deep before shallow, long codes first.
-        todo.sort(key=lambda r: (r.method in SHALLOW_CANDIDATES, -r.bits))
+        # A seed at a time (a grid cut short still has every cell), the
+        # longer runs first within it.
+        todo.sort(key=lambda r: (r.seed, r.method in SHALLOW_CANDIDATES,
+                                 -r.bits))
         tasks = [(run, self.request(run), self.work_dir) for run in todo]
         failures = []
 
