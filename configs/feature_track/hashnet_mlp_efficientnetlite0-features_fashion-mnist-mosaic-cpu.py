@@ -4,7 +4,8 @@
 # 64 bits; any other length K: --cfg-options model.head.num_bits=K.
 _base_ = [
     '../_base_/models/hashnet_feature_mlp.py',
-    '../_base_/datasets/fashion_mnist_mosaic_cpu_efficientnetlite0_features.py',
+    '../_base_/datasets/'
+    'fashion_mnist_mosaic_cpu_efficientnetlite0_features.py',
     '../_base_/schedules/hashnet_adam_features.py',
     '../_base_/default_runtime.py',
 ]

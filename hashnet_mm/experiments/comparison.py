@@ -1,8 +1,8 @@
 """Methods x code lengths x seeds on feature datasets: selected on
 validation, reported on test, summarised as a table and a figure.
 
-A *dataset* is a feature-track HashNet config (e.g.
-``configs/feature_track/hashnet_mlp_efficientnetlite0-features_fashion-mnist-demo.py``):
+A *dataset* is a feature-track HashNet config (``configs/feature_track/
+hashnet_mlp_*.py``):
 its loaders give the training features less the validation queries
 (training), the validation queries against the rest (validation) and the
 query against the database (test).

@@ -202,7 +202,8 @@ def test_unfinished_runs_are_redone_in_worker_processes(tmp_path):
 
 def test_mean_std_and_table_cells():
     assert mean_std([]) == 'n/a' and mean_std([0.5]) == '0.5000'
-    assert mean_std([0.5, 0.7]) == f'0.6000 ± {np.std([0.5, 0.7], ddof=1):.4f}'
+    std = np.std([0.5, 0.7], ddof=1)
+    assert mean_std([0.5, 0.7]) == f'0.6000 ± {std:.4f}'
     results = [dict(dataset='d', method='lsh', bits=k, seed=s,
                     test={'mAP@all': v})
                for k, s, v in ((16, 0, 0.1), (16, 1, 0.3), (32, 0, 0.5))]
