@@ -13,7 +13,10 @@ from mmengine.utils import ProgressBar
 
 def split_dataset_cfg(cfg, split):
     """The dataset config of ``split`` (train, query or database), with the
-    test pipeline (the train split is read without augmentation)."""
+    test pipeline. The train split is read without augmentation and whole:
+    a ``subset`` of it (the training images less the validation queries)
+    becomes ``'all'``, since a feature dataset draws its validation queries
+    from the feature files with the same rule."""
     test = cfg.test_dataloader.dataset
     if test.get('type') != 'QueryDatabaseDataset':
         raise ValueError('the config\'s test_dataloader.dataset must be a '
@@ -21,6 +24,8 @@ def split_dataset_cfg(cfg, split):
     if split == 'train':
         dataset = cfg.train_dataloader.dataset.copy()
         dataset.pipeline = test.query.pipeline
+        if 'subset' in dataset:
+            dataset.subset = 'all'
         return dataset
     return test[split]
 

@@ -17,6 +17,7 @@ from hashnet_mm.experiments.pretrained_features import (ensure_features,
 from hashnet_mm.shallow.feature_files import load_features
 
 from ..test_tools.test_train_test import write_config
+from ..tool_modules import load_tool
 
 
 @pytest.fixture
@@ -81,9 +82,10 @@ def test_extracted_once_partial_redone_subset_copied(extraction_config):
     stamps = {f: os.stat(osp.join(folder, f)).st_mtime_ns
               for f in os.listdir(folder)}
 
-    # Complete, valid files: nothing is done.
-    assert set(ensure_features(config, logger=lambda *a: None).values()) \
-        == {'cached'}
+    # Complete, valid files: the command does nothing.
+    tool = load_tool('extract_pretrained_features.py')
+    assert tool.main([config, '--device', 'cpu']) == {
+        config: dict(train='cached', query='cached', database='cached')}
     assert stamps == {f: os.stat(osp.join(folder, f)).st_mtime_ns
                       for f in os.listdir(folder)}
 
@@ -115,3 +117,18 @@ def test_missing_weights_are_named(extraction_config, tmp_path):
     with pytest.raises(FileNotFoundError, match='weights.pth: the '
                        'pretrained weights are missing'):
         ensure_features(config, ['query'], logger=lambda *a: None)
+
+
+def test_the_train_split_is_extracted_whole():
+    """A training set asked for its part without the validation queries
+    is read whole: the feature dataset draws them itself."""
+    cfg = Config(dict(
+        train_dataloader=dict(dataset=dict(
+            type='HashListDataset', ann_file='train.txt', subset='train',
+            val_queries=500, pipeline=['augment'])),
+        test_dataloader=dict(dataset=dict(
+            type='QueryDatabaseDataset', query=dict(pipeline=['test']),
+            database=dict(pipeline=['test'])))))
+    train = split_dataset_cfg(cfg, 'train')
+    assert train.subset == 'all' and train.pipeline == ['test']
+    assert cfg.train_dataloader.dataset.subset == 'train'  # not changed
