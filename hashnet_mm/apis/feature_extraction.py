@@ -14,8 +14,9 @@ from mmengine.utils import ProgressBar
 def split_dataset_cfg(cfg, split):
     """The dataset config of ``split`` (train, query or database), with the
     test pipeline. The train split is read without augmentation and whole:
-    a ``subset`` of it (the training images less the validation queries)
-    becomes ``'all'``, since a feature dataset draws its validation queries
+    its ``subset`` / ``val_queries`` / ``val_seed`` (the training images
+    less the validation queries) are left out, so the dataset's default,
+    every image, is read: a feature dataset draws the validation queries
     from the feature files with the same rule."""
     test = cfg.test_dataloader.dataset
     if test.get('type') != 'QueryDatabaseDataset':
@@ -24,8 +25,8 @@ def split_dataset_cfg(cfg, split):
     if split == 'train':
         dataset = cfg.train_dataloader.dataset.copy()
         dataset.pipeline = test.query.pipeline
-        if 'subset' in dataset:
-            dataset.subset = 'all'
+        for key in ('subset', 'val_queries', 'val_seed'):
+            dataset.pop(key, None)
         return dataset
     return test[split]
 

@@ -130,5 +130,6 @@ def test_the_train_split_is_extracted_whole():
             type='QueryDatabaseDataset', query=dict(pipeline=['test']),
             database=dict(pipeline=['test'])))))
     train = split_dataset_cfg(cfg, 'train')
-    assert train.subset == 'all' and train.pipeline == ['test']
+    assert train == dict(type='HashListDataset', ann_file='train.txt',
+                         pipeline=['test'])
     assert cfg.train_dataloader.dataset.subset == 'train'  # not changed
