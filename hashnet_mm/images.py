@@ -5,11 +5,14 @@ One rule for every tool that takes images (datasets, ``tools/encode.py``,
 when its extension, in any case, is one of :data:`IMAGE_EXTENSIONS`; the
 pixel count an image declares in its header is checked against a limit
 (:data:`DEFAULT_MAX_PIXELS`) before any pixel is decoded, so that a small
-file declaring a huge canvas (a decompression bomb) costs nothing.
+file declaring a huge canvas (a decompression bomb) costs nothing; a decoded
+array is given the channels a model takes by one stated rule
+(:func:`conform_image`).
 """
 import io
 import os
 import os.path as osp
+import struct
 import warnings
 from typing import List, Optional, Tuple, Union
 
@@ -82,9 +85,16 @@ def declared_size(source: ImageSource,
             with Image.open(stream) as image:
                 return image.size
     except Image.DecompressionBombError as error:
-        # PIL refuses past twice its own limit, before our check can run.
-        raise ImageTooLargeError(
-            f'{_describe(source, name)}: {error}') from error
+        # PIL refuses past twice its own limit: read the size without it
+        # (a format whose plugin checks by itself stays refused).
+        try:
+            if isinstance(source, bytes):
+                return _size_past_pil_limit(io.BytesIO(source))
+            with open(source, 'rb') as f:
+                return _size_past_pil_limit(f)
+        except Image.DecompressionBombError:
+            raise ImageTooLargeError(
+                f'{_describe(source, name)}: {error}') from error
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         if isinstance(source, str) and not osp.isfile(source):
             raise FileNotFoundError(f'{source}: no such file') from error
@@ -92,40 +102,135 @@ def declared_size(source: ImageSource,
                          f'known format ({error})') from error
 
 
+def _size_past_pil_limit(stream) -> Tuple[int, int]:
+    """(width, height) from the header of an image PIL's ``Image.open``
+    refuses as too large, by its format plugins (``Image.OPEN``) directly,
+    which read the header only."""
+    from PIL import Image
+
+    Image.init()
+    prefix = stream.read(16)
+    for format_id in Image.ID:
+        factory, accept = Image.OPEN[format_id]
+        accepted = True if accept is None else accept(prefix)
+        if isinstance(accepted, str) or not accepted:
+            continue
+        stream.seek(0)
+        try:
+            return factory(stream, '').size
+        except (SyntaxError, IndexError, TypeError, ValueError, OSError,
+                struct.error):
+            stream.seek(0)
+    raise ValueError('no image format reads the header')
+
+
 def check_pixel_count(source: ImageSource,
                       max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
-                      name: Optional[str] = None) -> Tuple[int, int]:
+                      name: Optional[str] = None,
+                      setting: str = 'max_pixels') -> Tuple[int, int]:
     """The image's declared (width, height), after checking that
     width x height is at most ``max_pixels`` (``None``: no limit).
 
     Raises:
-        ImageTooLargeError: past the limit, naming the image and its size.
+        ImageTooLargeError: past the limit, naming the image, its size and
+            ``setting``, where the limit is set.
     """
     width, height = declared_size(source, name)
     if max_pixels is not None and width * height > max_pixels:
         raise ImageTooLargeError(
             f'{_describe(source, name)}: {width} x {height} = '
             f'{width * height:,} pixels is more than the limit of '
-            f'{max_pixels:,} (max_pixels)')
+            f'{max_pixels:,} ({setting})')
     return width, height
+
+
+def check_max_pixels(max_pixels: Optional[int], owner: str) -> None:
+    """A ValueError naming ``owner`` unless ``max_pixels`` is an integer
+    >= 1 or ``None``."""
+    if max_pixels is not None and (isinstance(max_pixels, bool) or
+                                   not isinstance(max_pixels, int)
+                                   or max_pixels < 1):
+        raise ValueError(f'{owner}: max_pixels must be an integer >= 1, or '
+                         f'None for no limit; got {max_pixels!r}')
 
 
 def read_image(source: ImageSource,
                max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
                flag: str = 'color',
                channel_order: str = 'bgr',
-               name: Optional[str] = None) -> np.ndarray:
+               name: Optional[str] = None,
+               setting: str = 'max_pixels',
+               backend: Optional[str] = None) -> np.ndarray:
     """Decode an image (path or bytes) to a uint8 array, as ``mmcv.imread``
-    does (BGR by default), once its declared size passes
-    :func:`check_pixel_count`."""
+    does (BGR by default; ``flag`` and ``backend`` as there), once its
+    declared size passes :func:`check_pixel_count`."""
     import mmcv
 
-    check_pixel_count(source, max_pixels, name)
+    check_pixel_count(source, max_pixels, name, setting)
     data = source
     if isinstance(source, str):
         with open(source, 'rb') as f:
             data = f.read()
-    image = mmcv.imfrombytes(data, flag=flag, channel_order=channel_order)
+    image = mmcv.imfrombytes(data, flag=flag, channel_order=channel_order,
+                             backend=backend)
     if image is None:
         raise ValueError(f'{_describe(source, name)}: cannot be decoded')
+    return image
+
+
+def describe_array(array: np.ndarray) -> str:
+    """``'a uint8 array of shape (H, W, C)'``, for error messages."""
+    article = 'an' if str(array.dtype)[0] in 'aeio' else 'a'  # a uint8
+    return f'{article} {array.dtype} array of shape {tuple(array.shape)}'
+
+
+def conform_image(image: np.ndarray, channels: Optional[int],
+                  name: str = 'the image') -> np.ndarray:
+    """A decoded image (uint8, BGR as ``mmcv.imread`` gives it) with the
+    ``channels`` a model expects: 1 gives H x W, 3 gives H x W x 3, ``None``
+    keeps the channels.
+
+    Rules: H x W and H x W x 1 are grey, H x W x 3 is BGR, H x W x 4 is BGRA
+    whose alpha is dropped (as OpenCV drops it when it decodes a file with
+    alpha in colour). Grey becomes colour by repeating it in B, G and R;
+    colour becomes grey with OpenCV's weights 0.299 R + 0.587 G + 0.114 B
+    (``cv2.cvtColor``, rounded).
+
+    Raises:
+        TypeError: not a uint8 numpy array (a float array in [0, 1] must be
+            scaled to 0..255 and converted by the caller).
+        ValueError: no pixels, or a shape that is not an image.
+    """
+    import cv2
+
+    if not isinstance(image, np.ndarray):
+        raise TypeError(f'{name}: expected a numpy array, got '
+                        f'{type(image).__name__}')
+    if image.dtype != np.uint8:
+        nan = ''
+        if np.issubdtype(image.dtype, np.inexact) and \
+                not np.isfinite(image).all():
+            nan = ', holding NaN or infinite values'
+        raise TypeError(
+            f'{name}: {describe_array(image)}{nan}: pass uint8 values '
+            '0..255 in BGR order (as mmcv.imread gives them); for floats in '
+            '[0, 1]: np.clip(x * 255, 0, 255).round().astype(np.uint8)')
+    if image.ndim not in (2, 3) or (image.ndim == 3 and
+                                    image.shape[2] not in (1, 3, 4)):
+        raise ValueError(
+            f'{name}: {describe_array(image)} is not an image: expected '
+            'H x W (grey) or H x W x C with C = 1 (grey), 3 (BGR) or 4 '
+            '(BGRA); one image per array')
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        raise ValueError(f'{name}: {describe_array(image)} has no pixels')
+    if channels not in (None, 1, 3):
+        raise ValueError(f'channels must be 1, 3 or None, got {channels!r}')
+    if image.ndim == 3 and image.shape[2] == 4:
+        image = image[..., :3]
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    if channels == 1 and image.ndim == 3:
+        return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_BGR2GRAY)
+    if channels == 3 and image.ndim == 2:
+        return cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_GRAY2BGR)
     return image

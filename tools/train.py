@@ -4,10 +4,11 @@ import argparse
 from mmengine.config import Config
 from mmengine.runner import Runner
 
+from hashnet_mm.utils.checkpoint import read_finite_checkpoint
 from hashnet_mm.utils.cli import (add_loader_args, add_runner_args,
                                   load_runner_config, use_amp)
 from hashnet_mm.utils.resume import (check_fresh_work_dir,
-                                     check_resumed_settings,
+                                     check_resume_checkpoint,
                                      find_resume_checkpoint)
 
 
@@ -70,12 +71,14 @@ def training_config(args) -> Config:
     resume_from = find_resume_checkpoint(cfg.work_dir) \
         if resume == 'auto' else resume
     if resume_from:
-        check_resumed_settings(resume_from, cfg)
+        check_resume_checkpoint(resume_from, cfg)
         cfg.resume = True
         cfg.load_from = resume_from
     else:
         cfg.resume = False
         check_fresh_work_dir(cfg.work_dir)
+        if cfg.get('load_from'):
+            read_finite_checkpoint(cfg.load_from)
     return cfg
 
 

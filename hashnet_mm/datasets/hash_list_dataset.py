@@ -41,7 +41,7 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
     ``num_classes``, a path with white space, a missing image file, a path
     listed twice. An image that cannot be read or transformed later, during
     training or testing, stops the run with an error naming its path and
-    list-file line.
+    list-file line; so does an image declaring more than ``max_pixels``.
 
     Args:
         ann_file (str): the list file (relative to ``data_root``).
@@ -51,6 +51,9 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
             tools set it from the data preprocessor's ``num_classes``.
         classes (sequence[str] | str, optional): class names; defaults to
             ``'0' ... 'C-1'``. Their number must equal C.
+        max_pixels (int, optional): the most pixels (width x height) an
+            image may declare in its header, checked before it is decoded;
+            default 8192 x 8192, ``None`` lifts the limit.
         **kwargs: as mmpretrain's ``BaseDataset``.
     """
 

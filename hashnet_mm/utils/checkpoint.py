@@ -122,6 +122,24 @@ def non_finite_tensors(state: Dict[str, torch.Tensor]) -> List[str]:
             and not bool(torch.isfinite(value).all())]
 
 
+def check_finite_weights(checkpoint: dict, filename: str) -> None:
+    """A :class:`CheckpointError` naming ``filename`` and the tensors when
+    its weights hold a NaN or an infinity (a diverged run)."""
+    broken = non_finite_tensors(model_state_dict(checkpoint))
+    if broken:
+        raise CheckpointError(
+            f'{filename}: {len(broken)} weight tensors hold NaN or inf (the '
+            f'training run diverged): {", ".join(broken[:5])}')
+
+
+def read_finite_checkpoint(filename: str) -> dict:
+    """:func:`read_checkpoint`, refused when its weights are not finite
+    (:func:`check_finite_weights`)."""
+    checkpoint = read_checkpoint(filename)
+    check_finite_weights(checkpoint, filename)
+    return checkpoint
+
+
 def compare_state_dicts(model_state: Dict[str, torch.Tensor],
                         loaded: Dict[str, torch.Tensor]) -> List[str]:
     """One line per missing, unexpected and mis-shaped key (empty: match)."""
@@ -153,13 +171,8 @@ def load_model_weights(model: nn.Module, filename: str,
     ``strict`` off the matching keys are loaded and the rest is listed as
     a warning. Returns the checkpoint.
     """
-    checkpoint = read_checkpoint(filename)
+    checkpoint = read_finite_checkpoint(filename)
     state = model_state_dict(checkpoint)
-    broken = non_finite_tensors(state)
-    if broken:
-        raise CheckpointError(
-            f'{filename}: {len(broken)} weight tensors hold NaN or inf (the '
-            f'training run diverged): {", ".join(broken[:5])}')
     target = model.module if is_model_wrapper(model) else model
     problems = compare_state_dicts(target.state_dict(), state)
     if problems and strict:

@@ -2,6 +2,7 @@
 import argparse
 import atexit
 import gc
+import math
 import os
 import os.path as osp
 from typing import Iterator, Optional
@@ -12,6 +13,9 @@ from mmengine.config import Config, DictAction
 
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+# (default_hooks key, mmengine hook, the project's subclass used instead).
+PROJECT_HOOKS = (('logger', 'LoggerHook', 'RetrievalLoggerHook'),
+                 ('checkpoint', 'CheckpointHook', 'ResumableCheckpointHook'))
 
 
 def add_runner_args(parser: argparse.ArgumentParser) -> None:
@@ -66,17 +70,21 @@ def load_runner_config(args: argparse.Namespace) -> Config:
     loader flags (where the tool has them). The work dir is
     ``--work-dir``, else the config's, else ``./work_dirs/<config name>``.
     Every ``HashListDataset`` gets the data preprocessor's ``num_classes``
-    (:func:`share_num_classes`), and a plain ``LoggerHook`` becomes
+    (:func:`share_num_classes`), a plain ``LoggerHook`` becomes
     :class:`RetrievalLoggerHook` (one writer of the test results, curves
-    only in the JSON).
+    only in the JSON) and a plain ``CheckpointHook``
+    :class:`ResumableCheckpointHook` (a kill loses no validation and no best
+    checkpoint).
     """
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
     cfg = override_config(Config.fromfile(args.config), args.cfg_options,
                           getattr(args, 'data_root', None))
     cfg.launcher = args.launcher
-    logger = cfg.get('default_hooks', {}).get('logger')
-    if logger is not None and logger.get('type') == 'LoggerHook':
-        logger.type = 'RetrievalLoggerHook'
+    default_hooks = cfg.get('default_hooks') or {}
+    for name, plain, replacement in PROJECT_HOOKS:
+        hook = default_hooks.get(name)
+        if hook is not None and hook.get('type') == plain:
+            hook.type = replacement
     for loader in LOADERS:
         if cfg.get(loader) is None:
             continue
@@ -99,9 +107,15 @@ def override_config(cfg: Config, cfg_options: Optional[dict] = None,
                     data_root: Optional[str] = None) -> Config:
     """``cfg`` with ``--cfg-options`` merged, then every dataset under
     ``--data-root`` (a head's ``targets_file`` under the old training root
-    moves along)."""
+    moves along); the data preprocessor is then checked
+    (:func:`check_data_preprocessor`).
+
+    An option for one preprocessor key, spelt ``data_preprocessor.KEY`` or
+    ``model.data_preprocessor.KEY``, changes that key of the preprocessor
+    the model is built with (:func:`preprocessor_options`).
+    """
     if cfg_options:
-        cfg.merge_from_dict(cfg_options)
+        cfg.merge_from_dict(preprocessor_options(cfg, cfg_options))
     if data_root:
         old_root = (cfg.get('train_dataloader') or {}).get(
             'dataset', {}).get('data_root')
@@ -112,7 +126,76 @@ def override_config(cfg: Config, cfg_options: Optional[dict] = None,
         if old_root and targets and targets.startswith(old_root):
             head['targets_file'] = osp.join(data_root,
                                             targets[len(old_root):])
+    check_data_preprocessor(cfg)
     return cfg
+
+
+MODEL_PREPROCESSOR = 'model.data_preprocessor'
+TOP_PREPROCESSOR = 'data_preprocessor'
+
+
+def preprocessor_key(cfg: Config) -> str:
+    """Where the config keeps the data preprocessor the model is built with:
+    ``model.data_preprocessor`` when the model config has one (mmengine's
+    Runner and mmpretrain's ``init_model`` then ignore the top-level one),
+    else the top-level ``data_preprocessor`` (the Runner's default for a
+    model without one), as mmpretrain's configs write it."""
+    model = cfg.get('model') or {}
+    return MODEL_PREPROCESSOR if model.get('data_preprocessor') is not None \
+        or cfg.get('data_preprocessor') is None else TOP_PREPROCESSOR
+
+
+def preprocessor_options(cfg: Config, cfg_options: dict) -> dict:
+    """``cfg_options`` with every preprocessor key under
+    :func:`preprocessor_key`.
+
+    Merged as given, ``model.data_preprocessor.std=...`` on a config with a
+    top-level ``data_preprocessor`` creates a model preprocessor holding
+    only ``std``, and the Runner drops the whole top-level one (its
+    normalisation, ``num_classes``, ``to_onehot``); the reverse spelling on
+    a config with a model preprocessor would be ignored.
+    """
+    target = preprocessor_key(cfg)
+    renamed = {}
+    for key, value in cfg_options.items():
+        for spelling in (MODEL_PREPROCESSOR, TOP_PREPROCESSOR):
+            if key == spelling or key.startswith(spelling + '.'):
+                key = target + key[len(spelling):]
+                break
+        renamed[key] = value
+    return renamed
+
+
+def data_preprocessor_config(cfg: Config) -> dict:
+    """The data preprocessor config the model is built with (empty if
+    none): see :func:`preprocessor_key`."""
+    value = cfg
+    for part in preprocessor_key(cfg).split('.'):
+        value = value.get(part) or {}
+    return value
+
+
+def check_data_preprocessor(cfg: Config) -> None:
+    """Raise ValueError naming the setting when the preprocessor's ``std``
+    holds a value that is not a positive number, or its ``mean`` one that
+    is not finite: every normalised pixel would be inf or NaN, and the
+    first loss NaN."""
+    preprocessor = data_preprocessor_config(cfg)
+    for name, rule, good in (('std', 'a positive number',
+                              lambda v: math.isfinite(v) and v > 0),
+                             ('mean', 'a finite number', math.isfinite)):
+        values = preprocessor.get(name)
+        if values is None:
+            continue
+        listed = list(values) if isinstance(values, (list, tuple)) \
+            else [values]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                   and good(v) for v in listed):
+            raise ValueError(
+                f'{preprocessor_key(cfg)}.{name}={listed}: every {name} must '
+                f'be {rule} (pixels are normalised as (x - mean) / std, and '
+                'this makes them inf or NaN); give one per image channel, '
+                'those of the data')
 
 
 def dataset_configs(cfg: Config) -> Iterator[dict]:
@@ -147,9 +230,7 @@ def share_num_classes(cfg: Config) -> None:
     query and database agree on their classes even where one of them lacks
     the highest class.
     """
-    preprocessor = cfg.get('data_preprocessor') or \
-        cfg.get('model', {}).get('data_preprocessor') or {}
-    num_classes = preprocessor.get('num_classes')
+    num_classes = data_preprocessor_config(cfg).get('num_classes')
     if num_classes is None:
         return
     for dataset in dataset_configs(cfg):

@@ -10,10 +10,12 @@ overwrites the checkpoints already there. Here:
   that loads (saying why the others were passed over);
 - :func:`check_fresh_work_dir` stops a fresh start in a work dir that holds
   checkpoints, which it would overwrite;
-- :func:`changed_settings` compares the settings that define a run
-  (model, schedule, optimiser, hooks) with those saved in the checkpoint, so
-  a resumed run is the run that was started, or an error naming what
-  changed.
+- :func:`check_resume_checkpoint` refuses a checkpoint that cannot
+  continue the run as it was: one without the optimiser or lr-schedule
+  state (a ``save_best`` checkpoint holds only weights; mmengine would
+  restart both silently), weights with NaN / inf, or settings that define
+  the run (model, data preprocessor, schedule, optimiser, hooks) other than
+  the saved ones (:func:`changed_settings`).
 """
 import glob
 import logging
@@ -24,14 +26,16 @@ from typing import Any, Dict, List, Optional
 from mmengine.config import Config
 from mmengine.logging import print_log
 
-from .checkpoint import read_checkpoint
+from .checkpoint import (CheckpointError, check_finite_weights,
+                         read_checkpoint)
 
 CHECKPOINT_NAME = re.compile(r'^(iter|epoch)_(\d+)\.pth$')
 
 # Config sections that define what a resumed run computes. Data paths,
 # work dir, logging and the launcher may change between the two halves.
-RUN_SETTINGS = ('model', 'train_cfg', 'optim_wrapper', 'param_scheduler',
-                'custom_hooks', 'train_dataloader.batch_size')
+RUN_SETTINGS = ('model', 'data_preprocessor', 'train_cfg', 'optim_wrapper',
+                'param_scheduler', 'custom_hooks',
+                'train_dataloader.batch_size')
 # Hooks that tools/train.py adds itself, and initialisation that a resumed
 # run does not use (its weights come from the checkpoint).
 IGNORED_HOOKS = ('FiniteLossHook', )
@@ -150,16 +154,61 @@ def changed_settings(saved_cfg_text: str, cfg: Config) -> List[str]:
             if saved.get(key) != now.get(key)]
 
 
-def check_resumed_settings(checkpoint_path: str, cfg: Config) -> None:
+def missing_training_state(checkpoint: dict, cfg: Config) -> List[str]:
+    """What a resumed run of ``cfg`` needs and ``checkpoint`` lacks: the
+    optimiser state, and the lr-schedule state when ``cfg`` has a
+    ``param_scheduler``."""
+    needed = [('optimizer', 'optimiser')]
+    if cfg.get('param_scheduler'):
+        needed.append(('param_schedulers', 'lr schedule'))
+    return [what for key, what in needed if key not in checkpoint]
+
+
+def check_resume_checkpoint(checkpoint_path: str, cfg: Config) -> None:
+    """A :class:`ResumeError` unless ``checkpoint_path`` continues the run of
+    ``cfg`` as it was.
+
+    Refused: a checkpoint without the optimiser or lr-schedule state (the
+    best checkpoint of ``save_best`` keeps only the weights; resumed,
+    Adam's moments and the schedule would start again at the saved
+    iteration), weights with NaN / inf, and a run setting other than the
+    saved one (:func:`check_resumed_settings`). For a new run from the
+    weights, the message names ``load_from``.
+    """
+    checkpoint = read_checkpoint(checkpoint_path)
+    new_run = ('To train on from these weights, start a new run in another '
+               f'work dir: --cfg-options load_from={checkpoint_path}')
+    missing = missing_training_state(checkpoint, cfg)
+    if missing:
+        raise ResumeError(
+            f'--resume {checkpoint_path}: the checkpoint holds no '
+            f'{" or ".join(missing)} state (a best checkpoint of save_best '
+            'keeps only the weights): resumed, the '
+            f'{" and the ".join(missing)} would start again from scratch at '
+            'its iteration. Resume from an iter_*.pth / epoch_*.pth '
+            'checkpoint of the run. ' + new_run)
+    try:
+        check_finite_weights(checkpoint, checkpoint_path)
+    except CheckpointError as error:
+        raise ResumeError(f'--resume: {error}. Resume from an earlier '
+                          'checkpoint of the run') from None
+    check_resumed_settings(checkpoint_path, cfg, checkpoint.get('meta'))
+
+
+def check_resumed_settings(checkpoint_path: str, cfg: Config,
+                           meta: Optional[dict] = None) -> None:
     """A :class:`ResumeError` naming every run setting of ``cfg`` that
-    differs from the run saved in ``checkpoint_path``.
+    differs from the run saved in ``checkpoint_path`` (whose ``meta`` may be
+    given, read from the file otherwise).
 
     Changing them on resume gives a run that is neither: a longer
     ``train_cfg.max_iters`` leaves the learning rate at its last value
     while beta follows the new schedule; another ``model.head.num_bits``
     cannot load the weights at all.
     """
-    meta = read_checkpoint(checkpoint_path).get('meta') or {}
+    if meta is None:
+        meta = read_checkpoint(checkpoint_path).get('meta')
+    meta = meta or {}
     if 'cfg' not in meta:
         print_log(f'--resume: {checkpoint_path} saved no config; its '
                   'settings are not compared with this one', 'current',

@@ -157,10 +157,11 @@ def test_map_over_queries_counts():
         (pytest.approx(0.5), 3)
     assert map_over_queries(ap, in_database, 'deephash_pytorch') == \
         (pytest.approx(0.375), 4)
-    # No query counted: 0, as before.
+    # No query counted: a mean over no query is NaN, never 0.
     nothing = torch.full((2, ), float('nan'))
-    assert map_over_queries(nothing, torch.zeros(2, dtype=torch.bool),
-                            'released_caffe') == (0.0, 0)
+    value, count = map_over_queries(nothing, torch.zeros(2, dtype=torch.bool),
+                                    'released_caffe')
+    assert torch.isnan(value) and count == 0
 
 
 @pytest.mark.parametrize('convention', MAP_CONVENTIONS)

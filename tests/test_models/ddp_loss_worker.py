@@ -29,6 +29,9 @@ LABELS = ([0, 4], [1], [2, 3], [4], [0], [1, 2], [0], [2])
 LOSSES = dict(
     hashnet=dict(type='WeightedPairwiseLoss', alpha=0.5),
     dhn=dict(type='DHNLoss'),
+    # A tenth: its gradients then are of the others' size, which the
+    # float32 tolerances of test_loss_ddp.py are set for.
+    dsh=dict(type='DSHLoss', loss_weight=0.1),
     hashnet_local=dict(
         type='WeightedPairwiseLoss', alpha=0.5, across_ranks=False))
 

@@ -83,3 +83,16 @@ def test_labels_from_scores_or_indices_agree():
 def test_bad_bit_length(num_bits):
     with pytest.raises(ValueError, match='num_bits'):
         MODELS.build(dict(type='HashHead', num_bits=num_bits, in_channels=8))
+
+
+def test_a_loss_taking_num_bits_gets_the_heads():
+    """``model.head.num_bits`` alone sets the width of a class-target
+    loss's centers; a different length in the loss is an error."""
+    head = MODELS.build(dict(type='HashHead', num_bits=24, in_channels=4,
+                             loss=dict(type='DPNLoss', num_classes=3)))
+    assert head.loss_module.num_bits == 24
+    assert head.loss_module.hash_centers.centers.shape == (3, 24)
+    with pytest.raises(ValueError, match='set only model.head.num_bits'):
+        MODELS.build(dict(type='HashHead', num_bits=24, in_channels=4,
+                          loss=dict(type='DPNLoss', num_classes=3,
+                                    num_bits=16)))

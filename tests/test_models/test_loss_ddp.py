@@ -14,7 +14,7 @@ import pytest
 import torch
 from mmpretrain.registry import MODELS
 
-from hashnet_mm.models.losses import pairwise_quantization_loss
+from hashnet_mm.models.losses import dsh_loss, pairwise_quantization_loss
 
 from ..torchrun import run_two_processes
 from .ddp_loss_worker import (LOSSES, SPLITS, build_model, global_batch,
@@ -39,7 +39,7 @@ def load_ranks(out_dir, case, split):
 
 
 @pytest.mark.parametrize('split', sorted(SPLITS))
-@pytest.mark.parametrize('case', ['hashnet', 'dhn'])
+@pytest.mark.parametrize('case', ['hashnet', 'dhn', 'dsh'])
 def test_two_processes_step_as_one(two_process_steps, case, split):
     loss, changes = one_process_step(case)
     assert any(c.abs().max() > 1e-4 for c in changes.values())
@@ -58,7 +58,7 @@ def test_local_pairs_differ(two_process_steps):
                                    atol=1e-6)
 
 
-@pytest.mark.parametrize('loss_type', ['DHNLoss', 'DPSHLoss'])
+@pytest.mark.parametrize('loss_type', ['DHNLoss', 'DPSHLoss', 'DSHLoss'])
 @pytest.mark.parametrize('across_ranks', [True, False])
 def test_across_ranks_reaches_the_pair_loss(monkeypatch, loss_type,
                                             across_ranks):
@@ -70,8 +70,8 @@ def test_across_ranks_reaches_the_pair_loss(monkeypatch, loss_type,
         calls.append(len(codes))
         return torch.cat([codes, codes]), torch.cat([labels, labels])
 
-    monkeypatch.setattr(pairwise_quantization_loss, 'gather_global_batch',
-                        gather_twice)
+    for module in (pairwise_quantization_loss, dsh_loss):
+        monkeypatch.setattr(module, 'gather_global_batch', gather_twice)
     codes = torch.randn(4, 6, generator=torch.Generator().manual_seed(0))
     labels = torch.eye(4)[[0, 1, 0, 2]]
     loss = MODELS.build(dict(type=loss_type, across_ranks=across_ranks))

@@ -9,6 +9,7 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
 from mmengine.runner import Runner
 from mmpretrain.registry import MODELS
 
@@ -46,7 +47,32 @@ METHODS = {
              False),
     'cnnh': ('cnnh', dict(type='TargetCodeHashHead',
                           loss=dict(type='CodeRegressionLoss')), False),
+    'csq': ('csq', dict(type='LinearHashHead',
+                        loss=dict(type='CSQLoss', quantization_weight=1e-4,
+                                  centers='auto')), False),
+    'dpn': ('dpn', dict(type='LinearHashHead',
+                        loss=dict(type='DPNLoss', margin=1.0,
+                                  centers='auto')), False),
+    'orthohash': ('orthohash', dict(type='OrthoHashHead', affine=False,
+                                    loss=dict(type='OrthoHashLoss',
+                                              scale=None, margin=0.2,
+                                              quantization_weight=0.0,
+                                              centers='auto')), False),
+    'greedyhash': ('greedyhash', dict(type='LinearHashHead',
+                                      loss=dict(type='GreedyHashLoss',
+                                                alpha=0.1,
+                                                multi_label=False)), False),
+    'dsh': ('dsh', dict(type='LinearHashHead',
+                        loss=dict(type='DSHLoss', margin=None,
+                                  quantization_weight=0.01)), False),
 }
+# Losses aiming at the classes: the dataset's class count in the loss.
+CLASS_TARGET_METHODS = ('csq', 'dpn', 'orthohash', 'greedyhash')
+# GreedyHash's sigmoid classifier on the multi-label datasets.
+MULTI_LABEL_SETTINGS = ('resnet18cifar_fashionmnistmosaic', 'resnet50_coco',
+                        'resnet50_nuswide')
+# The whole head at 10x the backbone's lr (the HashNet configs: head.fch).
+HEAD_LR_METHODS = ('orthohash', 'greedyhash')
 CNNH_TARGETS = {
     'resnet18cifar_fashionmnist_demo': 'data/fashion_mnist_demo/',
     'resnet18cifar_fashionmnist': 'data/fashion_mnist/',
@@ -56,7 +82,8 @@ CNNH_TARGETS = {
     'resnet50_coco': 'data/coco/',
     'resnet50_cifar10': 'data/cifar10/',
 }
-METHOD_KEYS = ('model', 'custom_hooks', 'method_head', 'method_hooks')
+METHOD_KEYS = ('model', 'custom_hooks', 'method_head', 'method_hooks',
+               'optim_wrapper', 'method_paramwise_cfg')
 
 
 def method_config(folder, setting):
@@ -88,7 +115,18 @@ def test_only_the_method_differs_from_hashnet(folder, setting):
     if folder == 'cnnh':
         expected_head['targets_file'] = \
             CNNH_TARGETS[setting] + 'cnnh_targets_{num_bits}bit.npz'
+    if folder in CLASS_TARGET_METHODS:
+        expected_head['loss'] = dict(
+            expected_head['loss'],
+            num_classes=hashnet['data_preprocessor']['num_classes'])
+    if folder == 'greedyhash' and setting in MULTI_LABEL_SETTINGS:
+        expected_head['loss']['multi_label'] = True
     assert cfg['model']['head'] == expected_head
+    expected_optim = hashnet['optim_wrapper']
+    if folder in HEAD_LR_METHODS:
+        expected_optim = dict(expected_optim, paramwise_cfg=dict(
+            custom_keys={'head': dict(lr_mult=10.0)}))
+    assert cfg['optim_wrapper'] == expected_optim
     assert cfg['custom_hooks'] == (hashnet['custom_hooks']
                                    if keeps_continuation else [])
     if 'resnet18cifar' in setting:
@@ -137,3 +175,21 @@ def test_demo_config_trains_and_logs_objectives(folder, tmp_path,
     assert 0 <= hub.get_scalar('val/retrieval/mAP@all').current() <= 1
     uses_beta = bool(cfg.custom_hooks)
     assert ('train/beta' in hub.log_scalars) == uses_beta
+
+
+@pytest.mark.parametrize('folder', HEAD_LR_METHODS)
+def test_backbone_lr_is_a_tenth_of_the_heads(folder):
+    """OrthoHash's and GreedyHash's configs: every head parameter (hash
+    layer, GreedyHash's classifier) at 10x the backbone's lr."""
+    cfg = Config.fromfile(method_config(folder,
+                                        'resnet18cifar_fashionmnist_demo'))
+    model = MODELS.build(cfg.model)
+    wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+    head = {id(p) for p in model.head.parameters()}
+    lrs = {(id(p) in head, round(group['lr'], 12))
+           for group in wrapper.optimizer.param_groups
+           for p in group['params']}
+    base = cfg.optim_wrapper.optimizer.lr
+    assert lrs == {(False, base), (True, round(10 * base, 12))}
+    if folder == 'greedyhash':
+        assert model.head.loss_module.classifier.weight.requires_grad

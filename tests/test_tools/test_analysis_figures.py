@@ -101,3 +101,29 @@ def test_histogram_of_tanh_beta_z_at_the_last_iteration(tmp_path,
 def test_bad_run_spec():
     with pytest.raises(ValueError, match='LABEL=CONFIG:CHECKPOINT'):
         code_histogram.parse_run('configs/x.py')
+
+
+def test_readme_command_on_a_budget_run_shorter_than_its_config(
+        tmp_path, tiny_single_label):
+    """The README's fig. 7 command on a run trained, as run_grid.py does,
+    for fewer iterations than its config file says: beta is the one the
+    run ended at, the budget schedule's final_beta at its last iteration
+    (the demo schedule: 6.4), from the run length saved in the checkpoint.
+    """
+    from .test_train_test import run_tool
+    config = write_config(str(tmp_path / 'cfg.py'), tiny_single_label, 8)
+    assert Config.fromfile(config).custom_hooks == [dict(
+        type='ContinuationHook', schedule='budget', final_beta=6.4)]
+    work_dir = tmp_path / 'work'
+    run_tool('tools/train.py', config, '--work-dir', str(work_dir),
+             '--no-validate', '--cfg-options', 'train_cfg.max_iters=2',
+             'default_hooks.checkpoint.interval=2')
+    out = tmp_path / 'fig7.png'
+    printed = run_tool(
+        'tools/analysis/code_histogram.py',
+        f'HashNet={config}:{work_dir / "iter_2.pth"}', '--split', 'database',
+        '--max-images', '2000', '--out', str(out))
+    assert 'HashNet: 32 database images, beta 6.400,' in printed
+    assert json.loads((tmp_path / 'fig7.json').read_text())['HashNet'][
+        'beta'] == pytest.approx(6.4)
+    assert out.stat().st_size > 0

@@ -34,10 +34,11 @@ def train_in_process(*args):
 
 def test_nan_loss_stops_training_before_a_checkpoint(tmp_path,
                                                      tiny_single_label):
-    """std = 0 in the preprocessor: inf inputs, NaN loss at iteration 1."""
-    config = write_config(str(tmp_path / 'cfg.py'), tiny_single_label, 3,
-                          checkpoint_interval=1,
-                          extra='data_preprocessor.update(std=[0.] * 3)')
+    """A NaN loss weight: NaN loss at iteration 1."""
+    config = write_config(
+        str(tmp_path / 'cfg.py'), tiny_single_label, 3,
+        checkpoint_interval=1,
+        extra="model['head']['loss'] = dict(loss_weight=float('nan'))")
     work_dir = tmp_path / 'work'
     output = failing_tool('tools/train.py', config, '--work-dir',
                           str(work_dir))

@@ -123,3 +123,39 @@ def test_a_json_without_curves_is_an_error(tmp_path):
     path.write_text(json.dumps({'accuracy/top1': 0.5}))
     with pytest.raises(KeyError, match='PR_precision'):
         plot_retrieval.load_run(str(path))
+
+
+def test_a_validation_scalars_log_is_refused_with_what_to_pass(tmp_path):
+    """Training's vis_data/scalars.json: JSON lines, scalars only."""
+    path = tmp_path / 'scalars.json'
+    path.write_text('{"loss": 0.7, "iter": 1}\n{"retrieval/mAP@all": 0.5, '
+                    '"retrieval/P@H<=2": 0.4, "step": 0}\n')
+    with pytest.raises(ValueError, match=(
+            r'scalars.json: a JSON-lines log of 2 records .* without '
+            r'retrieval curves.* tools/test.py CONFIG CHECKPOINT --work-dir '
+            r'DIR writes DIR/<timestamp>/<timestamp>.json')):
+        plot_retrieval.load_run(str(path))
+    (tmp_path / 'broken.json').write_text('{"a": 1}\n{"b": \n')
+    with pytest.raises(ValueError, match=r'broken.json:2: not JSON'):
+        plot_retrieval.load_run(str(tmp_path / 'broken.json'))
+
+
+def test_json_lines_with_curves_use_the_last_such_record(runs, tmp_path):
+    _, saved = runs
+    metrics, _ = saved['hashnet_16bit']
+    later = dict(metrics, **{'retrieval/P@H<=2': 0.9})
+    path = tmp_path / 'lines.json'
+    path.write_text('\n'.join(json.dumps(r) for r in (
+        metrics, later, {'loss': 1.0})) + '\n')
+    run = plot_retrieval.load_run(f'A={path}')
+    assert (run.source, run.precision_within_radius) == (str(path), 0.9)
+    assert run.pr_precision == metrics['retrieval/PR_precision']
+
+
+def test_main_prints_the_file_each_run_was_read_from(runs, tmp_path, capsys):
+    root, _ = runs
+    _, newer = save_test_run(root / 'hashnet_16bit', 16, 0.2,
+                             timestamp='20260102_000000')
+    plot_retrieval.main([f'HashNet={root / "hashnet_16bit"}', '--out-dir',
+                         str(tmp_path / 'plots')])
+    assert f'HashNet: {newer}\n' in capsys.readouterr().out

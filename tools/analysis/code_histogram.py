@@ -9,7 +9,8 @@ A run is ``LABEL=CONFIG:CHECKPOINT``. Each model encodes up to
 ``--max-images`` images of a split of its config's data (evenly spaced,
 with the test pipeline) and the values of every bit of its continuous codes
 are histogrammed: what the head trains on, ``head.continuous_codes(z)``
-(tanh(beta z) for HashNet with beta of the checkpoint's last iteration, the
+(tanh(beta z) for HashNet with beta of the checkpoint's last iteration, by
+the schedule and run length saved in the checkpoint, the
 thresholded sigmoid for DNNH, z itself for DPSH); ``--logits`` shows z. Also
 printed and saved as JSON next to the figure: the mean distance between a
 continuous code and its binarised code (0 when the codes are binary).
@@ -46,16 +47,21 @@ def split_paths(cfg: Config, split: str, max_images: int) -> List[str]:
 
 
 def trained_beta(cfg: Config, checkpoint: str) -> float:
-    """beta of the checkpoint's last training iteration: the config's
-    ContinuationHook at ``meta['iter'] - 1``, or 1 without one."""
-    hooks = [dict(h) for h in cfg.get('custom_hooks') or []
+    """beta of the checkpoint's last training iteration, ``meta['iter'] -
+    1``: by the ContinuationHook and ``train_cfg.max_iters`` of the run that
+    saved it (the config in its meta, which holds what the run was given,
+    e.g. ``run_grid.py --max-iters``), else of ``cfg``; 1 without one."""
+    meta = read_checkpoint(checkpoint).get('meta') or {}
+    run_cfg = Config.fromstring(meta['cfg'], file_format='.py') \
+        if meta.get('cfg') else cfg
+    hooks = [dict(h) for h in run_cfg.get('custom_hooks') or []
              if h['type'] == 'ContinuationHook']
     if not hooks:
         return 1.0
     hooks[0].pop('type')
-    meta = read_checkpoint(checkpoint).get('meta', {})
-    return ContinuationHook(**hooks[0]).beta_at(max(meta.get('iter', 1) - 1,
-                                                    0))
+    max_iters = (run_cfg.get('train_cfg') or {}).get('max_iters')
+    return ContinuationHook(**hooks[0]).beta_at(
+        max(meta.get('iter', 1) - 1, 0), max_iters)
 
 
 @torch.no_grad()

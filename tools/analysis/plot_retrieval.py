@@ -10,7 +10,8 @@ run's work dir (``{work_dir}/{timestamp}/{timestamp}.json``), and draws
   runs with the same label are one line over their code lengths.
 
 A run is ``[LABEL=]PATH``: PATH is the JSON file or a work dir (its newest
-test-run JSON is used); LABEL defaults to the work dir's name. Example::
+test-run JSON is used); LABEL defaults to the work dir's name. The file
+each run was read from is printed. Example::
 
     python tools/analysis/plot_retrieval.py \\
         HashNet=work_dirs/hashnet_resnet50_coco_16bit \\
@@ -25,7 +26,7 @@ import os
 import os.path as osp
 import re
 from dataclasses import dataclass
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import matplotlib
 
@@ -51,30 +52,73 @@ class Run:
         return len(self.pr_precision) - 1
 
 
+def read_records(path: str) -> List[dict]:
+    """The JSON objects of ``path``: one (a test run's JSON) or one per line
+    (a JSON-lines log such as ``vis_data/scalars.json``)."""
+    with open(path) as f:
+        text = f.read()
+    try:
+        return [json.loads(text)]
+    except json.JSONDecodeError:
+        pass
+    records = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError as error:
+                raise ValueError(f'{path}:{number}: not JSON ({error})') \
+                    from None
+    return records
+
+
+def curves_record(records: List[dict]) -> Optional[dict]:
+    """The last of ``records`` holding retrieval curves, or None."""
+    return next((record for record in reversed(records)
+                 if isinstance(record, dict)
+                 and any(key.endswith('PR_precision') for key in record)),
+                None)
+
+
 def find_metrics_file(path: str) -> str:
     """``path`` itself, or the newest test-run JSON of a work dir."""
     if osp.isfile(path):
         return path
     candidates = sorted(glob.glob(osp.join(path, '*', '*.json')))
     for candidate in reversed(candidates):  # timestamps: newest last
-        with open(candidate) as f:
-            if any(key.endswith('PR_precision') for key in json.load(f)):
-                return candidate
+        if curves_record(read_records(candidate)) is not None:
+            return candidate
     raise FileNotFoundError(
         f'{path}: no test-run JSON with retrieval curves in '
         f'{osp.join(path, "*", "*.json")} (run tools/test.py first)')
 
 
 def load_run(spec: str) -> Run:
-    """A :class:`Run` from ``[LABEL=]PATH``."""
+    """A :class:`Run` from ``[LABEL=]PATH``.
+
+    A JSON-lines file is read line by line and its last record with the
+    curves used; one without curves (the validation log of a training run,
+    ``vis_data/scalars.json``, holds scalars only) is an error saying what
+    to pass.
+    """
     label, _, path = spec.rpartition('=')
     source = find_metrics_file(path)
     if not label:
         work_dir = path if osp.isdir(path) else osp.dirname(
             osp.dirname(osp.abspath(source)))
         label = osp.basename(osp.normpath(work_dir))
-    with open(source) as f:
-        metrics = json.load(f)
+    records = read_records(source)
+    metrics = curves_record(records)
+    if metrics is None and len(records) > 1:
+        raise ValueError(
+            f'{source}: a JSON-lines log of {len(records)} records (the '
+            'vis_data/scalars.json of a training run?) without retrieval '
+            'curves: validation during training logs scalars only. Pass '
+            'the JSON of a test run: tools/test.py CONFIG CHECKPOINT '
+            '--work-dir DIR writes DIR/<timestamp>/<timestamp>.json; pass '
+            'DIR or that file.')
+    if metrics is None:
+        metrics = records[0] if records else {}
 
     def matching(pattern):
         """{first group: value} of the keys ending in ``pattern``."""
@@ -180,6 +224,8 @@ def parse_args(argv=None):
 def main(argv=None) -> List[str]:
     args = parse_args(argv)
     runs = [load_run(spec) for spec in args.runs]
+    for run in runs:
+        print(f'{run.label}: {run.source}')
     os.makedirs(args.out_dir, exist_ok=True)
     written = []
     for name, plot in PLOTS.items():

@@ -59,7 +59,9 @@ TOOLS = osp.dirname(osp.dirname(osp.abspath(__file__)))
 # Row names of the configs' method prefixes (the file name up to '_').
 METHOD_NAMES = {
     'hashnet': 'HashNet', 'hashnet-w': 'HashNet-W', 'hashnet-c': 'HashNet-C',
-    'dhn': 'DHN', 'dpsh': 'DPSH', 'dnnh': 'DNNH', 'cnnh': 'CNNH'
+    'dhn': 'DHN', 'dpsh': 'DPSH', 'dnnh': 'DNNH', 'cnnh': 'CNNH',
+    'csq': 'CSQ', 'dpn': 'DPN', 'orthohash': 'OrthoHash',
+    'greedyhash': 'GreedyHash', 'dsh': 'DSH'
 }
 # Table column: pattern of the metric key in the saved results.
 METRIC_COLUMNS = OrderedDict([

@@ -27,7 +27,7 @@ def dataset_labels(dataset) -> torch.Tensor:
 @HOOKS.register_module()
 class DatasetPairWeightsHook(Hook):
     """Gives ``WeightedPairwiseLoss(weight_source='dataset')`` the fraction
-    f = |S1| / |S| of similar pairs over the whole training set, so that
+    f = ``|S1| / |S|`` of similar pairs over the whole training set, so that
     c_ij of eq. 2 is counted over S as the paper defines it, not per batch.
 
     f follows from the training labels alone (every rank computes the same

@@ -4,6 +4,7 @@ from typing import List, Optional, Sequence
 
 import torch
 from mmengine.hooks import Hook
+from mmengine.model import is_model_wrapper
 from mmpretrain.registry import HOOKS
 
 
@@ -32,6 +33,32 @@ def non_finite_inputs(data_batch: Optional[dict]) -> List[int]:
             and not bool(torch.isfinite(x).all())]
 
 
+def preprocessor_problem(runner, data_batch: Optional[dict]) -> str:
+    """``'; ...'`` naming the data preprocessor and its ``mean`` / ``std``
+    when it turns the batch's finite pixels into NaN / inf inputs (a tiny
+    std), else ``''``."""
+    model = getattr(runner, 'model', None)
+    if model is None or not data_batch:
+        return ''
+    model = model.module if is_model_wrapper(model) else model
+    preprocessor = getattr(model, 'data_preprocessor', None)
+    try:
+        with torch.no_grad():
+            processed = preprocessor(dict(data_batch), False)
+    except Exception:  # the loss is the error being reported
+        return ''
+    broken = non_finite_inputs(processed)
+    if not broken:
+        return ''
+    settings = ', '.join(
+        f'{name}={getattr(preprocessor, name).flatten().tolist()}'
+        for name in ('mean', 'std')
+        if torch.is_tensor(getattr(preprocessor, name, None)))
+    return (f'; the data preprocessor makes NaN/inf inputs of {len(broken)} '
+            f'of {len(processed["inputs"])} images ({settings}): check '
+            'data_preprocessor.mean and std')
+
+
 @HOOKS.register_module()
 class FiniteLossHook(Hook):
     """Raises :class:`NonFiniteLossError` at the first NaN / inf loss.
@@ -41,7 +68,10 @@ class FiniteLossHook(Hook):
     each iteration, before the checkpoint hook (priority ``VERY_HIGH``), so
     no checkpoint of the diverged weights is written. The message names the
     iteration, the non-finite loss terms and the batch's images (first the
-    ones whose input holds NaN / inf, when the inputs are float).
+    ones whose input holds NaN / inf, when the inputs are float), and the
+    data preprocessor's mean and std when they turn the pixels into NaN /
+    inf (tools check them when the config is loaded, but a tiny std
+    passes).
     ``tools/train.py`` adds this hook to every config that lacks it.
     """
 
@@ -63,6 +93,7 @@ class FiniteLossHook(Hook):
         where = (f'images with NaN/inf pixels: {describe(broken)}' if broken
                  else f'batch images: {describe(paths)}' if paths
                  else 'batch images unknown')
+        where += preprocessor_problem(runner, data_batch)
         terms = ', '.join(f'{name}={value}' for name, value in bad.items())
         raise NonFiniteLossError(
             f'non-finite loss at training iteration {runner.iter + 1} '

@@ -106,7 +106,8 @@ def map_over_queries(average_precision: torch.Tensor,
         relevant_in_database (Tensor): (Q,) bool, the database holds at
             least one item relevant to the query.
         no_relevant (str): one of ``MAP_CONVENTIONS`` (or an alias): see
-            there. With no query counted the MAP is 0.
+            there. With no query counted the MAP is NaN (a mean over no
+            query is undefined, not 0); the count says so.
 
     Returns:
         tuple[Tensor, int]: the float64 MAP and the number of queries in
@@ -123,7 +124,9 @@ def map_over_queries(average_precision: torch.Tensor,
         counted = torch.ones_like(undefined)
     num_counted = int(counted.sum())
     total = torch.where(counted, average_precision.nan_to_num(0.0), 0.0).sum()
-    return total / max(num_counted, 1), num_counted
+    if not num_counted:
+        return torch.tensor(float('nan'), dtype=torch.float64), 0
+    return total / num_counted, num_counted
 
 
 def precision_recall_by_radius(

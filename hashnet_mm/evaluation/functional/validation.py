@@ -33,9 +33,14 @@ def check_retrieval_inputs(query_codes: torch.Tensor,
             raise ValueError(
                 f'{name} labels must be ({codes.shape[0]}, C) multi-hot, got '
                 f'shape {tuple(labels.shape)}')
-        if labels.dtype != torch.bool and ((labels != 0) &
-                                           (labels != 1)).any():
-            raise ValueError(f'{name} labels must be multi-hot: only 0 and 1')
+        if labels.dtype != torch.bool:
+            bad_rows = ((labels != 0) & (labels != 1)).any(1)
+            if bool(bad_rows.any()):
+                row = int(bad_rows.nonzero()[0, 0])
+                raise ValueError(
+                    f'{name} labels must be multi-hot: only 0 and 1; row '
+                    f'{row} is {labels[row].tolist()} (a smoothed or soft '
+                    'score, -1 or NaN is not a label)')
     if query_labels.shape[1] != database_labels.shape[1]:
         raise ValueError(
             f'query labels have {query_labels.shape[1]} classes but database '

@@ -7,6 +7,8 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmpretrain.registry import METRICS
 
+from ...codes import bit_words, check_code_dtype
+
 from ..functional import (map_over_queries, mean_over_queries,
                           precision_recall_at_n, precision_recall_by_radius,
                           precision_within_radius, ranking_statistics,
@@ -33,7 +35,15 @@ class HammingRetrievalMetric(BaseMetric):
     Scoring runs on the device the predictions came from (the model's), or
     on ``device``.
 
-    Relevant = sharing at least one label with the query. Reported, with R =
+    Relevant = sharing at least one label with the query. Labels are 0/1
+    (``gt_score``) or class indices (``gt_label``): a soft, smoothed, NaN or
+    negative score is an error naming the sample, as are bool codes (codes
+    are -1/+1). When no query has a relevant item in the database at all
+    (labels all zero, or query and database without a common class) scoring
+    is an error; a MAP whose convention leaves every query out is NaN, with
+    a warning. A warning gives the number of distinct database codes when
+    it is below max(2, C) for C classes (a collapsed model). Reported, with
+    R =
     ``topk`` (``all`` for -1) and r = ``radius``:
 
     - ``mAP@R``: mean AP of the top R (MAP@R, paper Sec. 4.1), ties in
@@ -129,20 +139,22 @@ class HammingRetrievalMetric(BaseMetric):
         if not data_samples:
             return
         codes = [sample['hash_code'].reshape(-1) for sample in data_samples]
-        # Codes are checked here, once, where they enter: one check and one
-        # copy per batch, not per sample (GPU syncs).
+        for sample, code in zip(data_samples, codes):
+            check_code_dtype(code, describe_sample(sample, 'hash_code'))
+        # Codes and labels are checked here, once, where they enter: one
+        # check and one copy per batch, not per sample (GPU syncs).
         batch_codes = torch.cat(codes)
         if (batch_codes.abs() != 1).any():
             sample = next(s for s, c in zip(data_samples, codes)
                           if (c.abs() != 1).any())
-            raise ValueError(
-                f'hash_code of sample {sample.get("sample_idx")} '
-                f'({sample["split"]}) must contain only -1 and +1')
+            raise ValueError(f'{describe_sample(sample, "hash_code")} must '
+                             'contain only -1 and +1')
         self._prediction_device = batch_codes.device
         codes = batch_codes.to(torch.int8).cpu().split(
             [len(code) for code in codes])
+        check_multi_hot(data_samples)
         for sample, code in zip(data_samples, codes):
-            labels = sample['gt_score'] > 0 if 'gt_score' in sample \
+            labels = sample['gt_score'] == 1 if 'gt_score' in sample \
                 else sample['gt_label']
             self.results.append(
                 dict(
@@ -229,6 +241,8 @@ class HammingRetrievalMetric(BaseMetric):
         precision_at_n, recall_at_n = precision_recall_at_n(statistics)
         pr_precision, pr_recall = precision_recall_by_radius(*counts)
         relevant_in_database = statistics.relevant_counts.sum(1) > 0
+        check_answerable(relevant_in_database, query_labels, database_labels)
+        warn_if_few_distinct_codes(database_codes, database_labels.shape[1])
         mean_ap, num_ap = map_over_queries(statistics.average_precision,
                                            relevant_in_database,
                                            self.no_relevant)
@@ -260,13 +274,103 @@ class HammingRetrievalMetric(BaseMetric):
 
     def _log_query_counts(self, name, num_queries: int, num_ap: int,
                           num_tie_aware: int, num_with_relevant: int) -> None:
-        """One line: how many queries each MAP used, and why others not."""
-        MMLogger.get_current_instance().info(
+        """One line: how many queries each MAP used, and why others not; a
+        warning where a MAP averaged over no query (it is NaN)."""
+        logger = MMLogger.get_current_instance()
+        logger.info(
             f'mAP@{name} over {num_ap} of {num_queries} queries, '
             f'tie_aware_mAP@{name} over {num_tie_aware} '
             f'(no_relevant={self.no_relevant!r}; '
             f'{num_queries - num_with_relevant} queries have no relevant '
             'item in the database)')
+        for measure, count in ((f'mAP@{name}', num_ap),
+                               (f'tie_aware_mAP@{name}', num_tie_aware)):
+            if not count:
+                logger.warning(
+                    f'{measure} is NaN: no query has a relevant item in its '
+                    f'top {name}, and no_relevant={self.no_relevant!r} '
+                    'leaves such queries out of the mean (a mean over no '
+                    'query is undefined, not 0)')
+
+
+def check_answerable(relevant_in_database: torch.Tensor,
+                     query_labels: torch.Tensor,
+                     database_labels: torch.Tensor) -> None:
+    """Raise ValueError when no query has a relevant item in the database.
+
+    Every measure would then be a mean over no query (whatever the codes),
+    so the labels, not the model, are at fault: all zero, or query and
+    database sharing no class.
+    """
+    if bool(relevant_in_database.any()):
+        return
+    unlabelled = [int((~labels.bool().any(1)).sum())
+                  for labels in (query_labels, database_labels)]
+    raise ValueError(
+        f'none of the {len(query_labels)} queries shares a label with any '
+        f'of the {len(database_labels)} database items ({unlabelled[0]} '
+        f'queries and {unlabelled[1]} database items have no label at '
+        'all): every retrieval measure would be a mean over no query. '
+        'Check the label columns of the query and database lists.')
+
+
+def few_distinct_codes_threshold(num_classes: int) -> int:
+    """Fewer distinct database codes than this is suspicious: max(2, C).
+
+    With fewer codes than classes some classes share every code, so the
+    ranking is mostly ties broken by database order; a single code for the
+    whole database is a collapsed model whatever C.
+    """
+    return max(2, num_classes)
+
+
+def warn_if_few_distinct_codes(database_codes: torch.Tensor,
+                               num_classes: int) -> int:
+    """Log a warning, with the count, when the database holds fewer distinct
+    codes than :func:`few_distinct_codes_threshold`; returns the count."""
+    words = bit_words(database_codes.cpu().numpy() > 0)
+    distinct = len(np.unique(words, axis=0))
+    threshold = few_distinct_codes_threshold(num_classes)
+    if distinct < threshold:
+        MMLogger.get_current_instance().warning(
+            f'only {distinct} distinct code{"s" * (distinct != 1)} among '
+            f'{len(database_codes)} '
+            f'database items (fewer than max(2, classes) = {threshold}): '
+            'the model maps most images to the same codes (collapsed or '
+            'barely trained), so the measures mostly score ties broken by '
+            'database order; compare tie_aware_mAP')
+    return distinct
+
+
+def describe_sample(sample: dict, key: str) -> str:
+    """``'<key> of sample <sample_idx> (<split>)'``, as messages name it."""
+    return f'{key} of sample {sample.get("sample_idx")} ({sample["split"]})'
+
+
+def check_multi_hot(data_samples: Sequence[dict]) -> None:
+    """Raise ValueError naming the first sample whose ``gt_score`` holds
+    anything but 0 and 1.
+
+    A label is present or absent: a smoothed (0.95 / 0.05) or soft score,
+    a -1 or a NaN has no stated meaning as relevance, and thresholding it
+    would score other labels than the data's.
+    """
+    scores = [s['gt_score'].reshape(-1) for s in data_samples
+              if 'gt_score' in s]
+    if not scores:
+        return
+    joined = torch.cat(scores)
+    if bool(((joined == 0) | (joined == 1)).all()):
+        return
+    sample = next(s for s in data_samples if 'gt_score' in s and not bool(
+        ((s['gt_score'] == 0) | (s['gt_score'] == 1)).all()))
+    values = sample['gt_score'].reshape(-1).tolist()
+    shown = ', '.join(f'{v:g}' for v in values[:8]) + (
+        ', ...' if len(values) > 8 else '')
+    raise ValueError(
+        f'{describe_sample(sample, "gt_score")} is [{shown}]: labels must '
+        'be 0/1 multi-hot (a smoothed or soft score, -1 or NaN is not a '
+        'label); give the hard 0/1 labels of the data')
 
 
 def _stack_rows(rows: List[torch.Tensor],

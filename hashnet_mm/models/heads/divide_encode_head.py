@@ -17,7 +17,7 @@ class DivideEncodeHashHead(HashHead):
     fully connected unit, so each bit depends on a different part of the
     feature (the block-diagonal part of ``fch``; the rest of its weight is
     masked out and gets no gradient). Training codes are in [0, 1]^K: the
-    sigmoid s = sigma(z_k) through DNNH's piece-wise threshold function
+    sigmoid s = sigma(z_k) through DNNH's piece-wise threshold function::
 
         g(s) = 0 if s < 0.5 - epsilon, s if |s - 0.5| <= epsilon,
                1 if s > 0.5 + epsilon,

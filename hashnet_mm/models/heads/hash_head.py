@@ -1,4 +1,5 @@
 """HashNet's hash layer on top of any backbone + neck."""
+import inspect
 from typing import List, Optional, Sequence, Tuple
 
 import torch
@@ -9,6 +10,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from ...codes import sign_codes
+from ..utils import check_positive_integers
 
 
 def batch_multi_hot_labels(data_samples: Sequence[DataSample]) -> torch.Tensor:
@@ -80,7 +82,8 @@ class HashHead(BaseModule):
     Args:
         num_bits (int): K, the code length.
         in_channels (int): width of the input feature.
-        loss (dict | nn.Module): pairwise loss on (codes, multi-hot labels).
+        loss (dict | nn.Module): loss on (codes, multi-hot labels); one
+            taking ``num_bits`` gets K (:meth:`build_loss`).
         objective_interval (int, optional): log J(g) and L(h) every this
             many iterations; None never.
         init_cfg (dict): initialisation of ``fch``; N(0, 0.01) weights and
@@ -98,17 +101,31 @@ class HashHead(BaseModule):
         integers = dict(num_bits=num_bits, in_channels=in_channels)
         if objective_interval is not None:
             integers['objective_interval'] = objective_interval
-        for name, value in integers.items():
-            if isinstance(value, bool) or not isinstance(value, int) \
-                    or value < 1:
-                raise ValueError(
-                    f'HashHead: {name} must be an integer >= 1, got {value!r}')
+        check_positive_integers('HashHead', **integers)
         self.num_bits = num_bits
         self.objective_interval = objective_interval
         self.beta = 1.0
         self.fch = nn.Linear(in_channels, num_bits)
-        self.loss_module = loss if isinstance(loss, nn.Module) \
-            else MODELS.build(loss)
+        self.loss_module = self.build_loss(loss)
+
+    def build_loss(self, loss) -> nn.Module:
+        """The loss module of a config; a loss whose constructor takes
+        ``num_bits`` (the class-target losses: centers or a classifier K
+        wide) is given this head's K, so ``model.head.num_bits`` alone sets
+        the code length."""
+        if isinstance(loss, nn.Module):
+            return loss
+        loss_type = loss['type']
+        loss_class = loss_type if inspect.isclass(loss_type) \
+            else MODELS.get(loss_type)
+        if loss_class is None or 'num_bits' not in inspect.signature(
+                loss_class).parameters:
+            return MODELS.build(loss)
+        if loss.get('num_bits', self.num_bits) != self.num_bits:
+            raise ValueError(f'the loss is set to {loss["num_bits"]} bits, '
+                             f'the head to {self.num_bits}; set only '
+                             'model.head.num_bits')
+        return MODELS.build(loss, default_args=dict(num_bits=self.num_bits))
 
     def pre_logits(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
         """The last stage's feature."""

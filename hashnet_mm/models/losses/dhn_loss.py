@@ -18,13 +18,13 @@ class DHNLoss(PairwiseQuantizationLoss):
       - alpha s_ij <u_i, u_j> for every ordered pair i != j, the negative
       log of p(s_ij | u_i, u_j) = sigma(alpha <u_i, u_j>) with alpha = 1 in
       DHN, unweighted;
-    - Q, quantization: sum_k log cosh(|u_ik| - 1), DHN's smooth surrogate
-      of || |u_i| - 1 ||_1.
+    - Q, quantization: ``sum_k log cosh(|u_ik| - 1)``, DHN's smooth surrogate
+      of ``|| |u_i| - 1 ||_1``.
 
     The value is mean_pairs(L) + lambda * mean_images(Q); see
     :class:`PairwiseQuantizationLoss` for how lambda maps to the paper's.
-    log cosh x is computed as |x| + log(1 + exp(-2|x|)) - log 2, exact and
-    finite for any x (cosh itself overflows beyond |x| = 710).
+    log cosh x is computed as ``|x| + log(1 + exp(-2|x|)) - log 2``, exact and
+    finite for any x (cosh itself overflows beyond ``|x| = 710``).
 
     Args:
         quantization_weight (float): lambda (>= 0); see
@@ -44,6 +44,6 @@ class DHNLoss(PairwiseQuantizationLoss):
                          across_ranks)
 
     def quantization(self, codes: torch.Tensor) -> torch.Tensor:
-        """sum_k log cosh(|u_ik| - 1) of each code."""
+        """``sum_k log cosh(|u_ik| - 1)`` of each code."""
         x = (codes.abs() - 1.0).abs()
         return (x + F.softplus(-2.0 * x) - math.log(2.0)).sum(dim=1)

@@ -58,7 +58,7 @@ class WeightedPairwiseLoss(nn.Module):
       pairs;
     - ``weight_source='dataset'``: eq. 2 over the similarity set S of the
       whole training set, as the paper defines it: ``c_ij = 1 / f`` for
-      similar and ``1 / (1 - f)`` for dissimilar pairs, f = |S1| / |S| the
+      similar and ``1 / (1 - f)`` for dissimilar pairs, f = ``|S1| / |S|`` the
       fraction of similar ordered pairs i != j of the training images
       (``similar_fraction``; ``DatasetPairWeightsHook`` computes it once from
       the training labels before training);
@@ -71,7 +71,7 @@ class WeightedPairwiseLoss(nn.Module):
 
     The diagonal i = j is excluded: s_ii = 1 always, so those terms only push
     each code towards saturation, say nothing about similarity, and would
-    inflate |S1| (and so distort c_ij) most for the small batches used in
+    inflate ``|S1|`` (and so distort c_ij) most for the small batches used in
     fine-tuning. A batch of one image has no pair and a loss of 0.
 
     Under DDP (``across_ranks=True``, the default) pairs span processes:
@@ -99,7 +99,7 @@ class WeightedPairwiseLoss(nn.Module):
             code's ``'cross_halves'``.
         weight_source (str): eq. 2 counted over the pairs of each batch
             (``'batch'``) or over the training set (``'dataset'``).
-        similar_fraction (float, optional): |S1| / |S| of the training set
+        similar_fraction (float, optional): ``|S1| / |S|`` of the training set
             for ``weight_source='dataset'``, in (0, 1); usually left None
             and set by ``DatasetPairWeightsHook``.
         loss_weight (float): multiplier of the loss.
@@ -158,7 +158,7 @@ class WeightedPairwiseLoss(nn.Module):
         self.across_ranks = across_ranks
 
     def set_similar_fraction(self, fraction: float) -> None:
-        """f = |S1| / |S| of the training set, for dataset-level eq. 2."""
+        """f = ``|S1| / |S|`` of the training set, for dataset-level eq. 2."""
         if self.weight_source != 'dataset':
             raise ValueError("similar_fraction is only used by "
                              "weight_source='dataset'")
