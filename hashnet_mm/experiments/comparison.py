@@ -110,16 +110,55 @@ def method_label(name: str, path: Optional[str] = None) -> str:
     return name
 
 
+def loss_parameters(head: dict) -> set:
+    """The constructor arguments of a head config's loss class."""
+    import inspect
+
+    from mmpretrain.registry import MODELS
+
+    import hashnet_mm  # noqa: F401  (registers the losses)
+    loss = (head.get('loss') or {}).get('type')
+    cls = MODELS.get(loss) if loss else None
+    if cls is None:
+        return set()
+    return set(inspect.signature(cls.__init__).parameters)
+
+
+def is_multi_label(dataset_config: str) -> bool:
+    """Whether a training image of the feature-track config has several
+    labels (read from its feature files)."""
+    from ..shallow.feature_files import load_features
+    cfg = Config.fromfile(dataset_config)
+    labels = load_features(shallow_feature_dir(cfg), 'train')['labels']
+    return bool((labels.sum(axis=1) > 1).any())
+
+
 def combined_config_text(dataset_config: str, method_file: str) -> str:
     """The config of a method file on a dataset config, as the
-    ``configs/<method>/*.py`` files write it."""
+    ``configs/<method>/*.py`` files write it: ``model.head`` is the file's
+    ``method_head``, ``custom_hooks`` its ``method_hooks`` and
+    ``optim_wrapper.paramwise_cfg`` its ``method_paramwise_cfg`` where it
+    defines them; a loss that takes ``num_classes`` gets the data
+    preprocessor's, one that takes ``multi_label`` whether the training
+    labels are multi-label (what the method files leave to dataset
+    configs)."""
     defined = Config.fromfile(method_file)
     lines = [f'_base_ = [{osp.abspath(dataset_config)!r}, '
              f'{osp.abspath(method_file)!r}]']
     if 'method_head' in defined:
         lines.append('model = dict(head=_base_.method_head)')
+        parameters = loss_parameters(defined.method_head)
+        if 'num_classes' in parameters:
+            lines.append("model['head']['loss']['num_classes'] = "
+                         '_base_.data_preprocessor.num_classes')
+        if 'multi_label' in parameters:
+            lines.append("model['head']['loss']['multi_label'] = "
+                         f'{is_multi_label(dataset_config)}')
     if 'method_hooks' in defined:
         lines.append('custom_hooks = _base_.method_hooks')
+    if 'method_paramwise_cfg' in defined:
+        lines.append('optim_wrapper = dict('
+                     'paramwise_cfg=_base_.method_paramwise_cfg)')
     return '\n'.join(lines) + '\n'
 
 

@@ -22,12 +22,12 @@ HASHNET = osp.join(CONFIGS, 'feature_track',
                    'demo.py')
 
 
-def tiny_config(folder, name='tiny'):
+def tiny_config(folder, name='tiny', multi_label=False):
     """A feature-track HashNet config on 8-d features of 3 classes: 9
     validation queries of 60 training rows, 6 iterations, validation every
     2."""
     data = str(folder / 'features')
-    write_feature_files(folder / 'features')
+    write_feature_files(folder / 'features', multi_label=multi_label)
     path = folder / f'hashnet_mlp_{name}.py'
     roots = 'dict(query=dict(data_root=r), database=dict(data_root=r))'
     path.write_text(f"""
@@ -85,6 +85,36 @@ def test_default_methods_are_every_method_file_that_runs_on_features(
     assert dhn.custom_hooks == [] and dhn.model.head.loss.type == 'DHNLoss'
     assert comparison.method_label('newhash', str(folder / 'newhash.py')) \
         == 'NewHash'
+
+
+@pytest.mark.parametrize('multi_label', [False, True])
+def test_method_files_get_what_they_leave_to_dataset_configs(
+        tmp_path, multi_label):
+    """As configs/<method>/*.py do: num_classes for losses that take it,
+    multi_label from the training labels, the file's paramwise_cfg."""
+    config = tiny_config(tmp_path, multi_label=multi_label)
+    folder = tmp_path / 'methods'
+    folder.mkdir()
+    (folder / 'classifier.py').write_text(
+        '# Classifier: a loss with classes.\n'
+        "method_head = dict(type='LinearHashHead', loss=dict(_delete_=True, "
+        "type='CrossEntropyLoss', use_sigmoid=False))\n"
+        "method_paramwise_cfg = dict(custom_keys=dict(_delete_=True, "
+        "head=dict(lr_mult=3.0)))\n")
+    cfg = comparison.method_config(config, 'classifier',
+                                   method_files(str(folder)))
+    assert cfg.optim_wrapper.paramwise_cfg == dict(
+        custom_keys=dict(head=dict(lr_mult=3.0)))
+    assert 'num_classes' not in cfg.model.head.loss
+    assert comparison.is_multi_label(config) is multi_label
+    files = method_files()
+    for name in ('csq', 'greedyhash', 'orthohash', 'dpn'):
+        if name not in files:
+            continue
+        cfg = comparison.method_config(config, name, files)
+        assert cfg.model.head.loss.num_classes == 3
+        if name == 'greedyhash':
+            assert cfg.model.head.loss.multi_label is multi_label
 
 
 def test_select_best_reads_only_validation_scores():
