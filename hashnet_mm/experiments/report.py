@@ -50,9 +50,22 @@ def figure(results: Sequence[dict], out: str,
            key: str = SELECT_KEY) -> dict:
     """``out`` (PNG): test ``key`` against code length, a panel a dataset,
     a line a method (the mean over seeds; the bar spans the seeds' min to
-    max), and ``out``'s ``.json`` with the plotted numbers."""
+    max; shallow methods dashed), and ``out``'s ``.json`` with the plotted
+    numbers."""
+    import matplotlib
+
+    from ..shallow.methods import METHODS
     from ..utils.figures import PanelRow
+    shallow = {label for _, label in METHODS.values()}
     groups = grouped(results, key)
+    labels = list(OrderedDict.fromkeys(
+        label for rows in groups.values() for label in rows))
+    # tab10, then tab20's light shades: distinct for up to 20 methods.
+    colours = (list(matplotlib.colormaps['tab10'].colors) +
+               list(matplotlib.colormaps['tab20'].colors[1::2]))
+    style = {label: dict(color=colours[i % len(colours)],
+                         linestyle='--' if label in shallow else '-')
+             for i, label in enumerate(labels)}
     panels = PanelRow(len(groups), 5.0)
     for ax, (dataset, rows) in zip(panels, groups.items()):
         for label, cells in rows.items():
@@ -61,7 +74,7 @@ def figure(results: Sequence[dict], out: str,
             low = [m - min(cells[k]) for m, k in zip(mean, bits)]
             high = [max(cells[k]) - m for m, k in zip(mean, bits)]
             ax.errorbar(bits, mean, yerr=[low, high], marker='o',
-                        capsize=3, label=label)
+                        markersize=3, capsize=3, label=label, **style[label])
             panels.summary.setdefault(dataset, {})[label] = {
                 str(k): cells[k] for k in bits}
         ax.set_xscale('log', base=2)
