@@ -71,8 +71,9 @@ def figure(results: Sequence[dict], out: str,
         for label, cells in rows.items():
             bits = sorted(cells)
             mean = [float(np.mean(cells[k])) for k in bits]
-            low = [m - min(cells[k]) for m, k in zip(mean, bits)]
-            high = [max(cells[k]) - m for m, k in zip(mean, bits)]
+            # Clipped at 0: the mean of equal values may round past them.
+            low = [max(0., m - min(cells[k])) for m, k in zip(mean, bits)]
+            high = [max(0., max(cells[k]) - m) for m, k in zip(mean, bits)]
             ax.errorbar(bits, mean, yerr=[low, high], marker='o',
                         markersize=3, capsize=3, label=label, **style[label])
             panels.summary.setdefault(dataset, {})[label] = {

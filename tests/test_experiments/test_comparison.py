@@ -12,7 +12,7 @@ from hashnet_mm.experiments.compare import dataset_name, main
 from hashnet_mm.experiments.comparison import (BASE_METHOD, Comparison,
                                                default_methods, method_files,
                                                method_label, select_best)
-from hashnet_mm.experiments.report import markdown_table, mean_std
+from hashnet_mm.experiments.report import figure, markdown_table, mean_std
 
 from ..feature_data import write_feature_files
 from ..test_tools.test_train_test import CONFIGS
@@ -239,6 +239,21 @@ def test_mean_std_and_table_cells():
                for k, s, v in ((16, 0, 0.1), (16, 1, 0.3), (32, 0, 0.5))]
     assert markdown_table(results).splitlines()[4] == \
         f'| LSH | {mean_std([0.1, 0.3])} | 0.5000 |'
+
+
+def test_figure_spans_the_seeds(tmp_path):
+    """Bars from the seeds' min to max around the mean; equal seeds (whose
+    float mean can exceed them) give empty bars, not an error."""
+    values = [0.1 + 0.2, 0.3, 0.30000000000000004]
+    results = [dict(dataset='d', method='itq', bits=16, seed=s,
+                    test={'mAP@all': v}) for s, v in enumerate(values)]
+    results += [dict(dataset='d', method='hashnet', bits=k, seed=0,
+                     test={'mAP@all': 0.5}) for k in (16, 32)]
+    summary = figure(results, str(tmp_path / 'f.png'))
+    assert summary['values']['d'] == {'ITQ': {'16': values},
+                                      'HashNet': {'16': [0.5], '32': [0.5]}}
+    assert osp.getsize(tmp_path / 'f.png') > 1000
+    assert json.load(open(tmp_path / 'f.json')) == summary
 
 
 def test_unknown_and_unsupported_methods_are_named(tmp_path):
