@@ -15,15 +15,14 @@ import argparse
 import os
 import os.path as osp
 
-import numpy as np
 import torch
-from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
-from mmengine.utils import ProgressBar
 from mmpretrain.registry import DATASETS
 
-from hashnet_mm.shallow.feature_files import SPLITS, save_features
 from hashnet_mm.apis import HashInferencer
+from hashnet_mm.apis.feature_extraction import (LayerOutput, extract,
+                                                multi_hot, split_dataset_cfg)
+from hashnet_mm.shallow.feature_files import SPLITS, save_features
 from hashnet_mm.utils.cli import (add_checkpoint_args, add_runner_args,
                                   load_runner_config)
 
@@ -45,74 +44,6 @@ def parse_args():
         '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     add_runner_args(parser)
     return parser.parse_args()
-
-
-def split_dataset_cfg(cfg, split):
-    """The dataset config of ``split``, with the test pipeline."""
-    test = cfg.test_dataloader.dataset
-    if test.get('type') != 'QueryDatabaseDataset':
-        raise ValueError('the config\'s test_dataloader.dataset must be a '
-                         f'QueryDatabaseDataset, got {test.get("type")}')
-    if split == 'train':
-        dataset = cfg.train_dataloader.dataset.copy()
-        dataset.pipeline = test.query.pipeline
-        return dataset
-    return test[split]
-
-
-class LayerOutput:
-    """Keeps the output of one named module of ``model`` at every forward,
-    as an (N, C) matrix (the last element of a tuple; feature maps are
-    averaged over space)."""
-
-    def __init__(self, model: torch.nn.Module, name: str):
-        try:
-            module = model.get_submodule(name)
-        except AttributeError:
-            names = [n for n, _ in model.named_children()]
-            raise ValueError(f'the model has no layer {name!r}; top-level '
-                             f'layers: {names}') from None
-        self.name, self.value = name, None
-        module.register_forward_hook(self.keep)
-
-    def keep(self, module, inputs, output):
-        if isinstance(output, (tuple, list)):
-            output = output[-1]
-        if output.dim() == 4:
-            output = output.mean(dim=(2, 3))
-        self.value = output.flatten(1)
-
-    def pop(self) -> torch.Tensor:
-        if self.value is None:
-            raise RuntimeError(f'layer {self.name!r} was not called by the '
-                               "model's forward pass")
-        value, self.value = self.value, None
-        return value
-
-
-def multi_hot(dataset) -> np.ndarray:
-    labels = np.zeros((len(dataset), len(dataset.metainfo['classes'])),
-                      dtype=np.uint8)
-    for index, row in enumerate(labels):
-        row[dataset.get_data_info(index)['gt_label']] = 1
-    return labels
-
-
-@torch.no_grad()
-def extract(model, dataset, layer: LayerOutput, batch_size: int,
-            num_workers: int) -> np.ndarray:
-    loader = torch.utils.data.DataLoader(
-        dataset, batch_size=batch_size, num_workers=num_workers,
-        shuffle=False, collate_fn=pseudo_collate)
-    progress = ProgressBar(len(dataset))
-    features = []
-    for batch in loader:
-        data = model.data_preprocessor(batch, False)
-        model(data['inputs'], data['data_samples'], mode='tensor')
-        features.append(layer.pop().float().cpu())
-        progress.update(len(batch['inputs']))
-    print()
-    return torch.cat(features).numpy()
 
 
 def main():

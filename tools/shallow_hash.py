@@ -15,21 +15,9 @@ import time
 import torch
 from mmengine.config import DictAction
 
-from hashnet_mm.registry import HASHERS
 from hashnet_mm.shallow.evaluate import retrieval_map
 from hashnet_mm.shallow.feature_files import load_features
-
-#: command-line name -> (type in HASHERS, row label of the table)
-METHODS = {
-    'lsh': ('LSH', 'LSH'),
-    'sh': ('SpectralHashing', 'SH'),
-    'itq': ('ITQ', 'ITQ'),
-    'itq-cca': ('ITQCCA', 'ITQ-CCA'),
-    'ksh': ('KSH', 'KSH'),
-    'bre': ('BRE', 'BRE'),
-    'vdsh': ('VDSH', 'VDSH'),
-    'vdsh-backprop': ('BackpropHashMLP', 'MLP (backprop)'),
-}
+from hashnet_mm.shallow.methods import METHODS, build_method
 
 
 def parse_args():
@@ -64,20 +52,6 @@ def method_options(method, options):
         elif prefix not in METHODS:
             raise SystemExit(f'--options {key}: {prefix!r} is not a method')
     return chosen
-
-
-def build_method(method, num_bits, seed=0, options=None):
-    """The hasher of command-line name ``method`` for K = num_bits, with
-    ``options`` (its ``--options``) as keyword arguments."""
-    if method not in METHODS:
-        raise ValueError(f'unknown method {method!r}; choose from '
-                         f'{sorted(METHODS)}')
-    options = options or {}
-    try:
-        return HASHERS.build(dict(type=METHODS[method][0], num_bits=num_bits,
-                                  seed=seed, **options))
-    except TypeError as e:
-        raise SystemExit(f'{method}: bad --options ({e})') from None
 
 
 def table(rows, bits, topk):

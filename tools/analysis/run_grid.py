@@ -46,12 +46,12 @@ import subprocess
 import sys
 import time
 from collections import OrderedDict
-from typing import List, Optional, Sequence
+from typing import Optional, Sequence
 
-import numpy as np
 from mmengine.config import Config, DictAction
 
 from hashnet_mm.engine.hooks import ContinuationHook
+from hashnet_mm.experiments.report import mean_std as format_values
 from hashnet_mm.utils.cli import override_config
 from hashnet_mm.utils.resume import find_resume_checkpoint
 
@@ -265,15 +265,6 @@ def column_key(metrics: dict, pattern: str) -> Optional[str]:
     if len(keys) > 1:
         raise ValueError(f'several metrics match {pattern}: {keys}')
     return keys[0] if keys else None
-
-
-def format_values(values: List[float]) -> str:
-    """'0.7421' for one seed, '0.7421 ± 0.0031' (sample std) for more."""
-    if not values:
-        return 'n/a'
-    if len(values) == 1:
-        return f'{values[0]:.4f}'
-    return f'{np.mean(values):.4f} ± {np.std(values, ddof=1):.4f}'
 
 
 def markdown_table(results: Sequence[dict]) -> str:

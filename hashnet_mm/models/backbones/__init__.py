@@ -1,3 +1,4 @@
 from .efficientnet_lite0 import EfficientNetLite0
+from .feature_mlp import FeatureMLP
 
-__all__ = ['EfficientNetLite0']
+__all__ = ['EfficientNetLite0', 'FeatureMLP']

@@ -1,3 +1,4 @@
 from .channels_last_preprocessor import ChannelsLastDataPreprocessor
+from .feature_preprocessor import FeatureDataPreprocessor
 
-__all__ = ['ChannelsLastDataPreprocessor']
+__all__ = ['ChannelsLastDataPreprocessor', 'FeatureDataPreprocessor']
