@@ -20,7 +20,6 @@ import itertools
 import json
 import os
 import os.path as osp
-import platform
 import queue
 import shlex
 import socket
@@ -32,6 +31,8 @@ from typing import List, NamedTuple, Optional, Tuple
 from urllib.parse import urlsplit
 
 import numpy as np
+
+from hashnet_mm.experiments.report import machine
 
 RESULTS = osp.join(osp.dirname(osp.abspath(__file__)), 'results')
 
@@ -171,19 +172,6 @@ def run_load(base_url: str, queries: List[Query], clients: int,
         mean_ms=round(float(ms.mean()), 2) if len(ms) else None)
 
 
-def machine_name() -> str:
-    model = platform.processor() or platform.machine()
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    model = line.split(':', 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f'{os.cpu_count()} cores, {model}'
-
-
 def write_results(records: List[dict], context: dict, out: str) -> None:
     os.makedirs(osp.dirname(out), exist_ok=True)
     with open(out + '.json', 'w') as f:
@@ -269,7 +257,7 @@ def main(argv=None):
     health = service.health()
     command = ' '.join(['python benchmarks/serve_load.py'] + [
         shlex.quote(arg) for arg in (sys.argv[1:] if argv is None else argv)])
-    context = dict(machine=args.machine, cpu=machine_name(), command=command,
+    context = dict(machine=args.machine, cpu=machine(), command=command,
                    torch_threads=torch.get_num_threads(),
                    load_average=load_average,
                    date=time.strftime('%Y-%m-%d'), config=args.config,

@@ -107,12 +107,17 @@ def build_model(cfg: Config, device: str) -> torch.nn.Module:
     model = MODELS.build(model_cfg)
     state = _load_checkpoint(weights_file(cfg), map_location='cpu')
     state = state.get('state_dict', state)
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    missing = [k for k in missing if k.startswith('backbone.')]
-    if missing or unexpected:
+    unknown = [k for k in state if k not in model.state_dict()]
+    try:
+        if unknown:
+            raise RuntimeError(f'keys the model does not have: {unknown[:5]}')
+        # Only the backbone makes features; it must be loaded whole.
+        model.backbone.load_state_dict(
+            {k[len('backbone.'):]: v for k, v in state.items()
+             if k.startswith('backbone.')}, strict=True)
+    except RuntimeError as error:
         raise ValueError(f'{weights_file(cfg)} does not fit the backbone: '
-                         f'missing {missing[:5]}, unexpected '
-                         f'{unexpected[:5]}')
+                         f'{error}') from error
     return model.to(device).eval()
 
 
