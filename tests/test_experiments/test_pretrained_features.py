@@ -133,3 +133,19 @@ def test_the_train_split_is_extracted_whole():
     assert train == dict(type='HashListDataset', ann_file='train.txt',
                          pipeline=['test'])
     assert cfg.train_dataloader.dataset.subset == 'train'  # not changed
+
+
+@pytest.mark.parametrize('change', ['drop_backbone_key', 'add_unknown_key'])
+def test_weights_that_do_not_fit_the_backbone_are_refused(
+        extraction_config, change):
+    config, _ = extraction_config
+    weights = Config.fromfile(config).model.backbone.init_cfg.checkpoint
+    state = torch.load(weights, weights_only=True)['state_dict']
+    if change == 'drop_backbone_key':
+        del state[next(k for k in state if k.startswith('backbone.'))]
+    else:
+        state['backbone.extra.weight'] = torch.zeros(1)
+    torch.save({'state_dict': state}, weights)
+    with pytest.raises(ValueError, match='weights.pth does not fit the '
+                       'backbone'):
+        ensure_features(config, ['query'], logger=lambda *a: None)
