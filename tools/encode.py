@@ -44,7 +44,8 @@ from hashnet_mm.engine.hooks import ProgressBarHook
 from hashnet_mm.images import IMAGE_EXTENSIONS, find_image_files
 from hashnet_mm.search.storage import atomic_write
 from hashnet_mm.utils.checkpoint import load_model_weights
-from hashnet_mm.utils.cli import (add_checkpoint_args, add_runner_args,
+from hashnet_mm.utils.cli import (add_checkpoint_args, add_max_pixels_arg,
+                                  add_runner_args, max_pixels_setting,
                                   load_runner_config, share_num_classes)
 
 
@@ -74,10 +75,12 @@ def parse_args(argv=None):
         '--batch-size', type=int,
         help="images per batch and process (default: the config's test "
         'batch size)')
+    add_max_pixels_arg(parser, 'an image of the collection')
     add_runner_args(parser)
     args = parser.parse_args(argv)
     if args.shard_size < 1:
         parser.error(f'--shard-size must be >= 1, got {args.shard_size}')
+    args.max_pixels = max_pixels_setting(parser, args)
     return args
 
 
@@ -157,7 +160,8 @@ def main(argv=None):
     dataset, list_file, root, count = collection(
         args, args.shards or cfg.work_dir)
     cfg.test_dataloader.dataset = dict(
-        dataset, pipeline=inference_pipeline_config(cfg))
+        dataset, pipeline=inference_pipeline_config(cfg),
+        max_pixels=args.max_pixels)
     share_num_classes(cfg)  # a labelled list's C, for the stored labels
     if args.batch_size:
         cfg.test_dataloader.batch_size = args.batch_size

@@ -51,6 +51,7 @@ from hashnet_mm.search.build_index import KIND_HELP
 from hashnet_mm.search.codes_file import missing_image_error
 from hashnet_mm.search.sharded_index import load_index
 from hashnet_mm.search.storage import atomic_write
+from hashnet_mm.utils.cli import add_max_pixels_arg, max_pixels_setting
 
 
 def parse_args(argv=None):
@@ -110,12 +111,14 @@ def parse_args(argv=None):
     parser.add_argument(
         '--device', help='cuda or cpu (default: cuda when available)')
     parser.add_argument('--batch-size', type=int, default=32)
+    add_max_pixels_arg(parser, 'a query image')
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config entries')
     args = parser.parse_args(argv)
     if args.data_root and not args.query_list:
         parser.error('--data-root is for --query-list')
+    args.max_pixels = max_pixels_setting(parser, args)
     return args
 
 
@@ -290,7 +293,8 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    inferencer = HashInferencer(cfg, args.checkpoint, args.device)
+    inferencer = HashInferencer(cfg, args.checkpoint, args.device,
+                                max_pixels=args.max_pixels)
     if inferencer.num_bits != index.num_bits:
         raise ValueError(
             f'the model makes {inferencer.num_bits}-bit codes but {args.index} '

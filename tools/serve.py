@@ -15,9 +15,9 @@ import sys
 
 from mmengine.config import Config, DictAction
 
-from hashnet_mm.images import DEFAULT_MAX_PIXELS
 from hashnet_mm.serving import (DEFAULT_MAX_RESULTS, DEFAULT_MAX_UPLOAD_BYTES,
                                 SearchService)
+from hashnet_mm.utils.cli import add_max_pixels_arg, max_pixels_setting
 
 LOOPBACK = ('127.0.0.1', 'localhost', '::1')
 
@@ -39,10 +39,7 @@ def parse_args(argv=None):
         '--max-upload-mb', type=float,
         default=DEFAULT_MAX_UPLOAD_BYTES / 2**20,
         help='largest image file accepted, in MiB (default %(default)g)')
-    parser.add_argument(
-        '--max-pixels', type=int, default=DEFAULT_MAX_PIXELS,
-        help='most pixels (width x height) an upload may declare (default '
-        '%(default)d; 0: no limit)')
+    add_max_pixels_arg(parser, 'an upload')
     parser.add_argument(
         '--max-results', type=int, default=DEFAULT_MAX_RESULTS,
         help='most results of one search (default %(default)d)')
@@ -52,8 +49,7 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.max_upload_mb <= 0:
         parser.error('--max-upload-mb must be > 0')
-    if args.max_pixels < 0:
-        parser.error('--max-pixels must be >= 0 (0: no limit)')
+    args.max_pixels = max_pixels_setting(parser, args)
     if args.max_results < 1:
         parser.error('--max-results must be >= 1')
     return args
@@ -71,7 +67,7 @@ def main(argv=None):
         cfg, args.checkpoint, args.index, args.device,
         config_name=args.config,
         max_upload_bytes=int(args.max_upload_mb * 2**20),
-        max_pixels=args.max_pixels or None, max_results=args.max_results)
+        max_pixels=args.max_pixels, max_results=args.max_results)
     if args.host not in LOOPBACK:
         print(f'warning: listening on {args.host}: the page and the images '
               'of the index are open to the network', file=sys.stderr)

@@ -63,6 +63,26 @@ def add_checkpoint_args(parser: argparse.ArgumentParser) -> None:
         'mis-shaped key is an error)')
 
 
+def add_max_pixels_arg(parser: argparse.ArgumentParser,
+                       what: str = 'an image') -> None:
+    """``--max-pixels N``: the most pixels (width x height) ``what`` may
+    declare, checked before decoding (``hashnet_mm.images``); 0 lifts the
+    limit. Read it back with :func:`max_pixels_setting`."""
+    from ..images import DEFAULT_MAX_PIXELS
+    parser.add_argument(
+        '--max-pixels', type=int, default=DEFAULT_MAX_PIXELS,
+        help=f'most pixels (width x height) {what} may declare, checked '
+        'before decoding (default %(default)d; 0: no limit)')
+
+
+def max_pixels_setting(parser: argparse.ArgumentParser,
+                       args: argparse.Namespace) -> Optional[int]:
+    """The pixel limit of ``--max-pixels`` (None: no limit)."""
+    if args.max_pixels < 0:
+        parser.error('--max-pixels must be >= 0 (0: no limit)')
+    return args.max_pixels or None
+
+
 def load_runner_config(args: argparse.Namespace) -> Config:
     """The config of ``args.config`` with the runner arguments applied.
 

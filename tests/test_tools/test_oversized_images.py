@@ -46,3 +46,34 @@ def test_encode_refuses_a_listed_bomb(tmp_path, model_files):  # noqa: F811
                        str(tmp_path / 'codes.npz'), '--work-dir',
                        str(tmp_path / 'work'))
     assert not osp.exists(tmp_path / 'codes.npz')
+
+
+def test_max_pixels_is_set_on_the_command_line(tmp_path,
+                                               model_files):  # noqa: F811
+    """--max-pixels reaches the loader of encode.py (the dataset) and of
+    search.py (the inferencer); 0 lifts the limit."""
+    config, checkpoint, root = model_files
+    database = osp.join(root, 'database.txt')
+    with pytest.raises(ImageTooLargeError, match=r'more than the limit of '
+                       r"10 \(HashListDataset's max_pixels"):
+        run_in_process('encode.py', config, checkpoint, '--list', database,
+                       '--out', str(tmp_path / 'codes.npz'), '--work-dir',
+                       str(tmp_path / 'work'), '--max-pixels', '10')
+    run_in_process('encode.py', config, checkpoint, '--list', database,
+                   '--out', str(tmp_path / 'codes.npz'), '--work-dir',
+                   str(tmp_path / 'work'), '--max-pixels', '0')
+    assert osp.isfile(tmp_path / 'codes.npz')
+    with open(database) as f:
+        query = osp.join(root, f.readline().split()[0])
+    index = HammingIndex(16)
+    index.add(np.random.default_rng(0).integers(0, 256, (5, 2), np.uint8))
+    index.save(str(tmp_path / 'db.index'))
+    with pytest.raises(ImageTooLargeError, match=r'more than the limit of '
+                       r"10 \(HashInferencer's max_pixels"):
+        run_in_process('search.py', config, checkpoint,
+                       str(tmp_path / 'db.index'), '--query', query,
+                       '--device', 'cpu', '--max-pixels', '10')
+    with pytest.raises(SystemExit):
+        run_in_process('search.py', config, checkpoint,
+                       str(tmp_path / 'db.index'), '--query', query,
+                       '--max-pixels', '-1')
