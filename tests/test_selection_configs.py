@@ -13,6 +13,11 @@ SIZES = {
     'data/fashion_mnist_demo/': (5000, 500),
     'data/fashion_mnist/': (5000, 500),
     'data/fashion_mnist_mosaic/': (5000, 500),
+    'data/fashion_mnist_mosaic_cpu/': (5000, 500),
+    'data/features/efficientnetlite0-in1k-64px/fashion-mnist-demo/':
+    (5000, 500),
+    'data/features/efficientnetlite0-in1k-64px/fashion-mnist-mosaic-cpu/':
+    (5000, 500),
     'data/cifar10/': (5000, 500),
     'data/coco/': (10000, 1000),
     'data/nus_wide/': (10000, 1000),
@@ -29,17 +34,19 @@ def test_validation_is_held_out_of_the_training_list(name):
     assert val.type == test.type == 'QueryDatabaseDataset'
     assert (val.query.subset, val.database.subset, train.subset) == \
         ('val_query', 'train', 'train')
+    # A list file names an image dataset's part, a split a feature set's.
+    part_key = 'split' if train.type == 'FeatureDataset' else 'ann_file'
     for part in (val.query, val.database):
-        for key in ('type', 'data_root', 'ann_file', 'val_queries',
+        for key in ('type', 'data_root', part_key, 'val_queries',
                     'val_seed'):
             assert part[key] == train[key], (name, key)
         assert part.pipeline == test.query.pipeline  # no augmentation
     # Distinct from the test lists; the same measure as the test.
-    assert train.ann_file not in (test.query.ann_file,
-                                  test.database.ann_file)
+    assert train[part_key] not in (test.query[part_key],
+                                   test.database[part_key])
     assert cfg.val_evaluator == cfg.test_evaluator
     num_train, num_val = SIZES[train.data_root]
-    assert train.val_queries == 'auto' and train.val_seed == 0
+    assert train.val_queries in ('auto', num_val) and train.val_seed == 0
     assert resolve_val_queries(train.val_queries, num_train) == num_val
     # Nothing to warn about, even for a sweep.
     assert check_selection_data(cfg, sweep=True) == []
