@@ -23,13 +23,10 @@ machine; a table is printed at the end. ``--smoke``: the same steps at tiny
 size on the CPU in fp32 (mmengine's AMP needs a GPU), as the tests run it.
 ``--steps`` reruns some steps in an existing ``--work-dir``.
 
-On the lent GPU machine: copy the wheels to an ignored ``.whl/`` of this
-checkout once, then run the one-line command there from the repository root
-with ``.whl`` carried (``carry: [".whl"]``, ``timeout_s`` 600)::
+On a machine with a CUDA GPU and the package installed (the README's
+setup), from the repository root::
 
-    cp -r ../shared/device-wheels .whl && echo .whl/ >> "$(git rev-parse --git-path info/exclude)"
-
-    python3 -m pip install -q --no-index --no-deps --no-compile --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:$PWD:$PYTHONPATH || exit; python3 benchmarks/gpu_check.py --work-dir /tmp/gpu_check --out $OUT/gpu_check.json
+    python benchmarks/gpu_check.py --work-dir /tmp/gpu_check --out gpu_check.json
 """
 import argparse
 import glob

@@ -27,7 +27,7 @@ data_preprocessor = dict(
     to_onehot=True,
 )
 
-# Two training augmentations (issue 15), both after a 256x256 resize:
+# Two training augmentations, both after a 256x256 resize:
 # - caffe_train_pipeline (default): a random 224 crop and a horizontal flip,
 #   as the authors' Caffe prototxts (random crop + mirror; 227 there, for
 #   AlexNet), the code behind the paper's Table 1;
