@@ -40,12 +40,12 @@ import run_grid  # noqa: E402
 
 DATA = {
     'demo': dict(
-        hashnet='hashnet_resnet18cifar_fashionmnist_demo_32bit.py',
-        method='{folder}/{method}_resnet18cifar_fashionmnist_demo_32bit.py',
+        hashnet='hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit.py',
+        method='{folder}/{method}_resnet18cifar_1xb64_fashionmnist-demo_32bit.py',
         data_root='data/fashion_mnist_demo/'),
     'mosaic': dict(
-        hashnet='hashnet_resnet18cifar_fashionmnistmosaic_32bit.py',
-        method='{folder}/{method}_resnet18cifar_fashionmnistmosaic.py',
+        hashnet='hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-mosaic_64bit.py',
+        method='{folder}/{method}_resnet18cifar_1xb64_fashionmnist-mosaic_64bit.py',
         data_root='data/fashion_mnist_mosaic_cpu/'),
 }
 METHOD_FOLDERS = {'dpsh': 'dpsh', 'dhn': 'dhn', 'hashnet-w': 'hashnet_w',

@@ -30,7 +30,8 @@ def config_dir() -> str:
 
 def config_file(name: str) -> str:
     """The absolute path of the config ``name`` (e.g.
-    ``'hashnet_resnet50_coco_64bit.py'`` or ``'dhn/dhn_resnet50_coco.py'``)."""
+    ``'hashnet_resnet50_coco_64bit.py'`` or
+    ``'dhn/dhn_resnet50_1xb64_coco_64bit.py'``)."""
     path = osp.join(config_dir(), name)
     if not osp.isfile(path):
         raise FileNotFoundError(

@@ -20,7 +20,7 @@ from hashnet_mm.datasets.demo import materialize_demo
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 COCO = osp.join(REPO, 'configs', 'hashnet_resnet50_coco_64bit.py')
 DEMO = osp.join(REPO, 'configs',
-                'hashnet_resnet18cifar_fashionmnist_demo_32bit.py')
+                'hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit.py')
 CONFIG_DIR = osp.join(REPO, 'configs')
 # Every config one runs (not the _base_ pieces), relative to configs/.
 LEAF_CONFIGS = sorted(
@@ -157,7 +157,7 @@ def no_network(monkeypatch):
 
 def test_leaf_configs_are_found():
     assert 'hashnet_resnet50_coco_64bit.py' in LEAF_CONFIGS
-    assert 'dhn/dhn_resnet50_coco.py' in LEAF_CONFIGS
+    assert 'dhn/dhn_resnet50_1xb64_coco_64bit.py' in LEAF_CONFIGS
     assert not any(name.startswith('_base_') for name in LEAF_CONFIGS)
 
 

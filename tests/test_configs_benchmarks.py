@@ -1,6 +1,6 @@
 """The benchmark configs: every dataset config loads with the protocol's
-settings, HashNet's 16/32/48-bit ResNet configs (the paper's rows) are
-their 64-bit config at another length, and each kind of model
+settings at every length of the paper's rows (one 64-bit file a setting,
+``--cfg-options model.head.num_bits=K`` for the others), and each kind of model
 (EfficientNet-Lite0 from the converted weights, mmpretrain's own
 Swin / ViT / ConvNeXt configs, the mosaic benchmark) trains a step."""
 import os.path as osp
@@ -29,36 +29,39 @@ PROTOCOL = {
     'imagenet100': ('data/imagenet/', 'imagenet100/', 100, 1000),
     'cifar10': ('data/cifar10/', '', 10, -1),
     'fashionmnist': ('data/fashion_mnist/', '', 10, -1),
-    'fashionmnistmosaic': ('data/fashion_mnist_mosaic/', '', 10, -1),
+    'fashionmnist-mosaic': ('data/fashion_mnist_mosaic/', '', 10, -1),
 }
 BENCHMARKS = [(backbone, dataset) for backbone in ('resnet50',
                                                    'efficientnetlite0')
               for dataset in ('coco', 'nuswide', 'imagenet100', 'cifar10')]
 BENCHMARKS += [('resnet50', 'nuswide21'), ('resnet18cifar', 'fashionmnist'),
-               ('resnet18cifar', 'fashionmnistmosaic')]
+               ('resnet18cifar', 'fashionmnist-mosaic')]
 # mmpretrain model config: test image size (Swin's 7x7 windows need 224).
 MIXED = {'swin-tiny': 224, 'vit-base-p16': 64, 'convnext-tiny': 64}
 
 
-def config_path(name):
-    return osp.join(CONFIGS, f'hashnet_{name}.py')
+def config_path(backbone, dataset, bits=64):
+    return osp.join(CONFIGS, 'hashnet',
+                    f'hashnet_{backbone}_1xb64_{dataset}_{bits}bit.py')
 
 
 def benchmark_configs(backbone, dataset):
-    """(config, bits): HashNet's ResNet configs are one file a length (the
-    paper's table rows), the others one 64-bit file (``--cfg-options
-    model.head.num_bits=K`` for the other lengths)."""
-    if backbone == 'efficientnetlite0':
-        return [(config_path(f'{backbone}_{dataset}'), 64)]
-    return [(config_path(f'{backbone}_{dataset}_{bits}bit'), bits)
-            for bits in BITS]
+    """(config, bits) for each length of the paper's rows: the one 64-bit
+    file with ``model.head.num_bits`` set, as ``--cfg-options
+    model.head.num_bits=K`` does."""
+    configs = []
+    for bits in BITS:
+        cfg = Config.fromfile(config_path(backbone, dataset))
+        assert cfg.model.head.num_bits == 64
+        cfg.merge_from_dict({'model.head.num_bits': bits})
+        configs.append((cfg, bits))
+    return configs
 
 
 @pytest.mark.parametrize('backbone,dataset', BENCHMARKS)
 def test_benchmark_configs_follow_the_protocol(backbone, dataset):
     data_root, lists, num_classes, topk = PROTOCOL[dataset]
-    for path, bits in benchmark_configs(backbone, dataset):
-        cfg = Config.fromfile(path)
+    for cfg, bits in benchmark_configs(backbone, dataset):
         assert cfg.model.head.type == 'HashHead'
         assert cfg.model.head.num_bits == bits
         assert cfg.data_preprocessor.num_classes == num_classes
@@ -81,16 +84,22 @@ def test_benchmark_configs_follow_the_protocol(backbone, dataset):
                 'checkpoints/tf_efficientnet_lite0_in1k_mmpretrain.pth'
 
 
-@pytest.mark.parametrize('backbone,dataset', [
-    (backbone, dataset) for backbone, dataset in BENCHMARKS
-    if backbone != 'efficientnetlite0'])
-def test_paper_rows_differ_from_64_bits_only_in_the_length(backbone,
-                                                           dataset):
-    top = Config.fromfile(config_path(f'{backbone}_{dataset}_64bit'))
-    for bits in BITS[:-1]:
-        cfg = Config.fromfile(config_path(f'{backbone}_{dataset}_{bits}bit'))
-        top.merge_from_dict({'model.head.num_bits': bits})
-        assert cfg.to_dict() == top.to_dict()
+def test_one_file_a_setting_the_length_an_option():
+    """The code-length policy: no config differs from another in its
+    length only; every config names its length in its file name."""
+    import glob
+    import re
+    leaves = [p for p in glob.glob(osp.join(CONFIGS, '*', '*.py'))
+              if '_base_' not in p and 'feature_track' not in p]
+    stems = {}
+    for path in leaves:
+        name = osp.basename(path)
+        match = re.fullmatch(r'(.+)_(\d+)bit\.py', name)
+        assert match, f'{name}: no _{{K}}bit suffix'
+        assert Config.fromfile(path).model.head.num_bits == \
+            int(match.group(2)), name
+        stems.setdefault(match.group(1), []).append(name)
+    assert all(len(names) == 1 for names in stems.values()), stems
 
 
 @pytest.fixture
@@ -139,7 +148,7 @@ def train_one_step(cfg, data_root, image_size=None, init=False):
 @pytest.mark.parametrize('name,image_size', MIXED.items())
 def test_mmpretrain_model_configs_take_the_hash_head(tiny_rgb, name,
                                                      image_size):
-    cfg = Config.fromfile(config_path(f'{name}_coco_64bit'))
+    cfg = Config.fromfile(config_path(name, 'coco'))
     assert cfg.model.get('train_cfg') is None  # no Mixup / CutMix
     assert cfg.model.backbone.init_cfg.checkpoint.startswith('https://')
     cfg.model.backbone.init_cfg = None  # nothing is downloaded
@@ -151,7 +160,7 @@ def test_efficientnet_config_loads_the_converted_weights(tmp_path, tiny_rgb):
     converter = load_tool(
         'model_converters/efficientnet_lite0_to_mmpretrain.py')
     checkpoint = converter.main(['--out', str(tmp_path / 'lite0.pth')])
-    cfg = Config.fromfile(config_path('efficientnetlite0_coco'))
+    cfg = Config.fromfile(config_path('efficientnetlite0', 'coco'))
     cfg.merge_from_dict({'model.backbone.init_cfg.checkpoint': checkpoint,
                          'model.head.num_bits': 32})
     model = MODELS.build(cfg.model)
@@ -170,6 +179,6 @@ def test_mosaic_config_steps_on_56px_grey_images(tmp_path):
         str(tmp_path / 'data'),
         {'train': labels, 'query': labels[:4], 'database': labels},
         size=56)
-    cfg = Config.fromfile(
-        config_path('resnet18cifar_fashionmnistmosaic_16bit'))
+    cfg = Config.fromfile(config_path('resnet18cifar', 'fashionmnist-mosaic'))
+    cfg.merge_from_dict({'model.head.num_bits': 16})
     train_one_step(cfg, data_root, init=True)

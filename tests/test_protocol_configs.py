@@ -37,7 +37,7 @@ def without(cfg, *paths):
 
 def test_random_resized_crop_config_changes_only_the_train_crop():
     base = load('hashnet_resnet50_coco_64bit.py')
-    cfg = load('hashnet-randomresizedcrop_resnet50_coco_64bit.py')
+    cfg = load('hashnet/hashnet-randomresizedcrop_resnet50_1xb64_coco_64bit.py')
     assert base.train_dataloader.dataset.pipeline[2] == dict(
         type='RandomCrop', crop_size=224)
     assert cfg.train_dataloader.dataset.pipeline[2] == dict(
@@ -48,11 +48,13 @@ def test_random_resized_crop_config_changes_only_the_train_crop():
         without(base, 'train_dataloader.dataset.pipeline')
 
 
-@pytest.mark.parametrize('setting', ['fashionmnist_demo',
-                                     'fashionmnistmosaic'])
-def test_released_pairs_configs(setting):
-    base = load(f'hashnet_resnet18cifar_{setting}_32bit.py')
-    cfg = load(f'hashnet-releasedpairs_resnet18cifar_{setting}_32bit.py')
+@pytest.mark.parametrize('setting,bits', [('fashionmnist-demo', 32),
+                                          ('fashionmnist-mosaic', 64)])
+def test_released_pairs_configs(setting, bits):
+    base = load(f'hashnet/hashnet_resnet18cifar_1xb64_{setting}_{bits}bit.py')
+    base.merge_from_dict({'model.head.num_bits': 32})
+    cfg = load(
+        f'hashnet/hashnet-releasedpairs_resnet18cifar_1xb72_{setting}_32bit.py')
     assert cfg.model.head.loss.pairing == 'cross_halves'
     assert cfg.train_dataloader.batch_size == 72  # 36 + 36
     assert without(cfg, 'model.head.loss.pairing',
@@ -61,10 +63,10 @@ def test_released_pairs_configs(setting):
 
 
 @pytest.mark.parametrize('name,validations', [
-    ('hashnet-randomresizedcrop_resnet50_coco_64bit.py', 1),
-    ('hashnet-releasedpairs_resnet18cifar_fashionmnist_demo_32bit.py', 4),
-    ('hashnet-releasedpairs_resnet18cifar_fashionmnistmosaic_32bit.py', 1),
-    ('hashnet-datasetweights_resnet18cifar_fashionmnistmosaic_32bit.py', 1),
+    ('hashnet/hashnet-randomresizedcrop_resnet50_1xb64_coco_64bit.py', 1),
+    ('hashnet/hashnet-releasedpairs_resnet18cifar_1xb72_fashionmnist-demo_32bit.py', 4),
+    ('hashnet/hashnet-releasedpairs_resnet18cifar_1xb72_fashionmnist-mosaic_32bit.py', 1),
+    ('hashnet/hashnet-datasetweights_resnet18cifar_1xb64_fashionmnist-mosaic_32bit.py', 1),
 ])
 def test_protocol_configs_select_on_validation(name, validations):
     """What each protocol config's header states: the validation queries
@@ -81,21 +83,22 @@ def test_protocol_configs_select_on_validation(name, validations):
 
 
 @pytest.mark.parametrize('name', ['hashnet_resnet50_coco_64bit.py',
-                                  'hashnet_resnet50_nuswide_64bit.py',
-                                  'hashnet_resnet50_imagenet100_64bit.py'])
+                                  'hashnet/hashnet_resnet50_1xb64_nuswide_64bit.py',
+                                  'hashnet/hashnet_resnet50_1xb64_imagenet100_64bit.py'])
 def test_table_1_benchmarks_use_the_caffe_map_convention(name):
     assert load(name).test_evaluator.no_relevant == 'released_caffe'
 
 
 def test_dataset_weights_are_set_from_the_training_labels(tmp_path):
-    base = load('hashnet_resnet18cifar_fashionmnistmosaic_32bit.py')
+    base = load('hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-mosaic_64bit.py')
+    base.merge_from_dict({'model.head.num_bits': 32})
     cfg = load(
-        'hashnet-datasetweights_resnet18cifar_fashionmnistmosaic_32bit.py')
+        'hashnet/hashnet-datasetweights_resnet18cifar_1xb64_fashionmnist-mosaic_32bit.py')
     assert cfg.custom_hooks == base.custom_hooks + [
         dict(type='DatasetPairWeightsHook')]
     assert cfg.model.head.loss.weight_source == 'dataset'
     # A short real run on the demo images (the mosaic data is not shipped).
-    demo = load('hashnet_resnet18cifar_fashionmnist_demo_32bit.py')
+    demo = load('hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit.py')
     demo.merge_from_dict({'model.head.loss.weight_source': 'dataset'})
     demo.custom_hooks = cfg.custom_hooks
     data_root = str(tmp_path / 'demo')

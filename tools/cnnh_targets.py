@@ -11,15 +11,15 @@ in random order and moves it by the Newton step of the objective in that
 entry, clipped to [-1, 1]), then H = sgn(H). Stage 2 trains the config's
 ``TargetCodeHashHead`` on the written codes:
 
-    python tools/cnnh_targets.py configs/cnnh/cnnh_resnet18cifar_fashionmnist.py
-    python tools/train.py configs/cnnh/cnnh_resnet18cifar_fashionmnist.py
+    python tools/cnnh_targets.py configs/cnnh/cnnh_resnet18cifar_1xb64_fashionmnist_64bit.py
+    python tools/train.py configs/cnnh/cnnh_resnet18cifar_1xb64_fashionmnist_64bit.py
 
 The config is 64 bits; another length K takes the same option in both
 stages (the target file, ``cnnh_targets_{num_bits}bit.npz``, is one a K):
 
-    python tools/cnnh_targets.py configs/cnnh/cnnh_resnet18cifar_fashionmnist.py \
+    python tools/cnnh_targets.py configs/cnnh/cnnh_resnet18cifar_1xb64_fashionmnist_64bit.py \
         --cfg-options model.head.num_bits=32
-    python tools/train.py configs/cnnh/cnnh_resnet18cifar_fashionmnist.py \
+    python tools/train.py configs/cnnh/cnnh_resnet18cifar_1xb64_fashionmnist_64bit.py \
         --cfg-options model.head.num_bits=32
 
 Memory: two n x n float64 matrices (n = 5,000: 400 MB).

@@ -18,16 +18,16 @@ from ..tool_modules import load_tool
 
 CONFIGS = osp.join(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))), 'configs')
-# setting: the file name's suffix after the setting (the demo keeps its
-# length, as the HashNet demo config), the HashNet config it follows.
+# setting: the file name's tail after the method (the demo keeps its
+# length, as the HashNet demo config), the same as the HashNet config's.
 SETTINGS = {
-    'resnet18cifar_fashionmnist_demo': ('_32bit', '_32bit'),
-    'resnet18cifar_fashionmnist': ('', '_64bit'),
-    'resnet18cifar_fashionmnistmosaic': ('', '_64bit'),
-    'resnet50_imagenet100': ('', '_64bit'),
-    'resnet50_nuswide': ('', '_64bit'),
-    'resnet50_coco': ('', '_64bit'),
-    'resnet50_cifar10': ('', '_64bit'),
+    'resnet18cifar_fashionmnist_demo': 'resnet18cifar_1xb64_fashionmnist-demo_32bit',
+    'resnet18cifar_fashionmnist': 'resnet18cifar_1xb64_fashionmnist_64bit',
+    'resnet18cifar_fashionmnistmosaic': 'resnet18cifar_1xb64_fashionmnist-mosaic_64bit',
+    'resnet50_imagenet100': 'resnet50_1xb64_imagenet100_64bit',
+    'resnet50_nuswide': 'resnet50_1xb64_nuswide_64bit',
+    'resnet50_coco': 'resnet50_1xb64_coco_64bit',
+    'resnet50_cifar10': 'resnet50_1xb64_cifar10_64bit',
 }
 CONTINUATION = [dict(type='ContinuationHook', schedule='budget',
                      final_beta=6.4)]
@@ -88,13 +88,12 @@ METHOD_KEYS = ('model', 'custom_hooks', 'method_head', 'method_hooks',
 
 def method_config(folder, setting):
     prefix = METHODS[folder][0]
-    suffix = SETTINGS[setting][0]
-    return osp.join(CONFIGS, folder, f'{prefix}_{setting}{suffix}.py')
+    return osp.join(CONFIGS, folder, f'{prefix}_{SETTINGS[setting]}.py')
 
 
 def test_every_method_config_is_listed():
     found = {path for path in glob.glob(osp.join(CONFIGS, '*', '*.py'))
-             if osp.basename(osp.dirname(path)) not in ('_base_',
+             if osp.basename(osp.dirname(path)) not in ('_base_', 'hashnet',
                                                         'feature_track')}
     expected = {method_config(folder, setting)
                 for folder in METHODS for setting in SETTINGS}
@@ -107,7 +106,7 @@ def test_only_the_method_differs_from_hashnet(folder, setting):
     _, head_changes, keeps_continuation = METHODS[folder]
     cfg = Config.fromfile(method_config(folder, setting)).to_dict()
     hashnet = Config.fromfile(osp.join(
-        CONFIGS, f'hashnet_{setting}{SETTINGS[setting][1]}.py')).to_dict()
+        CONFIGS, 'hashnet', f'hashnet_{SETTINGS[setting]}.py')).to_dict()
     assert {k: v for k, v in cfg.items() if k not in METHOD_KEYS} == \
         {k: v for k, v in hashnet.items() if k not in METHOD_KEYS}
     assert {k: v for k, v in cfg['model'].items() if k != 'head'} == \

@@ -15,7 +15,7 @@ from .test_train_test import CONFIGS
 
 cnnh = load_tool('cnnh_targets.py')
 DEMO_CNNH = osp.join(CONFIGS, 'cnnh',
-                     'cnnh_resnet18cifar_fashionmnist_demo_32bit.py')
+                     'cnnh_resnet18cifar_1xb64_fashionmnist-demo_32bit.py')
 
 
 def squared_error(similarity, codes):

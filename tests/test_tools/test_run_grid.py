@@ -79,7 +79,7 @@ def test_compressing_an_epoch_schedule_is_an_error():
 def test_data_root_moves_every_dataset_and_cnnh_targets():
     """--data-root of run_grid and the other tools (override_config)."""
     cfg = override_config(Config.fromfile(osp.join(
-        CONFIGS, 'cnnh', 'cnnh_resnet18cifar_fashionmnistmosaic.py')),
+        CONFIGS, 'cnnh', 'cnnh_resnet18cifar_1xb64_fashionmnist-mosaic_64bit.py')),
         data_root='data/small_mosaic/')
     roots = {cfg.train_dataloader.dataset.data_root} | {
         cfg[loader].dataset[split].data_root
@@ -89,24 +89,25 @@ def test_data_root_moves_every_dataset_and_cnnh_targets():
     assert cfg.model.head.targets_file == \
         'data/small_mosaic/cnnh_targets_{num_bits}bit.npz'
     hashnet = override_config(Config.fromfile(osp.join(
-        CONFIGS, 'hashnet_resnet18cifar_fashionmnist_64bit.py')),
+        CONFIGS, 'hashnet/hashnet_resnet18cifar_1xb64_fashionmnist_64bit.py')),
         data_root='/d/')
     assert 'targets_file' not in hashnet.model.head
     assert hashnet.test_dataloader.dataset.query.data_root == '/d/'
 
 
 @pytest.mark.parametrize('path,method,run', [
-    ('configs/hashnet_w/hashnet-w_resnet18cifar_fashionmnist.py',
-     'HashNet-W', 'hashnet-w_resnet18cifar_fashionmnist'),
-    ('configs/dhn/dhn_resnet50_coco.py', 'DHN', 'dhn_resnet50_coco'),
-    ('configs/cnnh/cnnh_resnet18cifar_fashionmnist_demo_32bit.py', 'CNNH',
-     'cnnh_resnet18cifar_fashionmnist_demo'),
+    ('configs/hashnet_w/hashnet-w_resnet18cifar_1xb64_fashionmnist_64bit.py',
+     'HashNet-W', 'hashnet-w_resnet18cifar_1xb64_fashionmnist'),
+    ('configs/dhn/dhn_resnet50_1xb64_coco_64bit.py', 'DHN',
+     'dhn_resnet50_1xb64_coco'),
+    ('configs/cnnh/cnnh_resnet18cifar_1xb64_fashionmnist-demo_32bit.py',
+     'CNNH', 'cnnh_resnet18cifar_1xb64_fashionmnist-demo'),
+    ('configs/hashnet/hashnet_resnet50_1xb64_coco_64bit.py', 'HashNet',
+     'hashnet_resnet50_1xb64_coco'),
     ('configs/hashnet_resnet50_coco_64bit.py', 'HashNet',
      'hashnet_resnet50_coco'),
-    ('configs/hashnet_resnet50_coco_16bit.py', 'HashNet',
-     'hashnet_resnet50_coco'),
-    ('configs/hashnet_efficientnetlite0_coco.py', 'HashNet',
-     'hashnet_efficientnetlite0_coco'),
+    ('configs/hashnet/hashnet_efficientnetlite0_1xb64_coco_64bit.py',
+     'HashNet', 'hashnet_efficientnetlite0_1xb64_coco'),
     ('mine_16bit.py', 'mine', 'mine'),
     ('mine.py', 'mine', 'mine'),
 ])
@@ -118,9 +119,9 @@ def test_names(path, method, run):
 
 
 @pytest.mark.parametrize('config', [
-    'dhn/dhn_resnet18cifar_fashionmnist.py',
-    'cnnh/cnnh_resnet18cifar_fashionmnist.py',
-    'hashnet_resnet18cifar_fashionmnist_64bit.py',
+    'dhn/dhn_resnet18cifar_1xb64_fashionmnist_64bit.py',
+    'cnnh/cnnh_resnet18cifar_1xb64_fashionmnist_64bit.py',
+    'hashnet/hashnet_resnet18cifar_1xb64_fashionmnist_64bit.py',
 ])
 def test_bits_set_the_length_of_every_config(tmp_path, monkeypatch, config):
     """``--bits K``: the run's config is K bits whatever the file's length;
@@ -151,7 +152,7 @@ def finished_run(work_dir, config, **options):
     return run_dir, result
 
 
-DEMO = osp.join(CONFIGS, 'hashnet_resnet18cifar_fashionmnist_demo_32bit.py')
+DEMO = osp.join(CONFIGS, 'hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit.py')
 
 
 @pytest.mark.parametrize('changed', [

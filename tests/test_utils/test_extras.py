@@ -21,7 +21,7 @@ def test_missing_module_names_the_extra():
 
 def test_efficientnet_configs_name_the_timm_extra(monkeypatch):
     cfg = Config.fromfile(
-        f'{REPO}/configs/hashnet_efficientnetlite0_coco.py')
+        f'{REPO}/configs/hashnet/hashnet_efficientnetlite0_1xb64_coco_64bit.py')
     monkeypatch.setitem(sys.modules, 'timm', None)  # import timm fails
     with pytest.raises(ImportError, match=r"EfficientNetLite0 \(TIMMBackbone"
                        r"\) needs timm, .* pip install 'hashnet_mm\[timm\]'"):

@@ -12,7 +12,7 @@ from hashnet_mm.utils.selection import (check_selection_data, content_key,
 
 from ..test_configs import load_config
 
-DEMO = 'hashnet_resnet18cifar_fashionmnist_demo_32bit.py'
+DEMO = 'hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit.py'
 
 
 @pytest.fixture

@@ -1,8 +1,8 @@
 """Histogram of the non-binarised codes of checkpoints (HashNet fig. 7).
 
     python tools/analysis/code_histogram.py \
-        HashNet=configs/hashnet_resnet18cifar_fashionmnist_demo_32bit.py:work_dirs/hashnet/iter_2000.pth \
-        DHN=configs/dhn/dhn_resnet18cifar_fashionmnist_demo_32bit.py:work_dirs/dhn/iter_2000.pth \
+        HashNet=configs/hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit.py:work_dirs/hashnet/iter_2000.pth \
+        DHN=configs/dhn/dhn_resnet18cifar_1xb64_fashionmnist-demo_32bit.py:work_dirs/dhn/iter_2000.pth \
         --split database --max-images 2000 --out work_dirs/code_histogram.png
 
 A run is ``LABEL=CONFIG:CHECKPOINT``. Each model encodes up to

@@ -14,7 +14,7 @@ test-run JSON is used); LABEL defaults to the work dir's name. The file
 each run was read from is printed. Example::
 
     python tools/analysis/plot_retrieval.py \\
-        HashNet=work_dirs/hashnet_resnet50_coco_16bit \\
+        HashNet=work_dirs/hashnet_resnet50_1xb64_coco_16bit \\
         HashNet=work_dirs/hashnet_resnet50_coco_64bit \\
         DHN=work_dirs/dhn_coco_64bit/20260101_101010/20260101_101010.json \\
         --out-dir work_dirs/plots

@@ -1,13 +1,13 @@
 """Train and test methods x bit lengths on one dataset; a markdown table.
 
     python tools/analysis/run_grid.py \
-        configs/hashnet_resnet18cifar_fashionmnist_demo_32bit.py \
-        configs/dhn/dhn_resnet18cifar_fashionmnist_demo_32bit.py \
+        configs/hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit.py \
+        configs/dhn/dhn_resnet18cifar_1xb64_fashionmnist-demo_32bit.py \
         --bits 16 32 --max-iters 400 --work-dir work_dirs/grid --out grid.md
 
 Each config is one method (a row); ``--bits`` sets ``model.head.num_bits``
 of every run, whatever length the file has, so one config a method x
-dataset serves every length (``configs/dhn/dhn_resnet50_coco.py``; for
+dataset serves every length (``configs/dhn/dhn_resnet50_1xb64_coco_64bit.py``; for
 HashNet any of its ``_{K}bit`` files, e.g.
 ``configs/hashnet_resnet50_coco_64bit.py``). A run is ``tools/train.py``
 then ``tools/test.py`` on the last checkpoint, in subprocesses, in
@@ -75,16 +75,17 @@ REQUEST_FILE = 'grid_config.py'
 
 
 def method_name(config: str) -> str:
-    """'HashNet-W' for configs/hashnet_w/hashnet-w_resnet50_coco.py, 'DHN'
-    for configs/dhn/dhn_..., 'HashNet' for configs/hashnet_..._64bit.py."""
+    """'HashNet-W' for hashnet_w/hashnet-w_resnet50_1xb64_coco_64bit.py,
+    'DHN' for dhn/dhn_..., 'HashNet' for hashnet/hashnet_..._64bit.py."""
     prefix = run_name(config).split('_')[0]
     return METHOD_NAMES.get(prefix, prefix)
 
 
 def run_name(config: str) -> str:
     """The config's file name without a ``_{K}bit`` suffix, if it has one
-    ('hashnet_resnet50_coco' for hashnet_resnet50_coco_64bit.py,
-    'dhn_resnet50_coco' for dhn_resnet50_coco.py): one folder a method."""
+    ('hashnet_resnet50_1xb64_coco' for hashnet_resnet50_1xb64_coco_64bit.py,
+    'dhn_resnet50_1xb64_coco' for dhn_resnet50_1xb64_coco_64bit.py): one
+    folder a method."""
     return re.sub(r'_\d+bit$', '', osp.splitext(osp.basename(config))[0])
 
 

@@ -36,7 +36,7 @@ data_preprocessor = dict(
 #   PyTorch code (whose README reports no MAP). A config picks it with
 #   train_dataloader = dict(dataset=dict(
 #       pipeline={{_base_.released_pytorch_train_pipeline}}))
-#   (configs/hashnet-randomresizedcrop_resnet50_coco_64bit.py).
+#   (configs/hashnet/hashnet-randomresizedcrop_resnet50_1xb64_coco_64bit.py).
 caffe_train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(256, 256)),

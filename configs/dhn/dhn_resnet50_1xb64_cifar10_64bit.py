@@ -1,0 +1,10 @@
+# DHN, ResNet-50 on CIFAR-10:
+# the HashNet config with _base_/methods/dhn.py.
+# 64 bits; any other length K: --cfg-options model.head.num_bits=K.
+_base_ = [
+    '../hashnet/hashnet_resnet50_1xb64_cifar10_64bit.py',
+    '../_base_/methods/dhn.py',
+]
+
+model = dict(head=_base_.method_head)
+custom_hooks = _base_.method_hooks

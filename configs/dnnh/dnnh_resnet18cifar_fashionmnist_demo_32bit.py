@@ -1,9 +1,0 @@
-# DNNH, 32 bits, narrow CIFAR ResNet-18 on the Fashion-MNIST demo subset:
-# the HashNet config with _base_/methods/dnnh.py.
-_base_ = [
-    '../hashnet_resnet18cifar_fashionmnist_demo_32bit.py',
-    '../_base_/methods/dnnh.py',
-]
-
-model = dict(head=_base_.method_head)
-custom_hooks = _base_.method_hooks

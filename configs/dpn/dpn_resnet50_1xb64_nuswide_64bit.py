@@ -1,0 +1,12 @@
+# DPN, ResNet-50 on NUS-WIDE (81 concepts):
+# the HashNet config with _base_/methods/dpn.py.
+# 64 bits; any other length K: --cfg-options model.head.num_bits=K.
+_base_ = [
+    '../hashnet/hashnet_resnet50_1xb64_nuswide_64bit.py',
+    '../_base_/methods/dpn.py',
+]
+
+model = dict(head=_base_.method_head)
+model['head']['loss']['num_classes'] = \
+    _base_.data_preprocessor.num_classes
+custom_hooks = _base_.method_hooks

@@ -1,8 +1,0 @@
-# HashNet-C, 32 bits, narrow CIFAR ResNet-18 on the Fashion-MNIST demo subset:
-# the HashNet config with _base_/methods/hashnet_c.py.
-_base_ = [
-    '../hashnet_resnet18cifar_fashionmnist_demo_32bit.py',
-    '../_base_/methods/hashnet_c.py',
-]
-
-custom_hooks = _base_.method_hooks

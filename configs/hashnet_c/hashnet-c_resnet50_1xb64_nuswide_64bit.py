@@ -1,0 +1,9 @@
+# HashNet-C, ResNet-50 on NUS-WIDE (81 concepts):
+# the HashNet config with _base_/methods/hashnet_c.py.
+# 64 bits; any other length K: --cfg-options model.head.num_bits=K.
+_base_ = [
+    '../hashnet/hashnet_resnet50_1xb64_nuswide_64bit.py',
+    '../_base_/methods/hashnet_c.py',
+]
+
+custom_hooks = _base_.method_hooks

@@ -1,9 +1,0 @@
-# HashNet-C, ResNet-50 on ImageNet-100:
-# the HashNet config with _base_/methods/hashnet_c.py.
-# 64 bits; any other length K: --cfg-options model.head.num_bits=K.
-_base_ = [
-    '../hashnet_resnet50_imagenet100_64bit.py',
-    '../_base_/methods/hashnet_c.py',
-]
-
-custom_hooks = _base_.method_hooks

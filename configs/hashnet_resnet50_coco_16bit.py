@@ -1,3 +1,0 @@
-_base_ = ['hashnet_resnet50_coco_64bit.py']
-
-model = dict(head=dict(num_bits=16))

@@ -1,8 +1,0 @@
-# HashNet-W, 32 bits, narrow CIFAR ResNet-18 on the Fashion-MNIST demo subset:
-# the HashNet config with _base_/methods/hashnet_w.py.
-_base_ = [
-    '../hashnet_resnet18cifar_fashionmnist_demo_32bit.py',
-    '../_base_/methods/hashnet_w.py',
-]
-
-model = dict(head=_base_.method_head)

@@ -1,0 +1,9 @@
+# HashNet-W, ResNet-50 on ImageNet-100:
+# the HashNet config with _base_/methods/hashnet_w.py.
+# 64 bits; any other length K: --cfg-options model.head.num_bits=K.
+_base_ = [
+    '../hashnet/hashnet_resnet50_1xb64_imagenet100_64bit.py',
+    '../_base_/methods/hashnet_w.py',
+]
+
+model = dict(head=_base_.method_head)

@@ -1,9 +1,0 @@
-# HashNet-W, ResNet-50 on MS-COCO:
-# the HashNet config with _base_/methods/hashnet_w.py.
-# 64 bits; any other length K: --cfg-options model.head.num_bits=K.
-_base_ = [
-    '../hashnet_resnet50_coco_64bit.py',
-    '../_base_/methods/hashnet_w.py',
-]
-
-model = dict(head=_base_.method_head)
