@@ -50,7 +50,7 @@ def run(root, out, *extra):
 
 def test_splits_and_labels(tmp_path, capsys):
     truth = make_coco(tmp_path / 'coco')
-    # The paper's split (the default before issue 15 made it 'released').
+    # The paper's split (the default is the released code's, 'released').
     run(tmp_path / 'coco', tmp_path / 'out', '--protocol', 'paper')
     splits = read_splits(tmp_path / 'out')
     kept = {path for path, cats in truth.items() if cats}

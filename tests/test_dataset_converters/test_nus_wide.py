@@ -45,7 +45,7 @@ def run(root, *extra):
 @pytest.mark.parametrize('num_concepts', [5, 3])
 def test_splits_and_labels(tmp_path, num_concepts):
     paths, labels = make_nus(tmp_path)
-    # Issue 15 keeps unlabelled images by default with all concepts; this
+    # Unlabelled images are kept by default with all concepts; this
     # test is of the pruned lists.
     run(tmp_path, '--concepts', str(num_concepts), '--unlabelled', 'drop')
     splits = read_splits(tmp_path / f'nuswide_{num_concepts}')

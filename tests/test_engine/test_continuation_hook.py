@@ -12,8 +12,8 @@ from hashnet_mm.models.heads import HashHead
                                          (399, 200), (10000, 10000),
                                          (10199, 10000)])
 def test_power_schedule_from_zero_based_iterations(iteration, t):
-    # counter_offset=0: t is runner.iter rounded down (the default before
-    # issue 15 made the released code's counter the default).
+    # counter_offset=0: t is runner.iter rounded down (the default is the
+    # released code's counter).
     hook = ContinuationHook(counter_offset=0)
     assert hook.beta_at(iteration) == pytest.approx((1 + 0.005 * t)**0.5)
 

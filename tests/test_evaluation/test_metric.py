@@ -145,7 +145,7 @@ def test_every_measure_equals_reference(case, topk, no_relevant, empty_radius):
     expected = expected_measures(q, db, ql, dbl, topk, 1, (1, 5, 100),
                                  no_relevant, empty_radius)
     name = 'all' if topk == -1 else topk
-    # Issue 14: the query counts of both MAPs are reported too.
+    # The query counts of both MAPs are reported too.
     assert set(got) == set(expected) | {
         f'tie_aware_mAP@{name}', f'queries_in_mAP@{name}',
         f'queries_in_tie_aware_mAP@{name}'}

@@ -67,7 +67,7 @@ def test_test_run_saves_scalars_and_curves(tmp_path, tiny_single_label):
     for key, value in metrics.items():
         assert saved[key] == value
     assert len(saved['retrieval/PR_precision']) == 9
-    # Issue 14: how many queries each MAP used is saved with the MAPs.
+    # How many queries each MAP used is saved with the MAPs.
     assert saved['retrieval/queries_in_mAP@10'] == \
         metrics['retrieval/queries_in_mAP@10'] > 0
     assert 'retrieval/queries_in_tie_aware_mAP@10' in saved

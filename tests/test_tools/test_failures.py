@@ -1,5 +1,5 @@
 """A bad run stops with a message: NaN training, mismatched or diverged
-checkpoints, unsafe resumes, images that cannot be read (issue 14)."""
+checkpoints, unsafe resumes, images that cannot be read."""
 import os.path as osp
 import shutil
 import subprocess
