@@ -12,7 +12,7 @@ half are searches by item id (JSON). Before serving, the expected neighbours
 of every query are computed with the model and ``HammingIndex.search``
 directly; an answer that differs, or an error, is counted (and fails the
 run). Records p50 / p90 / p99 latency and requests per second to
-``benchmarks/results/serving.md`` and ``.json``.
+``benchmarks/results/serving.json`` (page: ``docs/en/benchmarks/serving.md``).
 """
 import argparse
 import http.client

@@ -122,7 +122,8 @@ def test_demo_config_steps_on_the_shipped_data(tmp_path):
 
 
 def test_readme_own_backbone_recipe(tmp_path):
-    """The README's 'HashNet on your own backbone' config builds and runs."""
+    """The 'HashNet on your own backbone' config of the configs guide
+    (docs/en/user_guides/configs.md) builds and runs."""
     path = tmp_path / 'mine.py'
     path.write_text(f"""
 _base_ = ['{COCO}']

@@ -1,46 +1,55 @@
-"""README's "Layout" map: one line a folder of the package, matching the
-tree (every package folder listed, every listed path present)."""
+"""README.md is the front page: short, and every relative link in it leads
+to a file of the repository (the documentation pages above all)."""
 import os
 import os.path as osp
 import re
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-PACKAGE = osp.join(ROOT, 'hashnet_mm')
+MAX_LINES = 230
 
 
-def layout_entries():
+def readme():
     with open(osp.join(ROOT, 'README.md'), encoding='utf-8') as f:
-        text = f.read()
-    block = re.search(r'## Layout\n\n```\n(.*?)```', text, re.S).group(1)
-    lines = block.splitlines()
-    assert lines[0] == 'hashnet_mm/'
-    entries = []
-    for line in lines[1:]:
-        match = re.match(r'  (\S+)\s{2,}\S', line)
-        if not match:  # the end of the package's part of the map
-            break
-        entries.append(match.group(1))
-    return entries
+        return f.read()
 
 
-def package_folders():
-    folders = []
-    for folder, dirs, files in os.walk(PACKAGE):
-        dirs[:] = [d for d in dirs if d != '__pycache__']
-        if '__init__.py' in files and folder != PACKAGE:
-            folders.append(osp.relpath(folder, PACKAGE) + '/')
-    return folders
+def link_targets(text):
+    """Targets of Markdown links and images, outside code blocks and
+    inline code."""
+    text = re.sub(r'```.*?```', '', text, flags=re.S)
+    text = re.sub(r'`[^`\n]*`', '', text)
+    return re.findall(r'\]\(([^)\s]+)(?:\s+"[^"]*")?\)', text)
 
 
-def test_every_listed_path_exists():
-    for entry in layout_entries():
-        assert osp.exists(osp.join(PACKAGE, entry)), entry
+def test_readme_is_a_front_page():
+    lines = readme().splitlines()
+    assert len(lines) <= MAX_LINES, (
+        f'README.md has {len(lines)} lines; the front page keeps to '
+        f'{MAX_LINES} (the topics live in docs/en)')
 
 
-def test_every_package_folder_is_on_the_map():
-    entries = set(layout_entries())
-    for folder in package_folders():
-        parent = osp.dirname(folder.rstrip('/')) + '/'
-        covered = folder in entries or parent in entries or any(
-            entry.startswith(folder) for entry in entries)
-        assert covered, f'{folder} is missing from README "Layout"'
+def test_every_relative_link_exists():
+    targets = link_targets(readme())
+    relative = [t for t in targets
+                if not re.match(r'[a-z][a-z0-9+.-]*:', t) and
+                not t.startswith('#')]
+    assert relative, 'README.md links to no documentation page'
+    missing = [t for t in relative
+               if not osp.exists(osp.join(ROOT, t.split('#')[0]))]
+    assert not missing, f'README.md links to missing files: {missing}'
+
+
+def test_every_docs_page_is_one_click_away():
+    targets = {osp.normpath(t.split('#')[0]) for t in link_targets(readme())}
+    pages = []
+    for folder, _, files in os.walk(osp.join(ROOT, 'docs', 'en')):
+        if '_build' in folder:
+            continue
+        pages += [osp.relpath(osp.join(folder, f), ROOT) for f in files
+                  if f.endswith('.md')]
+    # The benchmark pages are one click from their index, which README
+    # links; every other page is linked from README itself.
+    missing = [p for p in pages
+               if p not in targets and
+               not p.startswith(osp.join('docs', 'en', 'benchmarks'))]
+    assert not missing, f'pages README.md does not link: {missing}'

@@ -7,8 +7,8 @@ linear hash layer u (code sgn(u)) whose layers are decoupled by auxiliary
 pre-activations Z_l and activations A_l; each iteration minimises an
 augmented Lagrangian exactly over one block at a time, every update local
 to one layer (ADMM-style). Its terms (V1)-(V5) and the updates (U1)-(U7)
-cited below are written out in the README, section "VDSH (very deep
-supervised hashing)".
+cited below are written out in the documentation page
+``docs/en/advanced_guides/vdsh.md``.
 """
 import time
 from typing import List, Optional
@@ -51,8 +51,8 @@ def relu_preact_update(m: torch.Tensor, a: torch.Tensor, beta: float,
 class VDSH(FeatureHasher):
     """Very deep supervised hashing trained by local layer-wise updates.
 
-    The objective (V1)-(V5) and the updates (U1)-(U7): the README, section
-    "VDSH (very deep supervised hashing)". ``history`` holds, per
+    The objective (V1)-(V5) and the updates (U1)-(U7):
+    ``docs/en/advanced_guides/vdsh.md``. ``history`` holds, per
     iteration, E after (U1)-(U5) (before (U6)), E with the auxiliary
     variables set to the forward pass (``forward_objective``), the
     root-mean-square constraint residual sqrt(sum_l ||R_l||^2 / n)

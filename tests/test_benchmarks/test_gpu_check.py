@@ -1,6 +1,6 @@
 """benchmarks/gpu_check.py: its step runner, and the whole check at smoke
 size on the CPU (the figures are not speed claims; those live in
-RESULTS.md)."""
+docs/en/benchmarks/speed.md)."""
 import json
 import math
 import os.path as osp

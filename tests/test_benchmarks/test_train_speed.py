@@ -1,5 +1,6 @@
 """benchmarks/train_speed.py runs end to end on CPU (a smoke test: the
-numbers it prints are not checked; speed claims live in RESULTS.md)."""
+numbers it prints are not checked; speed claims live in
+docs/en/benchmarks/speed.md)."""
 import json
 
 import pytest

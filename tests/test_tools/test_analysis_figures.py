@@ -105,7 +105,7 @@ def test_bad_run_spec():
 
 def test_readme_command_on_a_budget_run_shorter_than_its_config(
         tmp_path, tiny_single_label):
-    """The README's fig. 7 command on a run trained, as run_grid.py does,
+    """The guide's fig. 7 command on a run trained, as run_grid.py does,
     for fewer iterations than its config file says: beta is the one the
     run ended at, the budget schedule's final_beta at its last iteration
     (the demo schedule: 6.4), from the run length saved in the checkpoint.

@@ -45,7 +45,7 @@ class ContinuationHook(Hook):
     ``--max-iters`` grids): the config then keeps its meaning, beta ending
     where it says. Rule for ``final_beta``: about the released 7.1 (the CPU
     demo: 6.4); on the demo 16 measured no better than 6.4
-    (``benchmarks/RESULTS.md``, "HashNet's alpha and final beta"). The
+    (``docs/en/benchmarks/hashnet_settings.md``, "Final beta"). The
     value is logged as ``beta`` with the training scalars; the schedule's
     range is logged when training starts.
 

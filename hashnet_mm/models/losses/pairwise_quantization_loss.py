@@ -21,7 +21,7 @@ class PairwiseQuantizationLoss(nn.Module):
     when ``quantization_weight = lambda / (n - 1)`` (e.g. lambda = 10 on
     5,000 training images is 0.002). The defaults, 0.1 for DHN and 0.01
     for DPSH, are not the papers' values; how they were chosen is in
-    ``benchmarks/RESULTS.md`` (the comparison methods, "Loss weights").
+    ``docs/en/benchmarks/methods.md`` ("Loss weights").
 
     Under DDP both terms are computed on the global batch, gathered from
     all ranks as in :class:`WeightedPairwiseLoss`, so the value and the

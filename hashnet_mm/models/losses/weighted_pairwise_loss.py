@@ -35,8 +35,8 @@ class WeightedPairwiseLoss(nn.Module):
     everywhere: 5 / K beat 10 / K on the single-label CPU demo (16-64 bits,
     both seeds) but not on the multi-label mosaics (32 bits, one seed:
     0.847 against 0.859), so the default stays the released 10 / K, which
-    the Table-1 configs reproduce (``benchmarks/RESULTS.md``, "HashNet's
-    alpha and final beta"); ``max_logit`` is the one setting to try.
+    the Table-1 configs reproduce (``docs/en/benchmarks/hashnet_settings.md``,
+    "alpha"); ``max_logit`` is the one setting to try.
 
     Which pairs (``pairing``):
 
@@ -49,7 +49,7 @@ class WeightedPairwiseLoss(nn.Module):
       The released Caffe prototxts do the same with two streams of 256.
 
     Why ``'all'`` and per-batch eq. 2 are the defaults:
-    ``benchmarks/RESULTS.md``, section "Protocol switches".
+    ``docs/en/benchmarks/protocol.md``.
 
     Pair weights c_ij balance similar and dissimilar pairs:
 
