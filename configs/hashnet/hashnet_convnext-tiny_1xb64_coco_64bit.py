@@ -1,6 +1,6 @@
 # HashNet on mmpretrain's own ConvNeXt-T model config (see
-# hashnet/hashnet_swin-tiny_1xb64_coco_64bit.py); the backbone pools and normalises its
-# last feature map itself, so there is no neck.
+# hashnet_swin-tiny_1xb64_coco_64bit.py); the backbone pools and normalises
+# its last feature map itself, so there is no neck.
 _base_ = [
     'mmpretrain::_base_/models/convnext/convnext-tiny.py',
     '../_base_/datasets/coco_hashnet.py',

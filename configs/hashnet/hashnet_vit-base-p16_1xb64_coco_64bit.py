@@ -1,5 +1,6 @@
 # HashNet on mmpretrain's own ViT-B/16 model config (see
-# hashnet/hashnet_swin-tiny_1xb64_coco_64bit.py): the hash layer reads the class token.
+# hashnet_swin-tiny_1xb64_coco_64bit.py): the hash layer reads the class
+# token.
 _base_ = [
     'mmpretrain::_base_/models/vit-base-p16.py',
     '../_base_/datasets/coco_hashnet.py',

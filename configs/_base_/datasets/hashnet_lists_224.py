@@ -16,7 +16,7 @@
 # Loading for GPU speed: workers collate and pin whole uint8 batches, copied
 # to the device without blocking and normalised there in channels_last.
 # 12 train workers: a margin over the ~9 that the CPU decode cost implies for
-# ResNet-50 on one H100 (benchmarks/RESULTS.md, "Training speed").
+# ResNet-50 on one H100 (docs/en/benchmarks/speed.md).
 dataset_type = 'HashListDataset'
 data_root = 'data/'
 data_preprocessor = dict(

@@ -2,8 +2,8 @@
 # (tools/dataset_converters/nus_wide.py --concepts 81; unlabelled images
 # kept, as the released lists): images under data/nus_wide/, lists in
 # data/nus_wide/nuswide_81/, MAP@5000 in the Caffe evaluation's convention
-# (README, "Protocol card"). Validation: 1,000 of the 10,000 training images
-# (hashnet_lists_224.py), ranked by the same MAP@5000.
+# (docs/en/advanced_guides/protocol.md). Validation: 1,000 of the 10,000
+# training images (hashnet_lists_224.py), ranked by the same MAP@5000.
 _base_ = ['hashnet_lists_224.py']
 
 data_root = 'data/nus_wide/'
