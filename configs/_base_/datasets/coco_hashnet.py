@@ -3,8 +3,8 @@
 # the 5,000 queries, 10,000 training images outside it): lists train.txt /
 # query.txt / database.txt and the images under data/coco/, 80 multi-hot
 # labels, MAP@5000 in the Caffe evaluation's convention
-# (docs/en/advanced_guides/protocol.md). Validation: 1,000 of the 10,000 training images
-# (hashnet_lists_224.py), ranked by the same MAP@5000.
+# (docs/en/advanced_guides/protocol.md). Validation: 1,000 of the 10,000
+# training images (hashnet_lists_224.py), ranked by the same MAP@5000.
 _base_ = ['hashnet_lists_224.py']
 
 data_root = 'data/coco/'

@@ -2,8 +2,8 @@
 # ImageNet's train/ and val/ under data/imagenet/, lists in
 # data/imagenet/imagenet100/, 100 one-hot labels, MAP@1000 in the Caffe
 # evaluation's convention (docs/en/advanced_guides/protocol.md).
-# Validation: 1,000 of the 10,000 (or the released lists' 13,000) training images, 10 a class
-# (hashnet_lists_224.py), ranked by the same MAP@1000.
+# Validation: 1,000 of the 10,000 (or the released lists' 13,000) training
+# images, 10 a class (hashnet_lists_224.py), ranked by the same MAP@1000.
 _base_ = ['hashnet_lists_224.py']
 
 data_root = 'data/imagenet/'
