@@ -22,9 +22,11 @@ towards its classes' centers. The constructions:
   (CSQ's rule).
 
 Everything is drawn from ``torch.Generator`` objects seeded by ``seed`` (never
-the global RNG), so every rank and every rebuild draws the same centers;
-:class:`HashCenters` keeps them as buffers, saved in the checkpoint and
-restored by loading it.
+the global RNG), so every rank and every rebuild draws the same centers
+(``'min_distance'``'s float relaxation repeats exactly on one machine and
+torch build; across machines DDP's start-up broadcast of rank 0's buffers and
+the checkpoint keep the trained centers); :class:`HashCenters` keeps them as
+buffers, saved in the checkpoint and restored by loading it.
 """
 import math
 import warnings
@@ -140,13 +142,13 @@ def _relax(codes: torch.Tensor, target: int, balanced: bool,
     signs = torch.where(relaxed >= 0, 1.0, -1.0)
     if balanced:
         for row in range(num_classes):
-            excess = int((signs[row] > 0).sum()) - num_bits // 2
-            if excess != 0:
-                side = 1.0 if excess > 0 else -1.0
-                # The bits of the side in excess nearest 0 change side.
+            surplus = int((signs[row] > 0).sum()) - num_bits // 2
+            if surplus != 0:
+                side = 1.0 if surplus > 0 else -1.0
+                # The bits of the side in surplus nearest 0 change side.
                 candidates = (signs[row] == side).nonzero().flatten()
                 order = relaxed[row, candidates].abs().argsort(stable=True)
-                signs[row, candidates[order[:abs(excess)]]] = -side
+                signs[row, candidates[order[:abs(surplus)]]] = -side
     return signs.to(codes.dtype)
 
 
