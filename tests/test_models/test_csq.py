@@ -90,3 +90,21 @@ def test_bfloat16_codes_under_autocast_are_scored_in_float32():
     assert value.dtype == torch.float32
     assert value.item() == pytest.approx(
         loss(codes.float(), torch.tensor(labels)).item(), rel=1e-6)
+
+
+def test_released_resnet50_weight_is_the_released_formula():
+    # The authors' train.py: BCELoss on (y + 1) / 2, y = tanh(z), towards
+    # (c + 1) / 2, + lambda2 * mean (|y| - 1)^2, lambda2 = 0.05 (ResNet-50).
+    torch.manual_seed(0)
+    z = torch.randn(6, 8, dtype=torch.float64) * 1.5
+    labels = torch.eye(NUM_CLASSES, dtype=torch.long)[[0, 1, 2, 3, 4, 0]]
+    loss = CSQLoss(NUM_CLASSES, 8, quantization_weight=0.05).double()
+    y = torch.tanh(z)
+    centers = loss.hash_centers.centers.double()[labels.argmax(dim=1)]
+    released = torch.nn.BCELoss()((y + 1) / 2, (centers + 1) / 2) + \
+        0.05 * ((y.abs() - 1)**2).mean()
+    assert loss(z, labels).item() == pytest.approx(released.item(),
+                                                   rel=1e-9)
+    default = CSQLoss(NUM_CLASSES, 8).double()(z, labels)
+    assert (loss(z, labels) - default).item() == pytest.approx(
+        (0.05 - 1e-4) * ((y.abs() - 1)**2).mean().item(), rel=1e-9)

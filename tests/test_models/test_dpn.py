@@ -51,3 +51,71 @@ def test_polarized_codes_cost_nothing():
 def test_bad_margin():
     with pytest.raises(ValueError, match='margin'):
         DPNLoss(NUM_CLASSES, 8, margin=-1)
+
+
+def reference_dpn_forms(loss, margin, bit_reduction, multi_label):
+    """(value, gradient) image by image: the hinges towards the image's
+    target (``'center_sign'``) or towards each of its classes' centers,
+    summed over those (``'per_class'``), summed or averaged over the bits,
+    averaged over the labelled images."""
+    centers = loss.hash_centers.centers.tolist()
+
+    def reference(u, labels):
+        n, k = u.shape
+        targets = loss_center_targets(loss, labels)
+        per_bit = 1.0 if bit_reduction == 'sum' else 1.0 / k
+        value, grad = 0.0, np.zeros((n, k))
+        for i, target in targets.items():
+            aims = [target] if multi_label == 'center_sign' else \
+                [centers[c] for c in range(len(centers)) if labels[i][c]]
+            for aim in aims:
+                for b in range(k):
+                    if margin - u[i, b] * aim[b] > 0:
+                        value += (margin - u[i, b] * aim[b]) * per_bit / \
+                            len(targets)
+                        grad[i, b] -= aim[b] * per_bit / len(targets)
+        return value, grad
+
+    return reference
+
+
+@pytest.mark.parametrize('batch', ['all_similar', 'multi_label', 'huge'])
+@pytest.mark.parametrize('bit_reduction', ['mean', 'sum'])
+@pytest.mark.parametrize('multi_label', ['center_sign', 'per_class'])
+def test_released_forms_match_reference(batch, bit_reduction, multi_label):
+    codes, labels = class_target_batches(NUM_CLASSES)[batch]
+    loss = DPNLoss(NUM_CLASSES, 8, margin=1.0, bit_reduction=bit_reduction,
+                   multi_label=multi_label, centers='random').double()
+    check_value_and_gradient(
+        loss, codes, labels,
+        reference_dpn_forms(loss, 1.0, bit_reduction, multi_label))
+
+
+def test_sum_is_k_times_mean_and_forms_agree_on_one_label():
+    codes, labels = class_target_batches(NUM_CLASSES)['all_similar']
+    codes, labels = torch.tensor(codes), torch.tensor(labels)
+    values = {(reduction, form): DPNLoss(
+        NUM_CLASSES, 8, bit_reduction=reduction,
+        multi_label=form).double()(codes, labels).item()
+        for reduction in ('mean', 'sum')
+        for form in ('center_sign', 'per_class')}
+    assert values['sum', 'center_sign'] == pytest.approx(
+        8 * values['mean', 'center_sign'], rel=1e-12)
+    assert values['mean', 'per_class'] == pytest.approx(
+        values['mean', 'center_sign'], rel=1e-12)
+    # Several labels: the per-class form pays towards every class.
+    codes, labels = class_target_batches(NUM_CLASSES)['multi_label']
+    codes, labels = torch.tensor(codes), torch.tensor(labels)
+    per_class = DPNLoss(NUM_CLASSES, 8, multi_label='per_class')
+    center_sign = DPNLoss(NUM_CLASSES, 8)
+    assert per_class.double()(codes, labels).item() > \
+        center_sign.double()(codes, labels).item()
+
+
+def test_defaults_and_bad_forms():
+    loss = DPNLoss(NUM_CLASSES, 8)
+    assert (loss.bit_reduction, loss.multi_label) == ('mean', 'center_sign')
+    with pytest.raises(ValueError, match='bit_reduction'):
+        DPNLoss(NUM_CLASSES, 8, bit_reduction='max')
+    with pytest.raises(ValueError, match='multi_label'):
+        DPNLoss(NUM_CLASSES, 8, multi_label='union')

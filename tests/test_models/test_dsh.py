@@ -75,3 +75,60 @@ def test_bfloat16_codes_under_autocast_are_scored_in_float32():
     assert value.dtype == torch.float32
     assert value.item() == pytest.approx(
         DSHLoss()(codes.float(), torch.tensor(labels)).item(), rel=1e-6)
+
+
+def reference_dsh_released(margin, alpha):
+    """(value, gradient) as the authors' Caffe layer: the contrastive terms
+    summed over the unordered pairs i < j and divided by N (N - 1), plus
+    alpha * || |u_i| - 1 ||_1 summed over the images and divided by N."""
+
+    def reference(u, labels):
+        n, k = u.shape
+        m = 2.0 * k if margin is None else margin
+        value, grad = 0.0, np.zeros((n, k))
+        for i in range(n):
+            for j in range(i + 1, n):
+                similar = bool((labels[i] & labels[j]).any())
+                diff = [u[i, b] - u[j, b] for b in range(k)]
+                distance = sum(d * d for d in diff)
+                if similar:
+                    value += distance / (n * (n - 1))
+                    scale = 2.0
+                else:
+                    value += max(m - distance, 0.0) / (n * (n - 1))
+                    scale = -2.0 if m - distance > 0 else 0.0
+                for b in range(k):
+                    grad[i, b] += scale * diff[b] / (n * (n - 1))
+                    grad[j, b] -= scale * diff[b] / (n * (n - 1))
+            for b in range(k):
+                x = abs(u[i, b]) - 1
+                value += alpha * abs(x) / n
+                grad[i, b] += alpha * sign(x) * sign(u[i, b]) / n
+        return value, grad
+
+    return reference
+
+
+@pytest.mark.parametrize('batch', ['all_similar', 'multi_label', 'huge'])
+@pytest.mark.parametrize('margin,alpha', [(None, 0.01), (3.0, 0.5)])
+def test_released_regulariser_matches_the_released_layer(batch, margin,
+                                                         alpha):
+    codes, labels = class_target_batches(5)[batch]
+    check_value_and_gradient(
+        DSHLoss(margin=margin, quantization_weight=alpha,
+                regulariser='image'), codes, labels,
+        reference_dsh_released(margin, alpha))
+
+
+def test_pair_regulariser_is_twice_the_image_one():
+    codes, labels = class_target_batches(5)['multi_label']
+    codes, labels = torch.tensor(codes), torch.tensor(labels)
+    pair = DSHLoss(quantization_weight=0.3)(codes, labels)
+    image = DSHLoss(quantization_weight=0.3, regulariser='image')(codes,
+                                                                  labels)
+    regulariser = (codes.abs() - 1).abs().sum(dim=1).mean()
+    assert (pair - image).item() == pytest.approx(
+        0.3 * regulariser.item(), rel=1e-9)
+    assert DSHLoss().regulariser == 'pair'
+    with pytest.raises(ValueError, match='regulariser'):
+        DSHLoss(regulariser='batch')

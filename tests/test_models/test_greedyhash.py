@@ -122,3 +122,20 @@ def test_gradient_reaches_the_hash_layer_through_the_sign():
     head.loss((torch.randn(6, 6), ), samples)['loss'].backward()
     assert head.fch.weight.grad.abs().sum() > 0
     assert head.loss_module.classifier.weight.grad.abs().sum() > 0
+
+
+def test_released_imagenet_alpha_is_the_released_formula():
+    # The authors' imagenet.py: CrossEntropyLoss of fc(sign(x)) + 1 * mean
+    # | |x| - 1 |^3 (0.1 * in cifar1.py and cifar2.py, the default).
+    torch.manual_seed(0)
+    codes = torch.randn(6, 8, dtype=torch.float64)
+    classes = torch.tensor([0, 1, 2, 3, 4, 0])
+    labels = torch.eye(5, dtype=torch.long)[classes]
+    for alpha in (1.0, 0.1):
+        loss = GreedyHashLoss(5, 8, alpha=alpha).double()
+        logits = loss.classifier(torch.sign(codes))
+        released = torch.nn.CrossEntropyLoss()(logits, classes) + alpha * \
+            torch.mean(torch.abs(torch.pow(torch.abs(codes) - 1, 3)))
+        assert loss(codes, labels).item() == pytest.approx(released.item(),
+                                                           rel=1e-9)
+    assert GreedyHashLoss(5, 8).alpha == 0.1

@@ -179,3 +179,90 @@ def test_same_seed_same_centers_on_every_build():
     for a, b in zip(first.loss_module.hash_centers.buffers(),
                     second.loss_module.hash_centers.buffers()):
         assert torch.equal(a, b)
+
+
+def relaxed_start_is_short(num_classes, num_bits):
+    start = random_balanced_centers(num_classes, num_bits, generator())
+    return min(pairwise_distances(start)) < reference_gv(num_classes,
+                                                         num_bits)
+
+
+@pytest.mark.parametrize('balanced', [False, True])
+@pytest.mark.parametrize('num_classes,num_bits', [(100, 64), (80, 64),
+                                                  (21, 32), (10, 16)])
+def test_min_distance_centers_reach_the_target(num_classes, num_bits,
+                                               balanced, recwarn):
+    assert relaxed_start_is_short(num_classes, num_bits)
+    centers = min_distance_centers(num_classes, num_bits, generator(7),
+                                   balanced=balanced)
+    assert not [w for w in recwarn if 'min_distance_centers' in
+                str(w.message)]
+    assert centers.dtype == torch.float32
+    assert ((centers == 1) | (centers == -1)).all()
+    assert min(pairwise_distances(centers)) >= reference_gv(num_classes,
+                                                            num_bits)
+    if balanced:
+        assert ((centers == 1).sum(dim=1) == num_bits // 2).all()
+    assert torch.equal(centers, min_distance_centers(
+        num_classes, num_bits, generator(7), balanced=balanced))
+
+
+def test_min_distance_centers_for_1000_classes():
+    assert relaxed_start_is_short(1000, 64)
+    centers = min_distance_centers(1000, 64, generator()).numpy()
+    distances = (64 - centers @ centers.T) / 2  # the pairs' Hamming
+    np.fill_diagonal(distances, 64)
+    assert distances.min() >= reference_gv(1000, 64) == 20
+
+
+def test_min_distance_centers_depend_on_the_seed():
+    assert not torch.equal(min_distance_centers(21, 32, generator(1)),
+                           min_distance_centers(21, 32, generator(2)))
+
+
+@pytest.mark.parametrize('balanced', [False, True])
+def test_repair_gains_match_a_recount(balanced):
+    # Every move's change of sum_j max(0, d - D_ij)^2, by making the move.
+    codes = random_balanced_centers(9, 8, generator(4)).double()
+    target = 5
+    distance = hash_centers_module._hamming(codes)
+    rows = torch.tensor([0, 3, 8])
+    gains = hash_centers_module._move_gains(codes, distance, target, rows,
+                                            balanced)
+
+    def cost(row_codes, row):
+        return sum(max(0, target - int((row_codes != codes[j]).sum())) ** 2
+                   for j in range(len(codes)) if j != row)
+
+    for index, row in enumerate(rows.tolist()):
+        before = cost(codes[row], row)
+        for bit in range(8):
+            if not balanced:
+                moved = codes[row].clone()
+                moved[bit] *= -1
+                assert gains[index, bit] == cost(moved, row) - before
+                continue
+            for other in range(8):
+                if codes[row, bit] > 0 > codes[row, other]:
+                    moved = codes[row].clone()
+                    moved[[bit, other]] *= -1
+                    assert gains[index, bit, other] == \
+                        cost(moved, row) - before
+                else:
+                    assert gains[index, bit, other] == math.inf
+
+
+def test_unreachable_target_warning_names_the_setting():
+    with pytest.warns(UserWarning, match=r'C = 3 centers of K = 4 bits '
+                      r'\(balanced=True\).*2 bits apart, short of the '
+                      'target 4'):
+        centers = min_distance_centers(3, 4, generator(), target=4,
+                                       max_steps=20, balanced=True)
+    assert ((centers == 1).sum(dim=1) == 2).all()
+
+
+def test_hash_centers_pass_balanced_on():
+    centers = HashCenters(30, 12, kind='min_distance', seed=3,
+                          balanced=True).centers
+    assert ((centers == 1).sum(dim=1) == 6).all()
+    assert min(pairwise_distances(centers)) >= reference_gv(30, 12)

@@ -55,7 +55,7 @@ METHODS = {
                                   centers='auto')), False),
     'orthohash': ('orthohash', dict(type='OrthoHashHead', affine=False,
                                     loss=dict(type='OrthoHashLoss',
-                                              scale=None, margin=0.2,
+                                              scale=8.0, margin=0.2,
                                               quantization_weight=0.0,
                                               centers='auto')), False),
     'greedyhash': ('greedyhash', dict(type='LinearHashHead',

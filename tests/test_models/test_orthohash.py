@@ -107,3 +107,54 @@ def test_head_codes_are_the_signs_of_the_normalised_outputs():
 def test_head_normalisation_without_affine_by_default():
     assert head().bn.weight is None
     assert head(affine=True).bn.weight is not None
+
+
+@pytest.mark.parametrize('num_bits', [16, 32, 64, 128])
+def test_scale_is_8_at_every_length_none_is_sqrt_k(num_bits):
+    assert OrthoHashLoss(10, num_bits).scale == 8.0
+    assert OrthoHashLoss(10, num_bits, scale=None).scale == \
+        math.sqrt(num_bits)
+
+
+def reference_cosine_quantization(weight):
+    """(value, gradient): weight * mean_i (1 - cos(u_i, sign(u_i))), the
+    sign held constant (the released code's ``'cs'``)."""
+
+    def reference(u, labels):
+        n, k = u.shape
+        value, grad = 0.0, np.zeros((n, k))
+        for i in range(n):
+            signs = [1.0 if x >= 0 else -1.0 for x in u[i]]
+            norm = math.sqrt(sum(x * x for x in u[i]))
+            cosine = sum(x * s for x, s in zip(u[i], signs)) / \
+                (norm * math.sqrt(k))
+            value += weight * (1 - cosine) / n
+            for b in range(k):
+                d_cos = signs[b] / (norm * math.sqrt(k)) - \
+                    cosine * u[i, b] / norm**2
+                grad[i, b] -= weight * d_cos / n
+        return value, grad
+
+    return reference
+
+
+@pytest.mark.parametrize('batch', ['all_similar', 'multi_label'])
+def test_released_cosine_quantization_matches_reference(batch):
+    codes, labels = class_target_batches(NUM_CLASSES)[batch]
+    loss = OrthoHashLoss(NUM_CLASSES, 8, quantization_weight=0.7,
+                         quantization_type='cs').double()
+    plain = OrthoHashLoss(NUM_CLASSES, 8).double()
+    ce_ref = reference_orthohash(plain, 8.0, 0.2, 0.0)
+    cs_ref = reference_cosine_quantization(0.7)
+
+    def reference(u, labels):
+        (v1, g1), (v2, g2) = ce_ref(u, labels), cs_ref(u, labels)
+        return v1 + v2, g1 + g2
+
+    check_value_and_gradient(loss, codes, labels, reference)
+
+
+def test_bad_quantization_type():
+    assert OrthoHashLoss(10, 64).quantization_type == 'l2'
+    with pytest.raises(ValueError, match='quantization_type'):
+        OrthoHashLoss(10, 64, quantization_type='l1')

@@ -1,13 +1,14 @@
 # OrthoHash (Hoe et al., NeurIPS 2021): batch-normalised codes, cosine
-# logits to the class codes (hash centers) scaled by s = sqrt(K) with
-# margin 0.2, softmax cross-entropy (label-smoothed on multi-label data);
-# quantization term off; no continuation. The whole head (hash layer and
-# normalisation) at 10x the backbone's lr. Dataset configs add
-# model.head.loss.num_classes and optim_wrapper.paramwise_cfg.
+# logits to the class codes (hash centers) scaled by s = 8 (the authors'
+# released value, at every code length) with margin 0.2, softmax
+# cross-entropy (label-smoothed on multi-label data); quantization term
+# off; no continuation. The whole head (hash layer and normalisation) at
+# 10x the backbone's lr. Dataset configs add model.head.loss.num_classes
+# and optim_wrapper.paramwise_cfg.
 method_head = dict(
     type='OrthoHashHead',
     affine=False,
-    loss=dict(_delete_=True, type='OrthoHashLoss', scale=None, margin=0.2,
+    loss=dict(_delete_=True, type='OrthoHashLoss', scale=8.0, margin=0.2,
               quantization_weight=0.0, centers='auto'))
 method_hooks = []
 method_paramwise_cfg = dict(

@@ -26,7 +26,10 @@ class OrthoHashHead(HashHead):
         loss (dict | nn.Module): usually :class:`OrthoHashLoss`.
         affine (bool): learn a per-bit scale and shift after the
             normalisation; default False, so a bit's running mean is its
-            threshold.
+            threshold (the paper's route to balanced bits). The authors'
+            released code (kamwoh/orthohash, models/alexnet.py,
+            ``hash_fc``) uses ``nn.BatchNorm1d``'s default, affine=True,
+            after a bias-free linear layer: ``affine=True`` follows it.
         **kwargs: as :class:`HashHead`.
     """
 

@@ -22,15 +22,26 @@ class CSQLoss(CenterTargetLoss):
         mean_{i,k} BCE((u_ik + 1) / 2, (c_ik + 1) / 2)
             + lambda * mean_{i,k} (|u_ik| - 1)^2,
 
-    lambda = 1e-4 by default. (u + 1) / 2 = sigmoid(2z), so L_C is computed
-    as cross-entropy with logits 2z: exact and finite for any z.
+    lambda = 1e-4 by default: the value of the peer library
+    DeepHash-pytorch (CSQ.py, ``"lambda": 0.0001``) and of the authors'
+    64-bit AlexNet ImageNet command. The authors' released code
+    (yuanli2333/Hadamard-Matrix-for-hashing) computes the same two terms
+    (train.py, ``train``: ``nn.BCELoss`` on (y + 1) / 2 and
+    ``torch.mean((|y| - 1)^2)``, both means as here) with lambda =
+    ``--lambda2``: 0.05 in options.py and in its README's ResNet-50 commands
+    (ImageNet, COCO, NUS-WIDE), 1e-3 / 1e-4 in its AlexNet commands; set
+    ``quantization_weight=0.05`` for the released ResNet-50 setting. Its
+    ``--lambda1`` pairwise term is 0 in all those commands (not offered
+    here). (u + 1) / 2 = sigmoid(2z), so L_C is computed as cross-entropy
+    with logits 2z: exact and finite for any z.
     Centers: ``'auto'`` by default (CSQ's rule: [H; -H] where they fit,
     else random codes). Per rank under DDP (:class:`ClassTargetLoss`).
 
     Args:
         num_classes (int): C.
         num_bits (int): K (given by the head).
-        quantization_weight (float): lambda (>= 0), default 1e-4.
+        quantization_weight (float): lambda (>= 0), default 1e-4; the
+            released ResNet-50 runs use 0.05.
         centers, seed, min_distance: the :class:`HashCenters`.
         loss_weight (float): multiplier of the whole loss.
     """

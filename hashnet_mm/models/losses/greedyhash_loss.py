@@ -25,12 +25,21 @@ class GreedyHashLoss(ClassTargetLoss):
     labelled image must have exactly one label. Multi-label data
     (``multi_label=True``): a sigmoid per class, binary cross-entropy
     averaged over the C classes. Default alpha = 0.1. Per rank under DDP
-    (:class:`ClassTargetLoss`).
+    (:class:`ClassTargetLoss`: every term is per image).
+
+    The authors' released code (ssppp/GreedyHash) takes the penalty as this
+    mean too (``torch.mean(torch.abs(torch.pow(torch.abs(feature) - 1,
+    3)))``) and weights it 0.1 in its CIFAR-10 scripts (cifar1.py,
+    cifar2.py: ``loss1 + 0.1 * loss2``) but 1 in its ImageNet script
+    (imagenet.py: ``loss1 + 1 * loss2``); the peer library DeepHash-pytorch
+    (GreedyHash.py) likewise sets alpha 0.1, and 1 on ImageNet. The default
+    is the CIFAR value; ``alpha=1`` is the released ImageNet setting.
 
     Args:
         num_classes (int): C.
         num_bits (int): K (given by the head).
-        alpha (float): weight of the penalty (>= 0), default 0.1.
+        alpha (float): weight of the penalty (>= 0), default 0.1; the
+            released ImageNet script uses 1.
         multi_label (bool): sigmoid (True) or softmax (False) classifier.
         loss_weight (float): multiplier of the whole loss.
     """

@@ -6,7 +6,10 @@ import torch
 import torch.nn.functional as F
 from mmpretrain.registry import MODELS
 
+from ...codes import sign_codes
 from .class_target_loss import CenterTargetLoss, quantization_penalty
+
+QUANTIZATION_TYPES = ('l2', 'cs')
 
 
 @MODELS.register_module()
@@ -23,25 +26,42 @@ class OrthoHashLoss(CenterTargetLoss):
 
     and the loss is the softmax cross-entropy with the label-smoothed
     target y_i / sum_c y_ic (the paper's multi-label form; one-hot labels
-    give plain cross-entropy), plus the optional quantization term
-    ``quantization_weight * mean_{i,k} (|u_ik| - 1)^2`` (0 by default:
-    off). Defaults: s = sqrt(K), m = 0.2, centers ``'auto'``. Per rank under
-    DDP (:class:`ClassTargetLoss`); the head's batch normalisation is too
-    unless the model is converted to SyncBN (``sync_bn='torch'``).
+    give plain cross-entropy), plus an optional quantization term,
+    ``quantization_weight`` times the mean over the images of
+
+    - ``'l2'``: mean_k (|u_ik| - 1)^2 (= (u - sign u)^2), or
+    - ``'cs'``: 1 - cos(u_i, sign(u_i)), the sign held constant,
+
+    off by default (weight 0): the paper's single objective.
+
+    Defaults are the authors' released code's (kamwoh/orthohash, main.py:
+    ``--scale 8``, ``--margin 0.2``, ``--quan 0``; its README states these
+    defaults give the paper's results): s = 8 at every code length
+    (``scale=None`` is sqrt(K), 8 at K = 64 only), m = 0.2, centers
+    ``'auto'`` (the released code draws Bernoulli codes: ``'random'`` is
+    the nearest, balanced). The released code's quantization type, when its
+    weight is set, is ``'cs'``; ``'l2'`` is the default here (its ``'l2'``
+    and this are the same function).
+
+    Per rank under DDP (:class:`ClassTargetLoss`); the head's batch
+    normalisation is too unless the model is converted to SyncBN
+    (``sync_bn='torch'``).
 
     Args:
         num_classes (int): C.
         num_bits (int): K (given by the head).
-        scale (float, optional): s (> 0); None is sqrt(K).
+        scale (float, optional): s (> 0), default 8; None is sqrt(K).
         margin (float): m, default 0.2.
         quantization_weight (float): weight of the quantization term (>= 0).
+        quantization_type (str): ``'l2'`` (default) or ``'cs'``.
         centers, seed, min_distance: the :class:`HashCenters`.
         loss_weight (float): multiplier of the whole loss.
     """
 
     def __init__(self, num_classes: int, num_bits: int,
-                 scale: Optional[float] = None, margin: float = 0.2,
-                 quantization_weight: float = 0.0, centers: str = 'auto',
+                 scale: Optional[float] = 8.0, margin: float = 0.2,
+                 quantization_weight: float = 0.0,
+                 quantization_type: str = 'l2', centers: str = 'auto',
                  seed: int = 0, min_distance: Optional[int] = None,
                  loss_weight: float = 1.0):
         super().__init__(num_classes, num_bits, centers, seed, min_distance,
@@ -51,9 +71,14 @@ class OrthoHashLoss(CenterTargetLoss):
         if not quantization_weight >= 0:
             raise ValueError('quantization_weight must be >= 0, got '
                              f'{quantization_weight}')
+        if quantization_type not in QUANTIZATION_TYPES:
+            raise ValueError(f'quantization_type must be one of '
+                             f'{QUANTIZATION_TYPES}, got '
+                             f'{quantization_type!r}')
         self.scale = math.sqrt(num_bits) if scale is None else float(scale)
         self.margin = margin
         self.quantization_weight = quantization_weight
+        self.quantization_type = quantization_type
 
     def image_losses(self, codes: torch.Tensor,
                      labels: torch.Tensor) -> torch.Tensor:
@@ -65,5 +90,8 @@ class OrthoHashLoss(CenterTargetLoss):
         return -(targets * F.log_softmax(logits, dim=1)).sum(dim=1)
 
     def code_penalty(self, codes: torch.Tensor) -> torch.Tensor:
-        """quantization_weight * mean (|u| - 1)^2."""
-        return self.quantization_weight * quantization_penalty(codes, 2)
+        """quantization_weight * the mean quantization term."""
+        if self.quantization_type == 'l2':
+            return self.quantization_weight * quantization_penalty(codes, 2)
+        cosine = F.cosine_similarity(codes, sign_codes(codes.detach()), dim=1)
+        return self.quantization_weight * (1 - cosine).mean()
