@@ -77,7 +77,7 @@ def system() -> dict:
     return info
 
 
-def record(name: str, figures: dict,
+def make_record(name: str, figures: dict,
            argv: Optional[Sequence[str]] = None) -> dict:
     """The record of one run of benchmark ``name``: ``figures`` with the
     command, the date (UTC) and :func:`system`."""
@@ -94,9 +94,9 @@ def record(name: str, figures: dict,
 
 def write_record(path: str, name: str, figures: dict,
                  argv: Optional[Sequence[str]] = None) -> dict:
-    """Write :func:`record` to ``path`` (its folder made; replaced in one
+    """Write :func:`make_record` to ``path`` (its folder made; replaced in one
     step, so a reader never sees half a file); returns the record."""
-    rec = record(name, figures, argv)
+    rec = make_record(name, figures, argv)
     save_json(path, rec)
     print(f'record: {path}')
     return rec

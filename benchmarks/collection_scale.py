@@ -2,7 +2,7 @@
 tools/encode.py against a plain PyTorch loop.
 
     python -m benchmarks collection_scale --machine 'a 2-core Xeon VM'
-    python -m benchmarks collection_scale --sizes 100000 \
+    python -m benchmarks collection_scale --sizes 100000 \\
         --encode-sizes 2000 20000
 
 Indexes (one fresh process per size and kind, so peak memory is its own):
@@ -45,7 +45,7 @@ import time
 
 import numpy as np
 
-from benchmarks._record import add_out_argument, record, save_json
+from benchmarks._record import add_out_argument, make_record, save_json
 
 KIND = 'speed'
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -334,8 +334,9 @@ def markdown(report: dict) -> str:
     lines = [
         '# Large collections: measured cost curves', '',
         f"Machine: {report['machine']}. Written by "
-        '`benchmarks/collection_scale.py` (how each number is measured is '
-        "in its docstring); raw numbers in `large_collections.json`.", '',
+        '`python -m benchmarks collection_scale` (how each number is '
+        'measured is in its docstring); raw numbers in the JSON record '
+        'beside this page.', '',
         '## Indexes (synthetic clustered 64-bit codes, k = 100, one thread)',
         '',
         '| codes | kind | build s | build extra peak RSS MB | index file '
@@ -425,7 +426,7 @@ def main(argv=None):
     os.makedirs(osp.dirname(args.out), exist_ok=True)
 
     def save():
-        save_json(args.out, record('collection_scale', report, argv))
+        save_json(args.out, make_record('collection_scale', report, argv))
         with open(args.markdown, 'w') as f:
             f.write(markdown(report))
 

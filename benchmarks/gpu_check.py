@@ -47,7 +47,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, List, Optional
 
-from benchmarks._record import (add_out_argument, default_out, record,
+from benchmarks._record import (add_out_argument, default_out, make_record,
                                 save_json)
 
 HERE = osp.dirname(osp.abspath(__file__))
@@ -676,7 +676,7 @@ def main(argv=None):
                   amp_note=None if sizes['amp'] else AMP_NOTE,
                   sizes=sizes, work_dir=args.work_dir, steps_run=args.steps)
 
-    header = record('gpu_check', {}, argv)
+    header = make_record('gpu_check', {}, argv)
     # With --steps, the other steps' records of an earlier run are kept.
     earlier = {}
     if args.steps and osp.isfile(out):

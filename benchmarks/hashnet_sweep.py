@@ -27,9 +27,9 @@ says whatever ``--max-iters`` is:
 Validation is on the queries the configs hold out of train.txt; each
 run's config is checked by ``check_selection_data``
 (``hashnet_mm.utils.selection``) and one that selects on test data is
-refused, unless it sets ``allow_test_selection = True``. The best variant at each K is the
-one of the highest mean validation mAP@all; its test mAP@all is reported
-beside it, never used to choose.
+refused, unless it sets ``allow_test_selection = True``. The best variant
+at each K is the one of the highest mean validation mAP@all; its test
+mAP@all is reported beside it, never used to choose.
 
 ``--jobs N`` runs N runs at once, each with ``--threads`` torch threads.
 Writes ``{work-dir}/{data}/sweep.json`` (the runs), the JSON record

@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from benchmarks._record import add_out_argument, record, save_json
+from benchmarks._record import add_out_argument, make_record, save_json
 from hashnet_mm.experiments.report import machine
 
 KIND = 'speed'
@@ -259,7 +259,7 @@ def main(argv=None):
             print(json.dumps(record))
             records.append(record)
     health = service.health()
-    context = record('serve_load', dict(
+    context = make_record('serve_load', dict(
         machine=args.machine, cpu=machine(),
         torch_threads=torch.get_num_threads(), load_average=load_average,
         config=args.config, num_bits=health['num_bits'],

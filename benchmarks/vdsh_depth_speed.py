@@ -4,7 +4,8 @@ edges? Random features and labels of the given size; a few iterations each:
 
     python -m benchmarks vdsh_depth_speed --depths 1 2 4 8 16 32 64
 
-Writes the rows to ``--out`` (default benchmarks/results/vdsh_depth_speed.json).
+Writes the rows to ``--out`` (default
+benchmarks/results/vdsh_depth_speed.json).
 """
 import argparse
 import platform
@@ -74,7 +75,7 @@ def main(argv=None):
                              vdsh_us_per_edge_iter=vdsh / edges * 1e6,
                              backprop_s_per_iter=backprop))
     return write_record(args.out, 'vdsh_depth_speed', dict(
-        rows_of_features=args.rows, dim=args.dim, bits=args.bits,
+        num_rows=args.rows, dim=args.dim, bits=args.bits,
         classes=args.classes, iters=args.iters, threads=args.threads,
         device=args.device, rows=rows), argv)
 

@@ -2,7 +2,8 @@
 to [0, 1]) as feature files, the input of tools/shallow_hash.py and the VDSH
 benchmarks when no trained network is at hand:
 
-    python -m benchmarks vdsh_pixel_features --features work_dirs/features/pixels
+    python -m benchmarks vdsh_pixel_features \\
+        --features work_dirs/features/pixels
 
 ``--features`` is the folder of the feature files; ``--out`` the JSON record
 of what was written (default benchmarks/results/vdsh_pixel_features.json).

@@ -77,7 +77,7 @@ def test_the_record_names_the_command_date_and_machine(tmp_path):
     assert system['cpu'] and system['cores'] >= 1 and system['torch']
     assert 'gpu' in system
     with pytest.raises(ValueError, match='may not be named'):
-        _record.record('eval_speed', dict(system='mine'))
+        _record.make_record('eval_speed', dict(system='mine'))
 
 
 def test_out_defaults_to_the_results_folder():
