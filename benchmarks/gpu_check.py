@@ -12,7 +12,7 @@ process under a time cap (killed past it), going on past a failed step:
 - ``train_speed``: the ``train_speed`` benchmark on the same JPEGs: b/a
   (target >= 0.9), loader wait, peak memory, the loss's share of a step;
 - ``metric``: ``HammingRetrievalMetric`` at MS-COCO size on the device
-  (``eval_speed.py``'s case; target < 0.1 s), and per-query AP and counts of
+  (``eval_speed``'s case; target < 0.1 s), and per-query AP and counts of
   the device's matrix-product ranking against the CPU kernel (1e-12);
 - ``encode``: ``tools/encode.py`` of the database images;
 - ``index``: a FAISS index over those codes (``build_index``): top-k and
