@@ -1,8 +1,9 @@
 """Cost curves of large collections: indexes at 10^5 .. 10^7 codes, and
 tools/encode.py against a plain PyTorch loop.
 
-    python benchmarks/collection_scale.py --machine 'a 2-core Xeon VM'
-    python benchmarks/collection_scale.py --sizes 100000 --encode-sizes 2000 20000
+    python -m benchmarks collection_scale --machine 'a 2-core Xeon VM'
+    python -m benchmarks collection_scale --sizes 100000 \\
+        --encode-sizes 2000 20000
 
 Indexes (one fresh process per size and kind, so peak memory is its own):
 synthetic 64-bit codes, noisy copies (each bit flipped with probability
@@ -28,7 +29,9 @@ Throughput is the steady state, (n2 - n1) / (t(n2) - t(n1)) over the two
 sizes, which cancels start-up; peak RSS of each run is reported. Each run
 is repeated (``--repeats``, the two taking turns) and the fastest counts.
 
-Writes ``--out`` (JSON) and ``--markdown`` (a table; the machine named).
+Writes ``--out`` (the JSON record, default
+benchmarks/results/collection_scale.json) and ``--markdown`` (a table; the
+machine named; default beside ``--out``, ``.md``).
 """
 import argparse
 import json
@@ -42,6 +45,9 @@ import time
 
 import numpy as np
 
+from benchmarks._record import add_out_argument, make_record, save_json
+
+KIND = 'speed'
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 NUM_BITS = 64
 TOPK = 100
@@ -152,7 +158,8 @@ def index_worker(n: int, kind: str) -> dict:
 
 def run_worker(*args) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO)
-    result = subprocess.run([sys.executable, __file__, '--worker', *args],
+    result = subprocess.run([sys.executable, '-m', 'benchmarks',
+                             'collection_scale', '--worker', *args],
                             capture_output=True, text=True, env=env,
                             cwd=REPO)
     if result.returncode != 0:
@@ -327,8 +334,9 @@ def markdown(report: dict) -> str:
     lines = [
         '# Large collections: measured cost curves', '',
         f"Machine: {report['machine']}. Written by "
-        '`benchmarks/collection_scale.py` (how each number is measured is '
-        "in its docstring); raw numbers in `large_collections.json`.", '',
+        '`python -m benchmarks collection_scale` (how each number is '
+        'measured is in its docstring); raw numbers in the JSON record '
+        'beside this page.', '',
         '## Indexes (synthetic clustered 64-bit codes, k = 100, one thread)',
         '',
         '| codes | kind | build s | build extra peak RSS MB | index file '
@@ -392,13 +400,13 @@ def main(argv=None):
                         help='the hardware, named in the results')
     parser.add_argument('--work-dir', default=osp.join(
         tempfile.gettempdir(), 'hashnet_collection_scale'))
-    parser.add_argument('--out', default=osp.join(
-        REPO, 'benchmarks', 'results', 'large_collections.json'))
-    parser.add_argument('--markdown', default=osp.join(
-        REPO, 'benchmarks', 'results', 'large_collections.md'))
+    add_out_argument(parser, 'collection_scale')
+    parser.add_argument('--markdown', help='the table (default: beside '
+                        '--out, .md)')
     parser.add_argument('--worker', nargs=argparse.REMAINDER,
                         help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    args.markdown = args.markdown or osp.splitext(args.out)[0] + '.md'
     if args.worker:
         kind, *rest = args.worker
         workers = dict(index=lambda n, k: index_worker(int(n), k),
@@ -418,8 +426,7 @@ def main(argv=None):
     os.makedirs(osp.dirname(args.out), exist_ok=True)
 
     def save():
-        with open(args.out, 'w') as f:
-            json.dump(report, f, indent=1)
+        save_json(args.out, make_record('collection_scale', report, argv))
         with open(args.markdown, 'w') as f:
             f.write(markdown(report))
 
@@ -436,6 +443,7 @@ def main(argv=None):
         report['encoding'][str(args.loader_workers)] = curves
         print(json.dumps(curves), flush=True)
         save()
+    return report
 
 
 if __name__ == '__main__':

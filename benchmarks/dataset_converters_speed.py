@@ -1,11 +1,13 @@
 """Time the offline converters on the real Fashion-MNIST (Debian's
 dataset-fashion-mnist files) and print what they wrote.
 
-    python benchmarks/dataset_converters_speed.py [--source DIR]
+    python -m benchmarks dataset_converters_speed [--source DIR]
 
 Runs tools/dataset_converters/fashion_mnist.py (70,000 images, the paper's
 protocol) and fashion_mnist_mosaic.py (defaults: 26,000 mosaics) into a
-temporary folder, then loads the written lists with HashListDataset.
+temporary folder, then loads the written lists with HashListDataset. Writes
+the times to ``--out`` (default
+benchmarks/results/dataset_converters_speed.json).
 """
 import argparse
 import importlib.util
@@ -15,7 +17,10 @@ import time
 
 import numpy as np
 
+from benchmarks._record import add_out_argument, write_record
 from hashnet_mm.datasets import HashListDataset
+
+KIND = 'speed'
 
 TOOLS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools',
                  'dataset_converters')
@@ -29,10 +34,14 @@ def load_tool(name):
     return module
 
 
-def timed(label, fn):
+def timed(label, fn, seconds=None):
+    """``fn()``, its wall time printed (and kept in ``seconds[label]``)."""
     start = time.perf_counter()
     result = fn()
-    print(f'{label}: {time.perf_counter() - start:.1f} s')
+    elapsed = time.perf_counter() - start
+    print(f'{label}: {elapsed:.1f} s')
+    if seconds is not None:
+        seconds[label] = round(elapsed, 2)
     return result
 
 
@@ -47,19 +56,26 @@ def label_stats(out):
             f'image, class frequency max/min {counts.max() / counts.min():.1f}')
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--source',
                         default='/usr/share/datasets/fashion-mnist')
-    args = parser.parse_args()
+    add_out_argument(parser, 'dataset_converters_speed')
+    args = parser.parse_args(argv)
+    seconds, databases = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         for tool, sub in (('fashion_mnist.py', 'full'),
                           ('fashion_mnist_mosaic.py', 'mosaic')):
             out = osp.join(tmp, sub)
             timed(f'{tool} (convert + write PNGs)', lambda: load_tool(
-                tool).main(['--source', args.source, '--out', out]))
-            print('  ' + timed('  load database list', lambda: label_stats(
-                out)))
+                tool).main(['--source', args.source, '--out', out]),
+                seconds)
+            databases[tool] = timed(
+                f'{tool}: load database list', lambda: label_stats(out),
+                seconds)
+            print('  ' + databases[tool])
+    return write_record(args.out, 'dataset_converters_speed', dict(
+        source=args.source, seconds=seconds, databases=databases), argv)
 
 
 if __name__ == '__main__':

@@ -1,7 +1,7 @@
 """Per-image cost of the training pipeline's JPEG decode and augmentation.
 
 On one core (OpenCV and torch single-threaded, as in a loader worker), for
-the generated JPEGs of ``train_speed.py`` (default 640x480, quality 90):
+the generated JPEGs of ``train_speed`` (default 640x480, quality 90):
 
 - decode only: OpenCV ``imdecode``, PIL ``Image.open().convert('RGB')``,
   ``torchvision.io.decode_jpeg`` (CPU);
@@ -13,19 +13,20 @@ the generated JPEGs of ``train_speed.py`` (default 640x480, quality 90):
 
 For each it prints ms per image, images/s per core, and the loader workers
 (one core each) that reach ``--target`` img/s (default 3,990: ResNet-50
-bf16 on one H100, see the issue) if the pipeline scaled perfectly. Each
+bf16 on one H100, RESULTS.md) if the pipeline scaled perfectly. Each
 variant's time is the best of ``--repeats`` passes (the machine may be
 shared). torchvision 0.29 deprecates its image decoders for TorchCodec;
 they are measured as they stand.
 
-    python benchmarks/decode_speed.py --num-images 200
+    python -m benchmarks decode_speed --num-images 200
+
+Writes the times to ``--out`` (default benchmarks/results/decode_speed.json).
 """
 import argparse
 import io
 import math
 import os
 import os.path as osp
-import sys
 import tempfile
 import time
 
@@ -39,10 +40,11 @@ from PIL import Image
 from torchvision.io import decode_jpeg
 from torchvision.transforms.v2 import functional as TF
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from train_speed import (DEFAULT_CONFIG, cpu_name,  # noqa: E402
-                         image_size, write_jpeg_dataset)
+from benchmarks._record import add_out_argument, write_record
+from benchmarks.train_speed import (DEFAULT_CONFIG, cpu_name, image_size,
+                                    write_jpeg_dataset)
 
+KIND = 'speed'
 RESIZE, CROP = 256, 224
 
 
@@ -140,6 +142,7 @@ def main(argv=None):
                         help='passes per variant; the fastest counts')
     parser.add_argument('--target', type=float, default=3990.0,
                         help='img/s the loader must reach')
+    add_out_argument(parser, 'decode_speed')
     args = parser.parse_args(argv)
     if args.num_images < 1 or args.repeats < 1:
         parser.error('--num-images and --repeats must be >= 1')
@@ -160,6 +163,13 @@ def main(argv=None):
     for name, ms in times.items():
         print(f'| {name} | {ms:.2f} | {1000 / ms:.0f} | '
               f'{math.ceil(args.target * ms / 1000)} |')
+    write_record(args.out, 'decode_speed', dict(
+        num_images=args.num_images,
+        image_size='x'.join(map(str, args.image_size)),
+        mean_jpeg_kib=round(mean_bytes / 1024, 1), target_img_s=args.target,
+        ms_per_image=times, workers_for_target={
+            name: math.ceil(args.target * ms / 1000)
+            for name, ms in times.items()}), argv)
     return times
 
 

@@ -23,7 +23,9 @@ Peak memory is the largest increase of the process's resident memory during
 the metric call, sampled every 2 ms from /proc (Linux). With a CUDA device
 the metric is timed there too (peak = torch's max allocated).
 
-    OMP_NUM_THREADS=2 python benchmarks/eval_speed.py   # 2-core machine
+    OMP_NUM_THREADS=2 python -m benchmarks eval_speed   # 2-core machine
+
+Writes the figures to ``--out`` (default benchmarks/results/eval_speed.json).
 """
 import argparse
 import os
@@ -34,8 +36,11 @@ import time
 import numpy as np
 import torch
 
+from benchmarks._record import add_out_argument, write_record
 from hashnet_mm.evaluation.functional import ranking_statistics
 from hashnet_mm.evaluation.metrics import HammingRetrievalMetric
+
+KIND = 'speed'
 
 NUM_QUERY, NUM_DATABASE = 5000, 117218
 NUM_BITS, NUM_CLASSES, TOPK = 64, 80, 5000
@@ -170,9 +175,15 @@ def report(device_name, full, scoring, loop_seconds=None):
     if loop_seconds:
         line += f'; {loop_seconds / min(seconds):.1f}x faster than the loop'
     print(line)
+    return dict(metric_s=[round(s, 4) for s in seconds],
+                metric_s_best=round(min(seconds), 4),
+                scoring_s_best=round(min(score_seconds), 4),
+                peak_memory_gib=round(max(peak, score_peak) / 2**30, 3),
+                times_faster_than_loop=round(loop_seconds / min(seconds), 1)
+                if loop_seconds else None)
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument(
         '--loop-queries',
@@ -190,7 +201,8 @@ def main():
         type=int,
         default=os.cpu_count(),
         help='torch threads (default: all cores)')
-    args = parser.parse_args()
+    add_out_argument(parser, 'eval_speed')
+    args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
 
     print(f'machine: {platform.processor() or platform.machine()}, '
@@ -246,14 +258,26 @@ def main():
     print(f'numpy loop: {loop_seconds:.1f} s for {NUM_QUERY} queries '
           f'(timed on {args.loop_queries}, x{NUM_QUERY // args.loop_queries};'
           f' runs {", ".join(f"{s:.1f}" for s in loop_runs)} s)')
-    report('CPU', full, scoring, loop_seconds)
+    figures = dict(
+        case=dict(queries=NUM_QUERY, database=NUM_DATABASE, bits=NUM_BITS,
+                  labels=NUM_CLASSES, topk=TOPK),
+        torch_threads=torch.get_num_threads(), chunk_size=args.chunk_size,
+        loop_queries=args.loop_queries,
+        loop_s=round(loop_seconds, 2), loop_runs_s=[round(s, 2)
+                                                    for s in loop_runs],
+        ap_max_difference=float(difference),
+        metrics={k: float(metrics[k]) for k in (
+            f'mAP@{TOPK}', f'tie_aware_mAP@{TOPK}', 'P@H<=2')},
+        cpu=report('CPU', full, scoring, loop_seconds), gpu=None)
     if torch.cuda.is_available():
         time_metric(results, tensors, 'cuda', 1, args.chunk_size)  # warm-up
-        report(f'GPU ({torch.cuda.get_device_name()})',
-               *time_metric(results, tensors, 'cuda', args.repeats,
-                            args.chunk_size))
+        figures['gpu'] = report(
+            f'GPU ({torch.cuda.get_device_name()})',
+            *time_metric(results, tensors, 'cuda', args.repeats,
+                         args.chunk_size))
     else:
         print('metric, GPU: not measured (no CUDA device here)')
+    return write_record(args.out, 'eval_speed', figures, argv)
 
 
 if __name__ == '__main__':

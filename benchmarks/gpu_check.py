@@ -9,24 +9,26 @@ process under a time cap (killed past it), going on past a failed step:
   (random init, no download) with ``--amp``: loss finite, beta logged, a
   checkpoint;
 - ``test``: ``tools/test.py`` on that checkpoint: the MAP;
-- ``train_speed``: ``benchmarks/train_speed.py`` on the same JPEGs: b/a
+- ``train_speed``: the ``train_speed`` benchmark on the same JPEGs: b/a
   (target >= 0.9), loader wait, peak memory, the loss's share of a step;
 - ``metric``: ``HammingRetrievalMetric`` at MS-COCO size on the device
-  (``eval_speed.py``'s case; target < 0.1 s), and per-query AP and counts of
+  (``eval_speed``'s case; target < 0.1 s), and per-query AP and counts of
   the device's matrix-product ranking against the CPU kernel (1e-12);
 - ``encode``: ``tools/encode.py`` of the database images;
 - ``index``: a FAISS index over those codes (``build_index``): top-k and
   radius ids against a brute-force popcount.
 
-Every figure goes to ``--out`` (JSON, rewritten after each step), with the
-machine; a table is printed at the end. ``--smoke``: the same steps at tiny
+Every figure goes to ``--out`` (the JSON record, rewritten after each step;
+default benchmarks/results/gpu_check.json), with the machine; the steps'
+logs go beside it (``{out}_logs/``; default ``WORK_DIR/gpu_check_logs/``).
+A table is printed at the end. ``--smoke``: the same steps at tiny
 size on the CPU in fp32 (mmengine's AMP needs a GPU), as the tests run it.
 ``--steps`` reruns some steps in an existing ``--work-dir``.
 
-On a machine with a CUDA GPU and the package installed (the README's
-setup), from the repository root::
+On a machine with a CUDA GPU and the package installed, from the
+repository root::
 
-    python benchmarks/gpu_check.py --work-dir /tmp/gpu_check --out gpu_check.json
+    python -m benchmarks gpu_check --work-dir /tmp/gpu_check
 """
 import argparse
 import glob
@@ -45,14 +47,17 @@ import time
 from dataclasses import dataclass
 from typing import Callable, List, Optional
 
+from benchmarks._record import (add_out_argument, default_out, make_record,
+                                save_json)
+
 HERE = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(HERE)
 CONFIG = osp.join(REPO, 'configs', 'hashnet_resnet50_coco_64bit.py')
+KIND = 'device'
 STEPS = ('data', 'train', 'test', 'train_speed', 'metric', 'encode', 'index')
 FIGURES = 'FIGURES '  # the line a --part process ends its output with
 
-# Sizes and caps (seconds). FULL's caps add up to 7.5 minutes, so that the
-# whole run stays under 8 on one H200 with 16 cores.
+# Sizes and caps (seconds). FULL's caps add up to 7.5 minutes.
 FULL = dict(
     device='cuda', amp=True, image_size=(640, 480), num_images=1024,
     num_query=256, train_iters=300, batch_size=128, workers=12,
@@ -178,7 +183,7 @@ def machine_info(sizes):
     info = dict(python=platform.python_version(),
                 cpu_cores=os.cpu_count(), mode_device=sizes['device'])
     try:
-        from train_speed import cpu_name
+        from benchmarks.train_speed import cpu_name
         info['cpu'] = cpu_name()
     except Exception as error:  # noqa: BLE001
         info['cpu'] = f'unknown ({error})'
@@ -348,7 +353,7 @@ def codes_path(work_dir):
 
 def part_data(work_dir, sizes):
     from mmengine.config import Config
-    from train_speed import write_jpeg_dataset
+    from benchmarks.train_speed import write_jpeg_dataset
     root = osp.join(work_dir, 'data')
     os.makedirs(root, exist_ok=True)
     num_classes = Config.fromfile(CONFIG).data_preprocessor.num_classes
@@ -380,7 +385,7 @@ def part_metric(work_dir, sizes):
     import numpy as np
     import torch
 
-    import eval_speed
+    from benchmarks import eval_speed
     device, topk = sizes['device'], sizes['metric_topk']
     start = time.perf_counter()
     case = eval_speed.coco_like_case(0, sizes['metric_query'],
@@ -440,7 +445,7 @@ def part_index(work_dir, sizes):
 
     from hashnet_mm.search import CodesFile, HammingIndex
     from hashnet_mm.search.build_index import main as build_index
-    from search_speed import numpy_topk
+    from benchmarks.search_speed import numpy_topk
     path = codes_path(work_dir)
     if not osp.isfile(path):
         raise StepError(f'{path} missing: the encode step did not finish')
@@ -496,8 +501,8 @@ def make_steps(work_dir, sizes, smoke, python=sys.executable):
     def part(name):
         return Step(
             name, caps[name],
-            lambda: [python, __file__, '--part', name, '--work-dir',
-                     work_dir] + mode,
+            lambda: [python, '-m', 'benchmarks', 'gpu_check', '--part',
+                     name, '--work-dir', work_dir] + mode,
             printed_figures)
 
     def tool(name, *args):
@@ -515,7 +520,7 @@ def make_steps(work_dir, sizes, smoke, python=sys.executable):
 
     def speed():
         command = [
-            python, osp.join(HERE, 'train_speed.py'), CONFIG,
+            python, '-m', 'benchmarks', 'train_speed', CONFIG,
             '--device', sizes['device'], '--data-root',
             osp.join(work_dir, 'data'), '--batch-size',
             str(sizes['speed_batch_size']), '--workers',
@@ -633,8 +638,9 @@ def parse_args(argv=None):
                         help='tiny sizes on the CPU (the tests run this)')
     parser.add_argument('--work-dir', default=osp.join(
         REPO, 'work_dirs', 'gpu_check'), help='data, checkpoints, logs')
-    parser.add_argument('--out', help='the JSON of every figure; default '
-                        'WORK_DIR/gpu_check.json (logs beside it)')
+    add_out_argument(parser, 'gpu_check', what='the JSON record of every '
+                     'figure (the logs beside it)')
+    parser.set_defaults(out=None)
     parser.add_argument('--steps', nargs='+', choices=STEPS,
                         help='run only these (e.g. to rerun failed steps in '
                         'the same --work-dir)')
@@ -658,7 +664,9 @@ def main(argv=None):
     machine = machine_info(sizes)
     if not args.smoke and not machine.get('cuda_available'):
         sys.exit('no CUDA device here: run with --smoke on a CPU')
-    out = osp.abspath(args.out or osp.join(args.work_dir, 'gpu_check.json'))
+    out = osp.abspath(args.out or default_out('gpu_check'))
+    log_dir = osp.splitext(out)[0] + '_logs' if args.out else \
+        osp.join(args.work_dir, 'gpu_check_logs')
     os.makedirs(osp.dirname(out), exist_ok=True)
     os.makedirs(args.work_dir, exist_ok=True)
     steps = [step for step in make_steps(args.work_dir, sizes, args.smoke)
@@ -668,6 +676,7 @@ def main(argv=None):
                   amp_note=None if sizes['amp'] else AMP_NOTE,
                   sizes=sizes, work_dir=args.work_dir, steps_run=args.steps)
 
+    header = make_record('gpu_check', {}, argv)
     # With --steps, the other steps' records of an earlier run are kept.
     earlier = {}
     if args.steps and osp.isfile(out):
@@ -681,12 +690,9 @@ def main(argv=None):
         report.update(steps=records, targets=targets_of(records),
                       total_s=time.perf_counter() - start,
                       all_passed=all(r['passed'] for r in records))
-        with open(out + '.tmp', 'w') as f:
-            json.dump(report, f, indent=1, default=str)
-        os.replace(out + '.tmp', out)
+        save_json(out, dict(header, **report))
 
-    run_steps(steps, osp.splitext(out)[0] + '_logs', child_env(args.smoke),
-              write)
+    run_steps(steps, log_dir, child_env(args.smoke), write)
     print('\n' + table(report))
     print(f'figures: {out}')
     return 0 if report['all_passed'] else 1

@@ -1,17 +1,18 @@
 """HashNet's alpha and final beta, and the simpler losses, by code length.
 
-    python benchmarks/hashnet_sweep.py --data demo --bits 16 32 64 \
+    python -m benchmarks hashnet_sweep --data demo --bits 16 32 64 \
         --seeds 0 1 --max-iters 1000 --variants hashnet alpha-5/K \
         alpha-20/K beta-3 beta-16 dpsh dhn hashnet-w --jobs 2 \
-        --work-dir work_dirs/sweep --out work_dirs/sweep/demo.md
+        --work-dir work_dirs/sweep --table work_dirs/sweep/demo.md
 
-Every run is one ``tools/analysis/run_grid.py`` run (train, then test the
-last checkpoint; a finished run is read back, so an interrupted sweep
-resumes) of the narrow CIFAR ResNet-18 on the project's own data: the
-Fashion-MNIST demo subset (``--data demo``, single-label) or the multi-label
-mosaics (``--data mosaic``). The HashNet variants all use the budget-aware
-continuation (``ContinuationHook(schedule='budget')``), so beta ends where
-the variant says whatever ``--max-iters`` is:
+Every run is one run of the grid engine (``hashnet_mm.experiments.grid``:
+train, then validate and test the last checkpoint; a finished run is read
+back, so an interrupted sweep resumes) of the narrow CIFAR ResNet-18 on the
+project's own data: the Fashion-MNIST demo subset (``--data demo``,
+single-label) or the multi-label mosaics (``--data mosaic``). The HashNet
+variants all use the budget-aware continuation
+(``ContinuationHook(schedule='budget')``), so beta ends where the variant
+says whatever ``--max-iters`` is:
 
 - ``hashnet``: alpha = 10 / K (released code), final beta 6.4 (where the
   2,000-iteration CPU demo schedule ends);
@@ -23,9 +24,19 @@ the variant says whatever ``--max-iters`` is:
   ``--max-iters`` (HashNet-W: the released-shape continuation, ending at
   the config's final beta too).
 
+Validation is on the queries the configs hold out of train.txt; each
+run's config is checked by ``check_selection_data``
+(``hashnet_mm.utils.selection``) and one that selects on test data is
+refused, unless it sets ``allow_test_selection = True``. The best variant
+at each K is the one of the highest mean validation mAP@all; its test
+mAP@all is reported beside it, never used to choose.
+
 ``--jobs N`` runs N runs at once, each with ``--threads`` torch threads.
-Writes ``{work-dir}/{data}/sweep.json`` and a markdown table (rows:
-variants; columns: mAP@all mean ± sample std over the seeds, by K).
+Writes ``{work-dir}/{data}/sweep.json`` (the runs), the JSON record
+``--out`` (default benchmarks/results/hashnet_sweep.json: the runs, the
+table, the best variants) and a markdown table (rows: variants; columns:
+validation and test mAP@all mean ± sample std over the seeds, by K; the
+best variants below it), printed and written to ``--table``.
 """
 import argparse
 import os
@@ -34,9 +45,11 @@ import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
+from benchmarks._record import add_out_argument, json_out, write_record
+from hashnet_mm.experiments import grid
+
+KIND = 'accuracy'
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
-import run_grid  # noqa: E402
 
 DATA = {
     'demo': dict(
@@ -85,25 +98,35 @@ def run(job: tuple, args) -> dict:
     config, options = variant_run(variant, args.data, bits)
     work_dir = osp.join(args.work_dir, args.data,
                         re.sub(r'[^\w.-]', '_', variant))
-    result = run_grid.run_one(
-        config, bits, seed, work_dir, max_iters=args.max_iters,
+    result = grid.run_one(
+        config, bits, seed, work_dir, strict=True, max_iters=args.max_iters,
         cfg_options=options, data_root=DATA[args.data]['data_root'])
     result['variant'] = variant
-    print(f'{args.data} {variant} {bits} bits seed {seed}: '
-          f'{result["metrics"][METRIC]:.4f} (train {result["train_seconds"]}'
-          ' s)', flush=True)
+    print(grid.run_summary(result, f'{args.data} {variant}'), flush=True)
     return result
 
 
+def check_variant(variant: str, data: str, bits: int) -> None:
+    """Raise for an unknown variant, or one whose config selects on test
+    data, before anything runs."""
+    config, options = variant_run(variant, data, bits)
+    grid.selection_warnings(
+        grid.asked_config(config, bits, 0, cfg_options=options,
+                          data_root=DATA[data]['data_root']),
+        config, strict=True)
+
+
 def markdown_table(results: list, variants: list, bits: list) -> str:
-    lines = ['| variant | ' + ' | '.join(f'mAP@all {k} bits' for k in bits)
-             + ' |', '|---|' + '---|' * len(bits)]
-    for variant in variants:
-        cells = [run_grid.format_values(
-            [r['metrics'][METRIC] for r in results
-             if r['variant'] == variant and r['bits'] == k]) for k in bits]
-        lines.append(f'| {variant} | ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines) + '\n'
+    """A row a variant; validation and test mAP@all by K."""
+    return grid.markdown_table(
+        [r for r in results if r['bits'] in bits], 'variant',
+        {'mAP@all': '^' + re.escape(METRIC) + '$'}, variants)
+
+
+def best_variants(results: list, bits: list) -> dict:
+    """``{K: the variant of the best mean validation mAP@all}`` (None
+    where no run has validation scores)."""
+    return {k: grid.best_on_validation(results, 'variant', k) for k in bits}
 
 
 def parse_args(argv=None):
@@ -117,14 +140,17 @@ def parse_args(argv=None):
     parser.add_argument('--threads', type=int, default=1,
                         help='torch threads of each run (OMP_NUM_THREADS)')
     parser.add_argument('--work-dir', default='work_dirs/sweep')
-    parser.add_argument('--out', help='also write the table here')
-    return parser.parse_args(argv)
+    parser.add_argument('--table', help='also write the markdown table here')
+    add_out_argument(parser, 'hashnet_sweep')
+    args = parser.parse_args(argv)
+    json_out(parser, args.out, 'the markdown table goes to --table')
+    return args
 
 
 def main(argv=None) -> str:
     args = parse_args(argv)
-    for variant in args.variants:
-        variant_run(variant, args.data, args.bits[0])  # unknown: fail now
+    for variant in args.variants:  # unknown or selecting on test: now
+        check_variant(variant, args.data, args.bits[0])
     os.environ['OMP_NUM_THREADS'] = str(args.threads)
     jobs = [(variant, bits, seed) for seed in args.seeds
             for bits in args.bits for variant in args.variants]
@@ -139,10 +165,17 @@ def main(argv=None) -> str:
                          'above); finished runs are kept, so once the cause '
                          'is fixed the same command runs only the failed ones')
     results = [future.result() for future in futures]
-    table = markdown_table(results, args.variants, args.bits)
-    run_grid.write_results(
+    table = markdown_table(results, args.variants, args.bits) + '\n' + \
+        grid.best_lines(results, 'variant')
+    grid.write_results(
         results, table, osp.join(args.work_dir, args.data, 'sweep.json'),
-        args.out)
+        args.table)
+    write_record(args.out, 'hashnet_sweep', dict(
+        data=args.data, bits=args.bits, seeds=args.seeds,
+        max_iters=args.max_iters, variants=args.variants,
+        best_on_validation={str(k): v for k, v in best_variants(
+            results, args.bits).items()},
+        table=table, runs=results), argv)
     return table
 
 

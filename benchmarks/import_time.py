@@ -12,8 +12,10 @@ Each import runs in a fresh interpreter (``--repeats`` times, median):
 - which heavy or optional modules each import loaded (torch, mmpretrain,
   numba, faiss, timm).
 
-    python benchmarks/import_time.py                 # this checkout
-    python benchmarks/import_time.py --path /tmp/old # another checkout
+    python -m benchmarks import_time                  # this checkout
+    python -m benchmarks import_time --path /tmp/old  # another checkout
+
+Writes the figures to ``--out`` (default benchmarks/results/import_time.json).
 """
 import argparse
 import json
@@ -22,6 +24,9 @@ import statistics
 import subprocess
 import sys
 
+from benchmarks._record import add_out_argument, write_record
+
+KIND = 'speed'
 BASELINE = ('import mmpretrain.datasets, mmpretrain.models, '
             'mmpretrain.engine, mmpretrain.evaluation')
 PLUGIN = 'import hashnet_mm; ' + BASELINE
@@ -50,6 +55,7 @@ def main(argv=None):
     parser.add_argument('--path', default=os.path.dirname(os.path.dirname(
         os.path.abspath(__file__))), help='checkout whose hashnet_mm to time')
     parser.add_argument('--repeats', type=int, default=5)
+    add_out_argument(parser, 'import_time')
     args = parser.parse_args(argv)
     report = {}
     for name, statement in (('mmpretrain', BASELINE), ('hashnet_mm', PLUGIN),
@@ -65,7 +71,7 @@ def main(argv=None):
         report['hashnet_mm']['median_s'] - report['mmpretrain']['median_s'],
         3)
     print(json.dumps(report, indent=1))
-    return report
+    return write_record(args.out, 'import_time', report, argv)
 
 
 if __name__ == '__main__':

@@ -1,6 +1,6 @@
 """Hamming search at scale: HammingIndex (FAISS) vs brute-force baselines.
 
-    python benchmarks/search_speed.py            # 1,000,000 64-bit codes
+    python -m benchmarks search_speed            # 1,000,000 64-bit codes
 
 Database: random K-bit codes. Queries: database codes with 0-3 random bits
 flipped (so radius searches find something). Measures, for top-k exact
@@ -9,7 +9,8 @@ queries for the FAISS flat index, a numpy popcount (XOR + np.bitwise_count)
 and the retrieval metric's CPU ranker (numba, from +-1 codes);
 checks that all three return identical ids; then radius search (flat scan
 vs multi-index hashing), an IVF index's speed and recall, build times and
-bytes per item. Prints a markdown table.
+bytes per item. Prints a markdown table and writes the rows to ``--out``
+(default benchmarks/results/search_speed.json).
 """
 import argparse
 import os
@@ -21,11 +22,14 @@ import faiss
 import numpy as np
 import torch
 
+from benchmarks._record import add_out_argument, write_record
 from hashnet_mm.evaluation.functional import database_ranker
 from hashnet_mm.search import HammingIndex, unpack_codes
 
+KIND = 'speed'
 
-def parse_args():
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--num-codes', type=int, default=1_000_000)
     parser.add_argument('--num-queries', type=int, default=1_000)
@@ -41,7 +45,8 @@ def parse_args():
         help='FAISS (OpenMP) and torch threads; 1 keeps a shared machine '
         'usable (and on a busy 2-core CPU, 2 threads were slower)')
     parser.add_argument('--seed', type=int, default=0)
-    return parser.parse_args()
+    add_out_argument(parser, 'search_speed')
+    return parser.parse_args(argv)
 
 
 def timed(fn, *args, **kwargs):
@@ -98,6 +103,11 @@ def latency_ms(search, queries):
     return np.median(times), np.percentile(times, 95)
 
 
+def number(value):
+    """A float for the JSON record (None stays None)."""
+    return None if value is None else round(float(value), 6)
+
+
 def file_bytes_per_item(index):
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, 'bench.index')
@@ -105,16 +115,22 @@ def file_bytes_per_item(index):
         return os.path.getsize(path) / len(index)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     faiss.omp_set_num_threads(args.threads)
     torch.set_num_threads(args.threads)
     codes, queries = make_data(args)
     k, n, q = args.topk, args.num_codes, args.num_queries
-    rows = []
+    rows, figures = [], []
 
     def row(method, task, seconds=None, queries_per_s=None, latency=None,
             note=''):
+        figures.append(dict(
+            method=method, task=task, seconds=number(seconds),
+            queries_per_s=number(queries_per_s),
+            latency_ms=None if latency is None else dict(
+                median=number(latency[0]), p95=number(latency[1])),
+            note=note))
         rows.append((method, task, '' if seconds is None else f'{seconds:.3f}',
                      '' if queries_per_s is None else f'{queries_per_s:,.0f}',
                      '' if latency is None else
@@ -185,6 +201,12 @@ def main():
     print('|---|---|---|---|---|---|')
     for r in rows:
         print('| ' + ' | '.join(r) + ' |')
+    return write_record(args.out, 'search_speed', dict(
+        num_codes=n, num_queries=q, num_bits=args.num_bits, topk=k,
+        radius=args.radius, threads=args.threads,
+        load_average=round(os.getloadavg()[0], 1),
+        faiss=faiss.__version__, topk_ids_identical=bool(identical),
+        rows=figures), argv)
 
 
 if __name__ == '__main__':

@@ -1,7 +1,7 @@
 """Load on the search server: concurrent clients on loopback, every answer
 checked against HammingIndex's own search.
 
-    python benchmarks/serve_load.py CONFIG CHECKPOINT INDEX \
+    python -m benchmarks serve_load CONFIG CHECKPOINT INDEX \
         [--clients 4] [--requests 400] [--k 10] [--machine "a 2-core Xeon VM"]
 
 Serves the model and index in this process (uvicorn on a free 127.0.0.1
@@ -11,8 +11,10 @@ uploads of indexed items' image files (multipart, as the page sends them),
 half are searches by item id (JSON). Before serving, the expected neighbours
 of every query are computed with the model and ``HammingIndex.search``
 directly; an answer that differs, or an error, is counted (and fails the
-run). Records p50 / p90 / p99 latency and requests per second to
-``benchmarks/results/serving.json`` (page: ``docs/en/benchmarks/serving.md``).
+run). Records p50 / p90 / p99 latency and requests per second to ``--out``
+(JSON, default ``benchmarks/results/serve_load.json``; a path without
+``.json`` is taken as the stem) and a markdown table beside it (``.md``);
+the page of record: ``docs/en/benchmarks/serving.md``.
 """
 import argparse
 import http.client
@@ -21,9 +23,7 @@ import json
 import os
 import os.path as osp
 import queue
-import shlex
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -32,9 +32,10 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from benchmarks._record import add_out_argument, make_record, save_json
 from hashnet_mm.experiments.report import machine
 
-RESULTS = osp.join(osp.dirname(osp.abspath(__file__)), 'results')
+KIND = 'speed'
 
 
 class Query(NamedTuple):
@@ -172,17 +173,18 @@ def run_load(base_url: str, queries: List[Query], clients: int,
         mean_ms=round(float(ms.mean()), 2) if len(ms) else None)
 
 
-def write_results(records: List[dict], context: dict, out: str) -> None:
-    os.makedirs(osp.dirname(out), exist_ok=True)
-    with open(out + '.json', 'w') as f:
-        json.dump(dict(context, runs=records), f, indent=1)
+def write_results(context: dict, out: str) -> None:
+    """``out``.json (the record: ``context`` with its ``runs``) and
+    ``out``.md (a page of it)."""
+    save_json(out + '.json', context)
+    records = context['runs']
     lines = [
         '# Search server under load',
         '',
         f"Measured on {context['machine']} ({context['cpu']}), "
         f"torch threads {context['torch_threads']}, load average "
         f"{context['load_average']} at the start (other processes share the "
-        f"cores), {context['date']}:",
+        f"cores), {context['date'][:10]}:",
         '',
         f"    {context['command']}",
         '',
@@ -231,9 +233,12 @@ def parse_args(argv=None):
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--machine', default='a 2-core Xeon VM',
                         help='how the results name the hardware')
-    parser.add_argument('--out', default=osp.join(RESULTS, 'serving'),
-                        help='results path without extension')
-    return parser.parse_args(argv)
+    add_out_argument(parser, 'serve_load', what='the JSON record; the '
+                     'markdown page goes beside it (.md)')
+    args = parser.parse_args(argv)
+    args.out = osp.splitext(args.out)[0] if args.out.endswith('.json') \
+        else args.out
+    return args
 
 
 def main(argv=None):
@@ -255,16 +260,13 @@ def main(argv=None):
             print(json.dumps(record))
             records.append(record)
     health = service.health()
-    command = ' '.join(['python benchmarks/serve_load.py'] + [
-        shlex.quote(arg) for arg in (sys.argv[1:] if argv is None else argv)])
-    context = dict(machine=args.machine, cpu=machine(), command=command,
-                   torch_threads=torch.get_num_threads(),
-                   load_average=load_average,
-                   date=time.strftime('%Y-%m-%d'), config=args.config,
-                   num_bits=health['num_bits'],
-                   index_size=health['index_size'],
-                   index_kind=health['index_kind'], k=args.k)
-    write_results(records, context, args.out)
+    context = make_record('serve_load', dict(
+        machine=args.machine, cpu=machine(),
+        torch_threads=torch.get_num_threads(), load_average=load_average,
+        config=args.config, num_bits=health['num_bits'],
+        index_size=health['index_size'], index_kind=health['index_kind'],
+        k=args.k, runs=records), argv)
+    write_results(context, args.out)
     print(f'{args.out}.md, {args.out}.json')
     if any(r['failures'] for r in records):
         raise SystemExit('some answers were wrong or failed: see '

@@ -30,18 +30,19 @@ from the page cache (the loader cycles over ``--num-images``), but every
 image is decoded and augmented anew each time.
 
     # CPU, small (a smoke check, not a measurement of the GPU pipeline)
-    python benchmarks/train_speed.py --device cpu --batch-size 8 --workers 2 \\
-        --iters 5 --warmup 1
+    python -m benchmarks train_speed --device cpu --batch-size 8 \\
+        --workers 2 --iters 5 --warmup 1
     # one GPU, full size
-    python benchmarks/train_speed.py --device cuda --batch-size 256 \\
+    python -m benchmarks train_speed --device cuda --batch-size 256 \\
         --workers 16 --amp --iters 200 --warmup 20
+
+Writes the figures to ``--out`` (default benchmarks/results/train_speed.json;
+``--json`` is the same option).
 """
 import argparse
 import itertools
-import json
 import os
 import os.path as osp
-import platform
 import resource
 import tempfile
 import time
@@ -56,7 +57,11 @@ from mmpretrain.registry import MODELS
 from PIL import Image
 
 import hashnet_mm  # noqa: F401
+from benchmarks._record import add_out_argument, write_record
+from hashnet_mm.experiments.report import cpu_model as cpu_name
 from hashnet_mm.utils.cli import use_amp
+
+KIND = 'speed'
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIG = osp.join(REPO, 'configs', 'hashnet_resnet50_coco_64bit.py')
@@ -100,7 +105,7 @@ def parse_args(argv=None):
     parser.add_argument('--loss-batch-size', type=int,
                         help='batch of the loss-only timing; the training '
                         'batch if unset')
-    parser.add_argument('--json', help='also write the results here')
+    add_out_argument(parser, 'train_speed', '--json')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
     if args.amp and args.device != 'cuda':
@@ -114,18 +119,6 @@ def parse_args(argv=None):
     if args.warmup < 0 or (args.workers is not None and args.workers < 0):
         parser.error('--warmup and --workers must be >= 0')
     return args
-
-
-def cpu_name():
-    """The CPU's model name (Linux), else what ``platform`` knows."""
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def write_jpeg_dataset(root, num_images, size, num_classes, seed=0):
@@ -343,10 +336,7 @@ def main(argv=None):
           f"{results['step_ms']:.1f} ms step; loss fwd+bwd at batch "
           f"{loss_batch} {results['loss_ms']:.2f} ms{share}; {memory} "
           f"{results['peak_memory_mib']:.0f} MiB")
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(results, f, indent=1)
-    return results
+    return write_record(args.out, 'train_speed', results, argv)
 
 
 if __name__ == '__main__':

@@ -2,17 +2,23 @@
 baseline) against depth and width: is the cost linear in the number of
 edges? Random features and labels of the given size; a few iterations each:
 
-    python benchmarks/vdsh_depth_speed.py --depths 1 2 4 8 16 32 64
+    python -m benchmarks vdsh_depth_speed --depths 1 2 4 8 16 32 64
+
+Writes the rows to ``--out`` (default
+benchmarks/results/vdsh_depth_speed.json).
 """
 import argparse
 import platform
 
 import torch
 
+from benchmarks._record import add_out_argument, write_record
 from hashnet_mm.shallow import VDSH, BackpropHashMLP
 
+KIND = 'speed'
 
-def parse_args():
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--depths', nargs='+', type=int,
                         default=[1, 2, 4, 8, 16, 32, 64])
@@ -24,7 +30,8 @@ def parse_args():
     parser.add_argument('--iters', type=int, default=3)
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--device', default='cpu')
-    return parser.parse_args()
+    add_out_argument(parser, 'vdsh_depth_speed')
+    return parser.parse_args(argv)
 
 
 def seconds_per_iter(model, features, labels):
@@ -32,8 +39,8 @@ def seconds_per_iter(model, features, labels):
     return sum(h['seconds'] for h in model.history[1:]) / model.num_iters
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     torch.set_num_threads(args.threads)
     generator = torch.Generator().manual_seed(0)
     features = torch.randn(args.rows, args.dim, generator=generator)
@@ -47,6 +54,7 @@ def main():
     print('| width | depth | edges (M) | VDSH s / iter | VDSH us / '
           'edge / iter | backprop s / iter (one epoch) |\n'
           '|---|---|---|---|---|---|')
+    rows = []
     for width in args.widths:
         for depth in args.depths:
             edges = args.dim * width + (depth - 1) * width**2 + \
@@ -62,6 +70,14 @@ def main():
             print(f'| {width} | {depth} | {edges / 1e6:.3f} | {vdsh:.3f} | '
                   f'{vdsh / edges * 1e6:.3f} | {backprop:.3f} |',
                   flush=True)
+            rows.append(dict(width=width, depth=depth, edges=edges,
+                             vdsh_s_per_iter=vdsh,
+                             vdsh_us_per_edge_iter=vdsh / edges * 1e6,
+                             backprop_s_per_iter=backprop))
+    return write_record(args.out, 'vdsh_depth_speed', dict(
+        num_rows=args.rows, dim=args.dim, bits=args.bits,
+        classes=args.classes, iters=args.iters, threads=args.threads,
+        device=args.device, rows=rows), argv)
 
 
 if __name__ == '__main__':

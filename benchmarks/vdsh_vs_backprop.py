@@ -6,20 +6,26 @@ and classifier) is trained on the same features and the same objective
 the whole network; prints MAP, the objective at the network's forward pass,
 and training time:
 
-    python benchmarks/vdsh_vs_backprop.py --features work_dirs/features/pixels
+    python -m benchmarks vdsh_vs_backprop --features work_dirs/features/pixels
+
+(``python -m benchmarks vdsh_pixel_features`` writes those features.) Writes
+the rows to ``--out`` (default benchmarks/results/vdsh_vs_backprop.json;
+``--json`` is the same option).
 """
 import argparse
-import json
 import platform
 
 import torch
 
+from benchmarks._record import add_out_argument, write_record
 from hashnet_mm.shallow import VDSH, BackpropHashMLP
 from hashnet_mm.shallow.evaluate import retrieval_map
 from hashnet_mm.shallow.feature_files import load_features
 
+KIND = 'accuracy'
 
-def parse_args():
+
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--features', default='work_dirs/features/pixels')
     parser.add_argument('--depths', nargs='+', type=int,
@@ -29,8 +35,8 @@ def parse_args():
     parser.add_argument('--iters', type=int, default=30)
     parser.add_argument('--threads', type=int, default=1)
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--json', help='also write the rows here')
-    return parser.parse_args()
+    add_out_argument(parser, 'vdsh_vs_backprop', '--json')
+    return parser.parse_args(argv)
 
 
 def run(model, data):
@@ -45,8 +51,8 @@ def run(model, data):
         seconds_per_iter=sum(h['seconds'] for h in history) / len(history))
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     torch.set_num_threads(args.threads)
     data = {}
     for split in ('train', 'query', 'database'):
@@ -72,9 +78,10 @@ def main():
                   f'{row["forward_objective"]:.4f} | '
                   f'{row["seconds_per_iter"]:.3f} | {row["seconds"]:.1f} |',
                   flush=True)
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(rows, f, indent=1)
+    return write_record(args.out, 'vdsh_vs_backprop', dict(
+        features=args.features, width=args.width, bits=args.bits,
+        iters=args.iters, threads=args.threads, device=args.device,
+        rows=rows), argv)
 
 
 if __name__ == '__main__':

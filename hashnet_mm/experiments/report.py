@@ -93,21 +93,24 @@ def figure(results: Sequence[dict], out: str,
     return panels.save(out)
 
 
-def machine() -> str:
-    """'N-core <CPU model>' of this machine, from /proc/cpuinfo where
-    there is one."""
-    import os
+def cpu_model() -> str:
+    """The CPU's model name, from /proc/cpuinfo where there is one, else
+    what ``platform`` knows."""
     import platform
-    model = platform.processor() or platform.machine()
     try:
         with open('/proc/cpuinfo') as f:
             for line in f:
                 if line.startswith('model name'):
-                    model = line.split(':', 1)[1].strip()
-                    break
+                    return line.split(':', 1)[1].strip()
     except OSError:
         pass
-    return f'{os.cpu_count()}-core {model}'
+    return platform.processor() or platform.machine()
+
+
+def machine() -> str:
+    """'N-core <CPU model>' of this machine."""
+    import os
+    return f'{os.cpu_count()}-core {cpu_model()}'
 
 
 def load_average() -> str:

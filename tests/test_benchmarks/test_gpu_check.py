@@ -1,15 +1,18 @@
-"""benchmarks/gpu_check.py: its step runner, and the whole check at smoke
+"""benchmarks.gpu_check: its step runner, and the whole check at smoke
 size on the CPU (the figures are not speed claims; those live in
 docs/en/benchmarks/speed.md)."""
 import json
 import math
+import os
 import os.path as osp
 import re
 import subprocess
 import sys
 import time
 
-from ..tool_modules import REPO, load_tool
+from benchmarks import gpu_check
+
+from ..tool_modules import REPO
 
 
 def alive(pid):
@@ -26,7 +29,6 @@ def python(code):
 
 
 def test_runner_reports_failed_and_timed_out_steps_and_goes_on(tmp_path):
-    gpu_check = load_tool('gpu_check.py', 'benchmarks')
     Step = gpu_check.Step
 
     def failing_check(log):
@@ -80,17 +82,20 @@ def test_runner_reports_failed_and_timed_out_steps_and_goes_on(tmp_path):
 
 
 def test_printed_figures_takes_the_last_line():
-    gpu_check = load_tool('gpu_check.py', 'benchmarks')
     log = 'FIGURES {"a": 1}\nnoise\nFIGURES {"a": 2}\nwarning\n'
     assert gpu_check.printed_figures(log) == {'a': 2}
 
 
 def test_smoke_run_passes_every_step(tmp_path):
     out = tmp_path / 'out' / 'check.json'
+    # As documented (python -m benchmarks gpu_check), from another folder:
+    # the repository on PYTHONPATH.
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        p for p in (REPO, os.environ.get('PYTHONPATH')) if p))
     result = subprocess.run(
-        [sys.executable, osp.join(REPO, 'benchmarks', 'gpu_check.py'),
-         '--smoke', '--work-dir', str(tmp_path / 'work'), '--out', str(out)],
-        cwd=tmp_path, capture_output=True, text=True, timeout=600)
+        [sys.executable, '-m', 'benchmarks', 'gpu_check', '--smoke',
+         '--work-dir', str(tmp_path / 'work'), '--out', str(out)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     report = json.loads(out.read_text())
     failed = {r['name']: (r['error'], r.get('log_tail', '')[-1500:])
               for r in report['steps'] if not r['passed']}

@@ -1,4 +1,4 @@
-"""benchmarks/train_speed.py runs end to end on CPU (a smoke test: the
+"""benchmarks.train_speed runs end to end on CPU (a smoke test: the
 numbers it prints are not checked; speed claims live in
 docs/en/benchmarks/speed.md)."""
 import json
@@ -6,7 +6,7 @@ import json
 import pytest
 from PIL import Image
 
-from ..tool_modules import load_tool
+from benchmarks import decode_speed, train_speed
 
 SMALL = ['--device', 'cpu', '--batch-size', '2', '--workers', '0',
          '--iters', '2', '--warmup', '0', '--image-size', '64x48',
@@ -16,7 +16,6 @@ SMALL = ['--device', 'cpu', '--batch-size', '2', '--workers', '0',
 
 def test_runs_two_iterations_with_a_small_backbone(tmp_path):
     out = tmp_path / 'speed.json'
-    train_speed = load_tool('train_speed.py', 'benchmarks')
     results = train_speed.main(SMALL + ['--decode', 'pillow', '--json',
                                         str(out)])
     assert json.loads(out.read_text()) == results
@@ -27,7 +26,6 @@ def test_runs_two_iterations_with_a_small_backbone(tmp_path):
 
 
 def test_writes_jpegs_and_multi_hot_list(tmp_path):
-    train_speed = load_tool('train_speed.py', 'benchmarks')
     mean_bytes = train_speed.write_jpeg_dataset(str(tmp_path), 3, (40, 30), 5)
     lines = (tmp_path / 'train.txt').read_text().splitlines()
     assert len(lines) == 3 and mean_bytes > 0
@@ -40,15 +38,14 @@ def test_writes_jpegs_and_multi_hot_list(tmp_path):
 @pytest.mark.parametrize('bad', [['--amp'], ['--image-size', '640'],
                                  ['--iters', '0']])
 def test_bad_arguments(bad):
-    train_speed = load_tool('train_speed.py', 'benchmarks')
     with pytest.raises(SystemExit):
         train_speed.parse_args(['--device', 'cpu'] + bad)
 
 
-def test_decode_speed_runs(capsys):
-    decode_speed = load_tool('decode_speed.py', 'benchmarks')
+def test_decode_speed_runs(capsys, tmp_path):
     times = decode_speed.main(['--num-images', '2', '--image-size', '64x48',
-                               '--repeats', '1'])
+                               '--repeats', '1', '--out',
+                               str(tmp_path / 'decode.json')])
     assert len(times) == 8 and all(ms > 0 for ms in times.values())
     assert '| config train pipeline, imdecode_backend=cv2 |' in \
         capsys.readouterr().out

@@ -1,5 +1,6 @@
-"""tools/analysis/run_grid.py: schedule compression, the table, and a real
-(tiny) CNNH run through stage 1, training and testing."""
+"""The grid engine (hashnet_mm.experiments.grid) and its command line
+tools/analysis/run_grid.py: schedule compression, the table, and a real
+(tiny) CNNH run through stage 1, training, validation and testing."""
 import json
 import os
 import os.path as osp
@@ -11,12 +12,13 @@ import pytest
 from mmengine.config import Config
 
 from hashnet_mm.engine.hooks import ContinuationHook
+from hashnet_mm.experiments import grid
 from hashnet_mm.utils.cli import override_config
 
 from ..tool_modules import load_tool
 from .test_train_test import CONFIGS, write_config
 
-grid = load_tool('analysis/run_grid.py')
+run_grid = load_tool('analysis/run_grid.py')
 
 
 def schedule_config(**changes):
@@ -196,16 +198,18 @@ def test_table_means_and_deviations_over_seeds():
                fake_result('HashNet', 16, 0, 0.9),
                fake_result('HashNet', 32, 0, 0.8)]
     lines = grid.markdown_table(results).splitlines()
+    # Validation first (none in these results), then the test metrics.
     assert lines[0] == (
-        '| method | mAP@all 16 bits | mAP@all 32 bits | tie_aware_mAP@all 16'
+        '| method | val mAP 16 bits | val mAP 32 bits | mAP@all 16 bits | '
+        'mAP@all 32 bits | tie_aware_mAP@all 16'
         ' bits | tie_aware_mAP@all 32 bits | P@H<=2 16 bits | P@H<=2 32 bits'
         ' |')
     std = statistics.stdev([0.5, 0.7])
     assert lines[2] == (
-        f'| DHN | 0.6000 ± {std:.4f} | n/a | 0.3000 ± {std / 2:.4f} | n/a | '
-        f'0.4000 ± {std:.4f} | n/a |')
-    assert lines[3] == ('| HashNet | 0.9000 | 0.8000 | 0.4500 | 0.4000 | '
-                        '0.1000 | 0.2000 |')
+        f'| DHN | n/a | n/a | 0.6000 ± {std:.4f} | n/a | 0.3000 ± '
+        f'{std / 2:.4f} | n/a | 0.4000 ± {std:.4f} | n/a |')
+    assert lines[3] == ('| HashNet | n/a | n/a | 0.9000 | 0.8000 | 0.4500 | '
+                        '0.4000 | 0.1000 | 0.2000 |')
 
 
 def test_latest_saved_test_results_are_read(tmp_path):
@@ -253,23 +257,36 @@ custom_hooks = _base_.method_hooks
     work_dir = str(tmp_path / 'grid')
     args = [str(config), '--bits', '8', '--max-iters', '2', '--work-dir',
             work_dir, '--out', str(tmp_path / 'table.md')]
-    table = grid.main(args)
+    table = run_grid.main(args)
     run_dir = osp.join(work_dir, 'cnnh_tiny', '8bit_seed0')
     with open(osp.join(run_dir, 'grid_result.json')) as f:
         result = json.load(f)
     assert result['method'] == 'CNNH' and result['max_iters'] == 2
+    # The selected (last) checkpoint validated beside its test; this
+    # config validates on its test queries: warned about, recorded.
+    assert result['selected']['checkpoint'] == 'iter_2.pth'
+    assert 0 <= result['validation']['retrieval/mAP@all'] <= 1
+    assert 'Selection on the test set' in result['selection_warnings'][0]
+    val_cfg = Config.fromfile(osp.join(run_dir, grid.VALIDATION_CONFIG))
+    assert val_cfg.test_dataloader.dataset.query.ann_file == 'query.txt'
+    assert val_cfg.model.head.num_bits == 8
     assert osp.isfile(tmp_path / 'targets_8.npz')
     run_cfg = Config.fromfile(osp.join(run_dir, 'config.py'))
     assert run_cfg.model.head.num_bits == 8
     assert run_cfg.model.head.objective_interval == 1
     assert run_cfg.val_cfg is None  # tested once, by tools/test.py
+    header = table.splitlines()[0].split(' | ')
+    assert header[1:3] == ['val mAP@all 8 bits', 'mAP@all 8 bits']
     row = table.splitlines()[2].split(' | ')
     assert row[0] == '| CNNH' and 0 <= float(row[1]) <= 1
+    assert float(row[1]) == pytest.approx(
+        result['validation']['retrieval/mAP@all'], abs=5e-5)
+    assert 0 <= float(row[2]) <= 1
     assert (tmp_path / 'table.md').read_text() == table
     # A finished run is read back, not run again.
     os.remove(osp.join(run_dir, 'last_checkpoint'))
-    assert grid.main(args) == table
+    assert run_grid.main(args) == table
     # One interrupted after its checkpoint resumes from it (a fresh start
     # would refuse to overwrite iter_2.pth).
     os.remove(osp.join(run_dir, 'grid_result.json'))
-    assert grid.main(args) == table
+    assert run_grid.main(args) == table
