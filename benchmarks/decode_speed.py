@@ -13,8 +13,8 @@ the generated JPEGs of ``train_speed`` (default 640x480, quality 90):
 
 For each it prints ms per image, images/s per core, and the loader workers
 (one core each) that reach ``--target`` img/s (default 3,990: ResNet-50
-bf16 on one H100, docs/en/benchmarks/speed.md) if the pipeline scaled perfectly. Each
-variant's time is the best of ``--repeats`` passes (the machine may be
+bf16 on one H100, docs/en/benchmarks/speed.md) if the pipeline scaled
+perfectly. Each variant's time is the best of ``--repeats`` passes (the machine may be
 shared). torchvision 0.29 deprecates its image decoders for TorchCodec;
 they are measured as they stand.
 
