@@ -125,3 +125,11 @@ def test_readme_names_existing_configs(folder):
         candidates = [osp.join(REPO, name), osp.join(CONFIGS, name),
                       osp.join(CONFIGS, folder, name)]
         assert any(osp.isfile(path) for path in candidates), (folder, name)
+
+
+def test_model_zoo_page_lists_every_model():
+    with open(osp.join(REPO, 'docs', 'en', 'model_zoo.md')) as f:
+        page = f.read()
+    missing = [model['Name'] for _, model in all_models()
+               if f"`{model['Name']}.py`" not in page]
+    assert not missing
