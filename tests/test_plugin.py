@@ -43,6 +43,59 @@ def test_config_file_finds_the_shipped_configs():
         hashnet_mm.config_file('nope.py')
 
 
+def test_config_dir_prefers_the_shipped_copy(tmp_path, monkeypatch):
+    """``.mim/configs`` first (an installed package), the source tree's
+    ``configs`` next; a link (an editable install) is followed to the
+    source tree's folder; neither is an error naming both."""
+    from hashnet_mm import config_files
+    shipped, source = tmp_path / 'pkg' / '.mim' / 'configs', tmp_path / 'cfg'
+    (source / '_base_').mkdir(parents=True)
+    monkeypatch.setattr(config_files, 'CONFIG_DIRS', (str(shipped),
+                                                      str(source)))
+    assert config_files.config_dir() == str(source)
+    shipped.parent.mkdir(parents=True)
+    shipped.symlink_to(source)
+    assert config_files.config_dir() == osp.realpath(source)
+    shipped.unlink()
+    (shipped / '_base_').mkdir(parents=True)
+    assert config_files.config_dir() == str(shipped)
+    monkeypatch.setattr(config_files, 'CONFIG_DIRS', (str(tmp_path / 'a'),
+                                                      str(tmp_path / 'b')))
+    with pytest.raises(FileNotFoundError, match='no configs found in .*a or'):
+        config_files.config_dir()
+
+
+def test_console_commands_run_the_tools(capsys):
+    """The console scripts (hashnet-train, ...: the functions of
+    hashnet_mm.entry_points) run their tool's main(argv); the installed
+    commands themselves: test_the_installed_wheel_works_without_the_clone."""
+    from hashnet_mm import entry_points
+    for name in ('train', 'test', 'encode', 'build_index', 'search', 'serve'):
+        with pytest.raises(SystemExit) as exited:
+            getattr(entry_points, name)(['--help'])
+        assert exited.value.code == 0
+        assert 'usage:' in capsys.readouterr().out
+    with pytest.raises(FileNotFoundError, match="no tool 'nope.py'"):
+        entry_points.tool_file('nope.py')
+
+
+def test_every_tool_has_a_main_taking_argv():
+    """A tool's main(argv=None) runs from a command, mim or a test alike."""
+    import ast
+    for path in glob.glob(osp.join(REPO, 'tools', '**', '*.py'),
+                          recursive=True):
+        with open(path) as f:
+            tree = ast.parse(f.read())
+        imported = any(isinstance(node, ast.ImportFrom) and
+                       any(alias.name == 'main' for alias in node.names)
+                       for node in tree.body)
+        defined = [node for node in tree.body
+                   if isinstance(node, ast.FunctionDef) and node.name == 'main']
+        assert imported or (
+            defined and [a.arg for a in defined[0].args.args] == ['argv']
+            and defined[0].args.defaults), path
+
+
 @pytest.fixture(scope='module')
 def wheel(tmp_path_factory):
     """The package's wheel, built from the clone."""
