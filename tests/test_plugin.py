@@ -90,7 +90,8 @@ def test_every_tool_has_a_main_taking_argv():
                        any(alias.name == 'main' for alias in node.names)
                        for node in tree.body)
         defined = [node for node in tree.body
-                   if isinstance(node, ast.FunctionDef) and node.name == 'main']
+                   if isinstance(node, ast.FunctionDef)
+                   and node.name == 'main']
         assert imported or (
             defined and [a.arg for a in defined[0].args.args] == ['argv']
             and defined[0].args.defaults), path
