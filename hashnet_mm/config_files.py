@@ -1,7 +1,9 @@
 """Where the project's configs are, so a config anywhere can inherit them.
 
-The configs are ``configs/`` of the source tree; a wheel ships them as
-``hashnet_mm/configs/``. A user's config inherits one with mmengine's
+The configs are ``configs/`` of the source tree; an installed package ships
+them as ``hashnet_mm/.mim/configs/``, where OpenMMLab's ``mim`` looks for
+them (a wheel holds a copy; an editable install links the source tree's
+folder there). A user's config inherits one with mmengine's
 ``_base_``, which mmengine evaluates as a Python expression::
 
     _base_ = [__import__('hashnet_mm').config_file('hashnet_resnet50_coco_64bit.py')]
@@ -14,16 +16,17 @@ import os.path as osp
 
 PACKAGE_DIR = osp.dirname(osp.abspath(__file__))
 CONFIG_DIRS = (
-    osp.join(PACKAGE_DIR, 'configs'),  # installed from a wheel
-    osp.join(osp.dirname(PACKAGE_DIR), 'configs'),  # source tree, editable
+    osp.join(PACKAGE_DIR, '.mim', 'configs'),  # installed (or a link to ...)
+    osp.join(osp.dirname(PACKAGE_DIR), 'configs'),  # ... the source tree's
 )
 
 
 def config_dir() -> str:
-    """The folder holding the configs (``_base_/``, one file per run)."""
+    """The folder holding the configs (``_base_/``, one file per run); the
+    source tree's own folder where ``.mim/configs`` links to it."""
     for folder in CONFIG_DIRS:
         if osp.isdir(osp.join(folder, '_base_')):
-            return folder
+            return osp.realpath(folder) if osp.islink(folder) else folder
     raise FileNotFoundError(
         f'hashnet_mm: no configs found in {" or ".join(CONFIG_DIRS)}')
 

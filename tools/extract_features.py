@@ -27,7 +27,7 @@ from hashnet_mm.utils.cli import (add_checkpoint_args, add_runner_args,
                                   load_runner_config)
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='config file path')
     add_checkpoint_args(parser)
@@ -43,11 +43,11 @@ def parse_args():
     parser.add_argument(
         '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     add_runner_args(parser)
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     if args.launcher != 'none':
         raise SystemExit('extract_features.py runs as one process; choose '
                          'the GPU with --device')

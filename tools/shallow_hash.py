@@ -20,7 +20,7 @@ from hashnet_mm.shallow.feature_files import load_features
 from hashnet_mm.shallow.methods import METHODS, build_method
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('feature_dir', help='folder of {split}.npy, '
                         '{split}_ids.txt, {split}_labels.npy')
@@ -39,7 +39,7 @@ def parse_args():
                         help='where features and methods live (cuda for VDSH '
                         'at depth)')
     parser.add_argument('--json', help='also write the results here')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 def method_options(method, options):
@@ -65,8 +65,8 @@ def table(rows, bits, topk):
     return f'MAP@{name}\n' + '\n'.join(lines)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     options = {m: method_options(m, args.options) for m in args.methods}
     splits = {
         split: load_features(args.feature_dir, split)

@@ -19,14 +19,14 @@ DEFAULT_OUT = os.path.join(ROOT, 'hashnet_mm', 'datasets', 'demo_data',
 MAX_BYTES = 8_000_000
 
 
-def main():
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--source',
                         default='/usr/share/datasets/fashion-mnist',
                         help='directory with the four Fashion-MNIST IDX files')
     parser.add_argument('--out', default=DEFAULT_OUT)
     parser.add_argument('--seed', type=int, default=0)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     images, labels = load_fashion_mnist(args.source)
     splits = balanced_split(labels, 1000, 5000, 10000, seed=args.seed)
