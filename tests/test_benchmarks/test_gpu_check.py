@@ -9,7 +9,11 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from ..tool_modules import REPO, load_tool
+
+pytestmark = pytest.mark.slow
 
 
 def alive(pid):

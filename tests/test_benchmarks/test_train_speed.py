@@ -13,6 +13,7 @@ SMALL = ['--device', 'cpu', '--batch-size', '2', '--workers', '0',
          'model.head.in_channels=512']
 
 
+@pytest.mark.slow
 def test_runs_two_iterations_with_a_small_backbone(tmp_path):
     out = tmp_path / 'speed.json'
     train_speed = load_tool('train_speed.py', 'benchmarks')
