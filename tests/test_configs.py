@@ -67,6 +67,7 @@ def local_resnet50(tmp_path):
     return path, weights
 
 
+@pytest.mark.slow
 def test_coco_config_builds_and_steps_offline(tmp_path, tiny_single_label,
                                              local_resnet50):
     path, weights = local_resnet50
@@ -108,6 +109,7 @@ def test_zero_bits_is_a_clear_error():
         MODELS.build(cfg.model)
 
 
+@pytest.mark.slow
 def test_demo_config_steps_on_the_shipped_data(tmp_path):
     data_root = str(tmp_path / 'demo')
     materialize_demo(data_root)
@@ -162,6 +164,7 @@ def test_leaf_configs_are_found():
     assert not any(name.startswith('_base_') for name in LEAF_CONFIGS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('bits', BITS)
 @pytest.mark.parametrize('name', LEAF_CONFIGS)
 def test_every_config_builds_at_every_length(name, bits, no_network):

@@ -19,6 +19,8 @@ from .test_configs import point_at
 from .tiny_data import one_hot, write_tiny_dataset
 from .tool_modules import load_tool
 
+pytestmark = pytest.mark.slow
+
 CONFIGS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs')
 BITS = (16, 32, 48, 64)
 # dataset in the config name: (data root, list folder, classes, R)

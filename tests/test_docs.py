@@ -8,6 +8,10 @@ import re
 import subprocess
 import sys
 
+import pytest
+
+pytestmark = pytest.mark.slow
+
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PACKAGE = osp.join(ROOT, 'hashnet_mm')
 LAYOUT_PAGE = osp.join(ROOT, 'docs', 'en', 'notes', 'layout.md')

@@ -6,7 +6,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from .test_plugin import REPO
+
+pytestmark = pytest.mark.slow
 
 HEAVY = ('torch', 'mmengine', 'mmpretrain', 'mmcv')
 

@@ -17,6 +17,8 @@ import hashnet_mm
 
 from .tiny_data import write_tiny_dataset
 
+pytestmark = pytest.mark.slow
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 INHERIT_LINE = ("_base_ = [__import__('hashnet_mm').config_file("
                 "'hashnet_resnet50_coco_64bit.py')]")

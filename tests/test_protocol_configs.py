@@ -89,6 +89,7 @@ def test_table_1_benchmarks_use_the_caffe_map_convention(name):
     assert load(name).test_evaluator.no_relevant == 'released_caffe'
 
 
+@pytest.mark.slow
 def test_dataset_weights_are_set_from_the_training_labels(tmp_path):
     base = load('hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-mosaic_64bit.py')
     base.merge_from_dict({'model.head.num_bits': 32})

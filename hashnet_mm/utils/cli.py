@@ -254,9 +254,10 @@ def share_num_classes(cfg: Config) -> None:
     if num_classes is None:
         return
     for dataset in dataset_configs(cfg):
-        if dataset.get('type') == 'HashListDataset' and not (
-                'num_classes' in dataset or 'classes' in dataset
-                or (dataset.get('metainfo') or {}).get('classes')):
+        metainfo = dataset.get('metainfo') or {}
+        has_classes = ('num_classes' in dataset or 'classes' in dataset
+                       or metainfo.get('classes'))
+        if dataset.get('type') == 'HashListDataset' and not has_classes:
             dataset['num_classes'] = num_classes
 
 

@@ -12,7 +12,7 @@ on the test set.
 """
 import logging
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
 from mmengine.logging import print_log
 

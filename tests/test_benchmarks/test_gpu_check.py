@@ -10,9 +10,13 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from benchmarks import gpu_check
 
 from ..tool_modules import REPO
+
+pytestmark = pytest.mark.slow
 
 
 def alive(pid):

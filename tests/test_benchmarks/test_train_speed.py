@@ -14,6 +14,7 @@ SMALL = ['--device', 'cpu', '--batch-size', '2', '--workers', '0',
          'model.head.in_channels=512']
 
 
+@pytest.mark.slow
 def test_runs_two_iterations_with_a_small_backbone(tmp_path):
     out = tmp_path / 'speed.json'
     results = train_speed.main(SMALL + ['--decode', 'pillow', '--json',

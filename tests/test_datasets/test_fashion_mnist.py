@@ -121,6 +121,7 @@ def test_shipped_npz():
     assert os.path.getsize(DEMO_NPZ) < 8_000_000
 
 
+@pytest.mark.slow
 def test_materialize_demo(tmp_path, capsys):
     out = str(tmp_path / 'demo')
     paths = materialize_demo(out)

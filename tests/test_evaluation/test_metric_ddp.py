@@ -1,10 +1,14 @@
 """HammingRetrievalMetric under DDP (torchrun, 2 CPU processes, gloo)."""
 import json
 
+import pytest
+
 from hashnet_mm.evaluation.metrics import HammingRetrievalMetric
 
 from ..torchrun import run_two_processes
 from .ddp_metric_worker import METRIC_ARGS, SIZES, fake_predictions
+
+pytestmark = pytest.mark.slow
 
 
 def test_two_processes_equal_one_process_exactly(tmp_path):

@@ -3,10 +3,13 @@ import glob
 import json
 import os.path as osp
 
+import pytest
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 import hashnet_mm  # noqa: F401  (registers HashHead, the datasets, the metric)
+
+pytestmark = pytest.mark.slow
 
 PIPELINE = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
 

@@ -64,6 +64,7 @@ def plain_keys(query_codes, database_codes, query_labels, database_labels):
     ] for code, labels in zip(query_codes, query_labels)])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('backend', BACKENDS)
 @pytest.mark.parametrize('num_bits', [1, 8, 63, 64, 65, 127, 128, 200])
 @pytest.mark.parametrize('with_labels', [True, False])

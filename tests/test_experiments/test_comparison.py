@@ -159,6 +159,7 @@ def test_shallow_selection_uses_validation_then_tests_once(monkeypatch):
     assert result['test'] == {'mAP@all': 0.1} and len(calls) == 3
 
 
+@pytest.mark.slow
 def test_tiny_grid_resumes_refuses_and_reports(tmp_path, monkeypatch):
     config = tiny_config(tmp_path)
     work_dir = str(tmp_path / 'grid')
@@ -213,6 +214,7 @@ def test_tiny_grid_resumes_refuses_and_reports(tmp_path, monkeypatch):
         main(args + ['--max-iters', '4'])
 
 
+@pytest.mark.slow
 def test_unfinished_runs_are_redone_in_worker_processes(tmp_path):
     config = tiny_config(tmp_path)
     work_dir = str(tmp_path / 'grid')

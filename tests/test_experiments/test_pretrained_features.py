@@ -63,6 +63,7 @@ def neck_features(config, split):
         return model.extract_feat(batch['inputs'])[-1].numpy()
 
 
+@pytest.mark.slow
 def test_extracted_once_partial_redone_subset_copied(extraction_config):
     config, folder = extraction_config
     status = ensure_features(config, logger=lambda *a: None)

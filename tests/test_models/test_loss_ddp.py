@@ -38,6 +38,7 @@ def load_ranks(out_dir, case, split):
             for rank in range(2)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('split', sorted(SPLITS))
 @pytest.mark.parametrize('case', ['hashnet', 'dhn', 'dsh'])
 def test_two_processes_step_as_one(two_process_steps, case, split):
@@ -49,6 +50,7 @@ def test_two_processes_step_as_one(two_process_steps, case, split):
                                    atol=1e-6)
 
 
+@pytest.mark.slow
 def test_local_pairs_differ(two_process_steps):
     loss, changes = one_process_step('hashnet_local')
     rank = load_ranks(two_process_steps, 'hashnet_local', 'even')[0]

@@ -16,6 +16,8 @@ from mmpretrain.registry import MODELS
 from ..test_configs import point_at
 from ..tool_modules import load_tool
 
+pytestmark = pytest.mark.slow
+
 CONFIGS = osp.join(osp.dirname(osp.dirname(osp.dirname(
     osp.abspath(__file__)))), 'configs')
 # setting: the file name's tail after the method (the demo keeps its

@@ -401,6 +401,7 @@ def test_a_model_and_index_of_different_lengths_are_refused(served_files,
                                  str(tmp_path / 'wide.index'), 'cpu')
 
 
+@pytest.mark.slow
 def test_the_server_stack_is_an_extra():
     """Without FastAPI the app names the extra; ``import hashnet_mm`` and
     the service load no server module."""

@@ -19,6 +19,8 @@ import pytest
 from ..test_configs import REPO
 from .conftest import listed
 
+pytestmark = pytest.mark.slow
+
 CHROMIUM = '/usr/bin/chromium'
 CHROMIUM_ARGS = [
     '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',

@@ -115,6 +115,7 @@ def test_unknown_method():
         build('itq', 8)
 
 
+@pytest.mark.slow
 def test_import_hashnet_mm_leaves_the_methods_unimported():
     code = ('import sys, hashnet_mm, hashnet_mm.registry; '
             'assert "hashnet_mm.shallow" not in sys.modules; '

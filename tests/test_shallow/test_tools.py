@@ -48,6 +48,7 @@ def extract(config, checkpoint, out, *extra):
     return load_features(out, 'query')
 
 
+@pytest.mark.slow
 def test_features_ids_and_labels_of_a_split(tmp_path, checkpoint,
                                             tiny_single_label):
     config, path, model = checkpoint
@@ -93,6 +94,7 @@ def feature_dir(tmp_path):
     return str(tmp_path)
 
 
+@pytest.mark.slow
 def test_shallow_hash_prints_a_table_row_per_method(tmp_path, feature_dir):
     out = str(tmp_path / 'result.json')
     stdout = run_tool('tools/shallow_hash.py', feature_dir, '--methods',

@@ -103,6 +103,7 @@ def test_bad_run_spec():
         code_histogram.parse_run('configs/x.py')
 
 
+@pytest.mark.slow
 def test_readme_command_on_a_budget_run_shorter_than_its_config(
         tmp_path, tiny_single_label):
     """The guide's fig. 7 command on a run trained, as run_grid.py does,

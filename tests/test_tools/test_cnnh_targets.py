@@ -86,6 +86,7 @@ def test_bad_inputs():
         cnnh.learn_target_codes(np.ones((3, 3)), 0)
 
 
+@pytest.mark.slow
 def test_stage_one_then_stage_two(tmp_path, tiny_single_label):
     # Stage 1 and 2 on the whole list (the configs hold validation queries
     # out; the target file follows whatever the training set is).

@@ -72,6 +72,7 @@ def run_in_process(tool, *args):
     load_tool(tool).main(list(args))
 
 
+@pytest.mark.slow
 def test_encode_index_search(tmp_path, model_files, capsys):
     config, checkpoint, root = model_files
     codes_file = str(tmp_path / 'database.npz')
@@ -130,6 +131,7 @@ def test_encode_index_search(tmp_path, model_files, capsys):
         ]
 
 
+@pytest.mark.slow
 def test_encode_with_two_processes_equals_one_process(tmp_path, model_files):
     """torchrun, 2 CPU processes (gloo): every image once, in list order,
     with the codes of one process, also when the count is odd (DefaultSampler
@@ -151,6 +153,7 @@ def test_encode_with_two_processes_equals_one_process(tmp_path, model_files):
         encoded.codes, inferencer(database, packed=True)['codes'])
 
 
+@pytest.mark.slow
 def test_encode_a_folder_and_a_plain_path_list(tmp_path, model_files,
                                               capsys):
     config, checkpoint, root = model_files
@@ -224,6 +227,7 @@ def test_search_refuses_an_index_of_another_code_length(
                        str(tmp_path / 'missing.png'))
 
 
+@pytest.mark.slow
 def test_query_list_marks_each_neighbour_right_or_wrong(tmp_path, model_files,
                                                         capsys):
     """Labels travel list -> codes file -> index -> search: with a labelled

@@ -19,6 +19,8 @@ from ..torchrun import run_two_processes
 from .test_encode_search import listed_paths, model_files  # noqa: F401
 from .test_train_test import REPO
 
+pytestmark = pytest.mark.slow
+
 DIE_AFTER_SHARDS = """
 import os, sys
 sys.path.insert(0, {repo!r})

@@ -19,6 +19,8 @@ from ..tool_modules import load_tool
 from .test_encode_search import model_files, run_in_process  # noqa: F401
 from .test_train_test import REPO, logged_scalars, run_tool, write_config
 
+pytestmark = pytest.mark.slow
+
 
 def failing_tool(*args):
     """stdout + stderr of a tool run that must exit non-zero."""

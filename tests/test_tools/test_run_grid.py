@@ -243,6 +243,7 @@ def run_tool_in_process(args, log_path):
     return 0.0
 
 
+@pytest.mark.slow
 def test_grid_runs_cnnh_stages_and_resumes(tmp_path, tiny_single_label,
                                            monkeypatch):
     monkeypatch.setattr(grid, 'run_tool', run_tool_in_process)

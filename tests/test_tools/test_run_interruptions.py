@@ -44,6 +44,7 @@ def finished_run(tmp_path_factory):
     return config, work_dir
 
 
+@pytest.mark.slow
 def test_resuming_a_best_checkpoint_is_refused(tmp_path, finished_run):
     """It holds no optimiser or lr-schedule state: mmengine would restart
     both at the saved iteration and exit 0."""
@@ -147,6 +148,7 @@ class Killed(Exception):
     """Stands for the process being killed."""
 
 
+@pytest.mark.slow
 def test_a_run_killed_before_its_final_validation_validates_on_resume(
         tmp_path, tiny_single_label, monkeypatch):
     """The checkpoint of the last iteration is saved, then the run dies

@@ -59,6 +59,7 @@ def test_data_root_reaches_every_dataset(tmp_path, tiny_single_label):
     assert 'data_root' not in test  # the wrapper itself has none
 
 
+@pytest.mark.slow
 def test_test_outputs_progress_and_log(tmp_path, model_files, capsys):  # noqa: F811,E501
     config, checkpoint, _ = model_files
     out = tmp_path / 'metrics.json'

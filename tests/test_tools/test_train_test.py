@@ -11,6 +11,8 @@ import pytest
 from ..tiny_data import write_tiny_dataset
 from ..torchrun import run_two_processes
 
+pytestmark = pytest.mark.slow
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = osp.join(REPO, 'configs')
 

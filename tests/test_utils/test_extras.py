@@ -28,6 +28,7 @@ def test_efficientnet_configs_name_the_timm_extra(monkeypatch):
         MODELS.build(cfg.model.backbone)
 
 
+@pytest.mark.slow
 def test_import_needs_no_extra_and_loads_no_optional_module():
     """``import hashnet_mm`` with numba, faiss and timm unimportable; and,
     with them installed, it loads none of them (numba: first CPU ranking)."""

@@ -89,8 +89,8 @@ def convert(data_root, class_file, val_list=None):
             raise ValueError(f'{class_file}: class {wnid} has no validation '
                              'images')
         query += [(path, c) for path in val]
-        database += [(path, c) for path in list_images(data_root,
-                                                        f'train/{wnid}')]
+        database += [(path, c)
+                     for path in list_images(data_root, f'train/{wnid}')]
     entries = query + database
     labels = np.eye(len(wnids), dtype=np.int64)[[c for _, c in entries]]
     return [path for path, _ in entries], labels, len(query), wnids

@@ -10,9 +10,10 @@ import os
 
 import numpy as np
 
+from hashnet_mm.datasets.fashion_mnist import (balanced_split,
+                                               load_fashion_mnist)
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
-from hashnet_mm.datasets.fashion_mnist import (
-    balanced_split, load_fashion_mnist)
 
 DEFAULT_OUT = os.path.join(ROOT, 'hashnet_mm', 'datasets', 'demo_data',
                            'fashion_mnist_demo.npz')

@@ -2,7 +2,8 @@
 
 - ``rankers/``: two backends that rank a database by Hamming distance and
   count its items at every distance (numba on CPU, torch elsewhere);
-- ``statistics.py``: one chunked pass of a backend over the queries;
+- ``statistics.py``: one chunked pass of a backend over the queries, which
+  gives a ``RankingStatistics`` (``ranking_counts.py``);
 - ``measures.py``: AP and the MAP conventions, P@H<=r, the PR curve, P@N
   and R@N, from that pass's counts;
 - ``tie_aware.py``: the expected AP@R over all orders of tied items;

@@ -14,14 +14,12 @@ Per query: precision = relevant retrieved / retrieved, NaN where nothing is
 retrieved (no item within the radius); recall = relevant retrieved / relevant
 in the database, NaN for a query with no relevant item in the database.
 """
-from typing import TYPE_CHECKING, Tuple
+from typing import Tuple
 
 import torch
 
+from .ranking_counts import RankingStatistics
 from .validation import check_at_least
-
-if TYPE_CHECKING:
-    from .statistics import RankingStatistics
 
 UNDEFINED_MODES = ('skip', 'zero')
 
@@ -164,8 +162,7 @@ def precision_within_radius(distance_counts: torch.Tensor,
 
 
 def precision_recall_at_n(
-        statistics: 'RankingStatistics'
-) -> Tuple[torch.Tensor, torch.Tensor]:
+        statistics: RankingStatistics) -> Tuple[torch.Tensor, torch.Tensor]:
     """Precision@N and recall@N for each N of ``statistics.top_n``.
 
     P@N = relevant items among the first N / N, where N larger than the

@@ -16,42 +16,15 @@ torch threads, each taking whole chunks). The pass runs on the device the
 codes are on, with the backend of that device (``rankers/``).
 """
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import torch
 
 from .measures import ranked_average_precision
 from .rankers import database_ranker
+from .ranking_counts import RankingStatistics
 from .validation import (check_chunk_size, check_retrieval_inputs, check_top_n,
                          resolve_topk)
-
-
-@dataclass
-class RankingStatistics:
-    """Per-query counts of a Hamming ranking (see the module docstring).
-
-    Attributes:
-        distance_counts (Tensor): (Q, K + 1) int64 items at each distance.
-        relevant_counts (Tensor): (Q, K + 1) int64 relevant items at each
-            distance (relevant = sharing at least one label with the query).
-        average_precision (Tensor): (Q,) float64 AP@R, ties broken by
-            database index; NaN where no relevant item is in the top R.
-        relevant_at_n (Tensor): (Q, len(top_n)) int64 relevant items among
-            the first min(N, num_database) of the ranking.
-        topk (int): R, at most the database size.
-        top_n (tuple[int]): the N of ``relevant_at_n``.
-    """
-    distance_counts: torch.Tensor
-    relevant_counts: torch.Tensor
-    average_precision: torch.Tensor
-    relevant_at_n: torch.Tensor
-    topk: int
-    top_n: tuple
-
-    @property
-    def num_database(self) -> int:
-        return int(self.distance_counts[0].sum())
 
 
 def ranking_statistics(query_codes: torch.Tensor,
