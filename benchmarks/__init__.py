@@ -24,8 +24,9 @@ KINDS = ('speed', 'accuracy', 'device')
 
 def names() -> List[str]:
     """The benchmarks' names, sorted."""
-    return sorted(osp.splitext(name)[0] for name in os.listdir(HERE)
-                  if name.endswith('.py') and not name.startswith('_'))
+    return sorted(
+        osp.splitext(name)[0] for name in os.listdir(HERE)
+        if name.endswith('.py') and not name.startswith('_'))
 
 
 def describe(name: str) -> Dict[str, str]:

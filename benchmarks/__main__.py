@@ -18,8 +18,8 @@ def main(argv=None) -> int:
         return 0
     name = argv[0]
     if name not in names():
-        print(f'no benchmark {name!r}\n{USAGE}\n\n{listing()}',
-              file=sys.stderr)
+        print(
+            f'no benchmark {name!r}\n{USAGE}\n\n{listing()}', file=sys.stderr)
         return 2
     # argparse names the program after argv[0]: the command as typed.
     saved, sys.argv = sys.argv, [f'python -m benchmarks {name}', *argv[1:]]

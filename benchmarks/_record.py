@@ -32,13 +32,18 @@ def default_out(name: str, suffix: str = '.json') -> str:
     return osp.join(RESULTS_DIR, name + suffix)
 
 
-def add_out_argument(parser, name: str, *aliases: str,
+def add_out_argument(parser,
+                     name: str,
+                     *aliases: str,
                      what: str = 'the JSON record of the figures') -> None:
     """``--out`` (and ``aliases``) defaulting to
     ``benchmarks/results/{name}.json``."""
-    parser.add_argument('--out', *aliases, default=default_out(name),
-                        help=f'{what} (default: benchmarks/results/'
-                        f'{name}.json)')
+    parser.add_argument(
+        '--out',
+        *aliases,
+        default=default_out(name),
+        help=f'{what} (default: benchmarks/results/'
+        f'{name}.json)')
 
 
 def json_out(parser, path: str, instead: str) -> str:
@@ -62,9 +67,13 @@ def system() -> dict:
     """The machine: CPU model and cores, the GPU (None without CUDA), the
     torch and Python versions."""
     from hashnet_mm.experiments.report import cpu_model
-    info = dict(cpu=cpu_model(), cores=os.cpu_count(), gpu=None,
-                torch=None, python=platform.python_version(),
-                platform=platform.platform())
+    info = dict(
+        cpu=cpu_model(),
+        cores=os.cpu_count(),
+        gpu=None,
+        torch=None,
+        python=platform.python_version(),
+        platform=platform.platform())
     try:
         import torch
     except ImportError:
@@ -77,8 +86,9 @@ def system() -> dict:
     return info
 
 
-def make_record(name: str, figures: dict,
-           argv: Optional[Sequence[str]] = None) -> dict:
+def make_record(name: str,
+                figures: dict,
+                argv: Optional[Sequence[str]] = None) -> dict:
     """The record of one run of benchmark ``name``: ``figures`` with the
     command, the date (UTC) and :func:`system`."""
     clash = [key for key in RECORD_KEYS if key in figures]
@@ -86,13 +96,17 @@ def make_record(name: str, figures: dict,
         raise ValueError(f'{name}: its figures may not be named {clash} '
                          '(the record\'s own fields)')
     return dict(
-        benchmark=name, command=command_line(name, argv),
-        date=datetime.datetime.now(datetime.timezone.utc).isoformat(
-            timespec='seconds'),
-        system=system(), **figures)
+        benchmark=name,
+        command=command_line(name, argv),
+        date=datetime.datetime.now(
+            datetime.timezone.utc).isoformat(timespec='seconds'),
+        system=system(),
+        **figures)
 
 
-def write_record(path: str, name: str, figures: dict,
+def write_record(path: str,
+                 name: str,
+                 figures: dict,
                  argv: Optional[Sequence[str]] = None) -> dict:
     """Write :func:`make_record` to ``path`` (its folder made; replaced in one
     step, so a reader never sees half a file); returns the record."""

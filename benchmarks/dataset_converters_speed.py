@@ -22,13 +22,13 @@ from hashnet_mm.datasets import HashListDataset
 
 KIND = 'speed'
 
-TOOLS = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools',
-                 'dataset_converters')
+TOOLS = osp.join(
+    osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools',
+    'dataset_converters')
 
 
 def load_tool(name):
-    spec = importlib.util.spec_from_file_location(name,
-                                                  osp.join(TOOLS, name))
+    spec = importlib.util.spec_from_file_location(name, osp.join(TOOLS, name))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -52,14 +52,15 @@ def label_stats(out):
     for info in dataset.load_data_list():
         counts[info['gt_label']] += 1
         sizes.append(len(info['gt_label']))
-    return (f'database {len(dataset)}: {np.mean(sizes):.2f} labels an '
-            f'image, class frequency max/min {counts.max() / counts.min():.1f}')
+    return (
+        f'database {len(dataset)}: {np.mean(sizes):.2f} labels an '
+        f'image, class frequency max/min {counts.max() / counts.min():.1f}')
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--source',
-                        default='/usr/share/datasets/fashion-mnist')
+    parser.add_argument(
+        '--source', default='/usr/share/datasets/fashion-mnist')
     add_out_argument(parser, 'dataset_converters_speed')
     args = parser.parse_args(argv)
     seconds, databases = {}, {}
@@ -67,15 +68,15 @@ def main(argv=None):
         for tool, sub in (('fashion_mnist.py', 'full'),
                           ('fashion_mnist_mosaic.py', 'mosaic')):
             out = osp.join(tmp, sub)
-            timed(f'{tool} (convert + write PNGs)', lambda: load_tool(
-                tool).main(['--source', args.source, '--out', out]),
-                seconds)
-            databases[tool] = timed(
-                f'{tool}: load database list', lambda: label_stats(out),
-                seconds)
+            timed(
+                f'{tool} (convert + write PNGs)', lambda: load_tool(tool).main(
+                    ['--source', args.source, '--out', out]), seconds)
+            databases[tool] = timed(f'{tool}: load database list',
+                                    lambda: label_stats(out), seconds)
             print('  ' + databases[tool])
-    return write_record(args.out, 'dataset_converters_speed', dict(
-        source=args.source, seconds=seconds, databases=databases), argv)
+    return write_record(
+        args.out, 'dataset_converters_speed',
+        dict(source=args.source, seconds=seconds, databases=databases), argv)
 
 
 if __name__ == '__main__':

@@ -14,9 +14,9 @@ the generated JPEGs of ``train_speed`` (default 640x480, quality 90):
 For each it prints ms per image, images/s per core, and the loader workers
 (one core each) that reach ``--target`` img/s (default 3,990: ResNet-50
 bf16 on one H100, docs/en/benchmarks/speed.md) if the pipeline scaled
-perfectly. Each variant's time is the best of ``--repeats`` passes (the machine may be
-shared). torchvision 0.29 deprecates its image decoders for TorchCodec;
-they are measured as they stand.
+perfectly. Each variant's time is the best of ``--repeats`` passes (the
+machine may be shared). torchvision 0.29 deprecates its image decoders for
+TorchCodec; they are measured as they stand.
 
     python -m benchmarks decode_speed --num-images 200
 
@@ -74,14 +74,14 @@ def augment_pil(data, rng):
 
 
 def augment_cv2(data, rng):
-    image = cv2.resize(decode_cv2(data), (RESIZE, RESIZE),
-                       interpolation=cv2.INTER_LINEAR)
+    image = cv2.resize(
+        decode_cv2(data), (RESIZE, RESIZE), interpolation=cv2.INTER_LINEAR)
     return random_crop(image, rng)
 
 
 def augment_torchvision(data, rng):
-    image = TF.resize(decode_torchvision(data), [RESIZE, RESIZE],
-                      antialias=False)
+    image = TF.resize(
+        decode_torchvision(data), [RESIZE, RESIZE], antialias=False)
     return random_crop(image, rng, channels_first=True)
 
 
@@ -108,8 +108,7 @@ def ms_per_image(function, items, repeats):
 
 def measure(args, data_root):
     """{name: ms per image} for every variant."""
-    names = sorted(n for n in os.listdir(data_root)
-                   if n.endswith('.jpg'))
+    names = sorted(n for n in os.listdir(data_root) if n.endswith('.jpg'))
     blobs = []
     for name in names:
         with open(osp.join(data_root, name), 'rb') as f:
@@ -120,8 +119,7 @@ def measure(args, data_root):
         decode = globals()[f'decode_{library}']
         augment = globals()[f'augment_{library}']
         decode(blobs[0])  # first call: library initialisation
-        times[f'{library}: decode'] = ms_per_image(decode, blobs,
-                                                    args.repeats)
+        times[f'{library}: decode'] = ms_per_image(decode, blobs, args.repeats)
         times[f'{library}: decode + resize + crop'] = ms_per_image(
             lambda data: augment(data, rng), blobs, args.repeats)
     for backend in ('cv2', 'pillow'):
@@ -138,10 +136,16 @@ def main(argv=None):
     parser.add_argument('config', nargs='?', default=DEFAULT_CONFIG)
     parser.add_argument('--num-images', type=int, default=200)
     parser.add_argument('--image-size', type=image_size, default=(640, 480))
-    parser.add_argument('--repeats', type=int, default=3,
-                        help='passes per variant; the fastest counts')
-    parser.add_argument('--target', type=float, default=3990.0,
-                        help='img/s the loader must reach')
+    parser.add_argument(
+        '--repeats',
+        type=int,
+        default=3,
+        help='passes per variant; the fastest counts')
+    parser.add_argument(
+        '--target',
+        type=float,
+        default=3990.0,
+        help='img/s the loader must reach')
     add_out_argument(parser, 'decode_speed')
     args = parser.parse_args(argv)
     if args.num_images < 1 or args.repeats < 1:
@@ -163,13 +167,18 @@ def main(argv=None):
     for name, ms in times.items():
         print(f'| {name} | {ms:.2f} | {1000 / ms:.0f} | '
               f'{math.ceil(args.target * ms / 1000)} |')
-    write_record(args.out, 'decode_speed', dict(
-        num_images=args.num_images,
-        image_size='x'.join(map(str, args.image_size)),
-        mean_jpeg_kib=round(mean_bytes / 1024, 1), target_img_s=args.target,
-        ms_per_image=times, workers_for_target={
-            name: math.ceil(args.target * ms / 1000)
-            for name, ms in times.items()}), argv)
+    write_record(
+        args.out, 'decode_speed',
+        dict(
+            num_images=args.num_images,
+            image_size='x'.join(map(str, args.image_size)),
+            mean_jpeg_kib=round(mean_bytes / 1024, 1),
+            target_img_s=args.target,
+            ms_per_image=times,
+            workers_for_target={
+                name: math.ceil(args.target * ms / 1000)
+                for name, ms in times.items()
+            }), argv)
     return times
 
 

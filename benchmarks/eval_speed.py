@@ -58,8 +58,11 @@ def coco_like_split(num, prototypes, rng):
     return np.where(logits >= 0, 1, -1).astype(np.int8), labels
 
 
-def coco_like_case(seed=0, num_query=NUM_QUERY, num_database=NUM_DATABASE,
-                   num_bits=NUM_BITS, num_classes=NUM_CLASSES):
+def coco_like_case(seed=0,
+                   num_query=NUM_QUERY,
+                   num_database=NUM_DATABASE,
+                   num_bits=NUM_BITS,
+                   num_classes=NUM_CLASSES):
     """(query codes, query labels, database codes, database labels)."""
     rng = np.random.default_rng(seed)
     prototypes = np.where(rng.random((num_classes, num_bits)) < 0.5, -1, 1)
@@ -175,12 +178,13 @@ def report(device_name, full, scoring, loop_seconds=None):
     if loop_seconds:
         line += f'; {loop_seconds / min(seconds):.1f}x faster than the loop'
     print(line)
-    return dict(metric_s=[round(s, 4) for s in seconds],
-                metric_s_best=round(min(seconds), 4),
-                scoring_s_best=round(min(score_seconds), 4),
-                peak_memory_gib=round(max(peak, score_peak) / 2**30, 3),
-                times_faster_than_loop=round(loop_seconds / min(seconds), 1)
-                if loop_seconds else None)
+    return dict(
+        metric_s=[round(s, 4) for s in seconds],
+        metric_s_best=round(min(seconds), 4),
+        scoring_s_best=round(min(score_seconds), 4),
+        peak_memory_gib=round(max(peak, score_peak) / 2**30, 3),
+        times_faster_than_loop=round(loop_seconds / min(seconds), 1)
+        if loop_seconds else None)
 
 
 def main(argv=None):
@@ -259,16 +263,24 @@ def main(argv=None):
           f'(timed on {args.loop_queries}, x{NUM_QUERY // args.loop_queries};'
           f' runs {", ".join(f"{s:.1f}" for s in loop_runs)} s)')
     figures = dict(
-        case=dict(queries=NUM_QUERY, database=NUM_DATABASE, bits=NUM_BITS,
-                  labels=NUM_CLASSES, topk=TOPK),
-        torch_threads=torch.get_num_threads(), chunk_size=args.chunk_size,
+        case=dict(
+            queries=NUM_QUERY,
+            database=NUM_DATABASE,
+            bits=NUM_BITS,
+            labels=NUM_CLASSES,
+            topk=TOPK),
+        torch_threads=torch.get_num_threads(),
+        chunk_size=args.chunk_size,
         loop_queries=args.loop_queries,
-        loop_s=round(loop_seconds, 2), loop_runs_s=[round(s, 2)
-                                                    for s in loop_runs],
+        loop_s=round(loop_seconds, 2),
+        loop_runs_s=[round(s, 2) for s in loop_runs],
         ap_max_difference=float(difference),
-        metrics={k: float(metrics[k]) for k in (
-            f'mAP@{TOPK}', f'tie_aware_mAP@{TOPK}', 'P@H<=2')},
-        cpu=report('CPU', full, scoring, loop_seconds), gpu=None)
+        metrics={
+            k: float(metrics[k])
+            for k in (f'mAP@{TOPK}', f'tie_aware_mAP@{TOPK}', 'P@H<=2')
+        },
+        cpu=report('CPU', full, scoring, loop_seconds),
+        gpu=None)
     if torch.cuda.is_available():
         time_metric(results, tensors, 'cuda', 1, args.chunk_size)  # warm-up
         figures['gpu'] = report(

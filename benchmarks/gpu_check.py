@@ -59,21 +59,60 @@ FIGURES = 'FIGURES '  # the line a --part process ends its output with
 
 # Sizes and caps (seconds). FULL's caps add up to 7.5 minutes.
 FULL = dict(
-    device='cuda', amp=True, image_size=(640, 480), num_images=1024,
-    num_query=256, train_iters=300, batch_size=128, workers=12,
-    test_batch_size=128, test_workers=8, log_interval=25, beta_step=None,
-    crop=None, speed_iters=100, speed_warmup=20, speed_batch_size=128,
-    metric_query=5000, metric_database=117218, metric_topk=5000,
-    metric_repeats=3, search_topk=10, search_radius=2,
-    caps=dict(data=45, train=120, test=45, train_speed=90, metric=75,
-              encode=45, index=30))
+    device='cuda',
+    amp=True,
+    image_size=(640, 480),
+    num_images=1024,
+    num_query=256,
+    train_iters=300,
+    batch_size=128,
+    workers=12,
+    test_batch_size=128,
+    test_workers=8,
+    log_interval=25,
+    beta_step=None,
+    crop=None,
+    speed_iters=100,
+    speed_warmup=20,
+    speed_batch_size=128,
+    metric_query=5000,
+    metric_database=117218,
+    metric_topk=5000,
+    metric_repeats=3,
+    search_topk=10,
+    search_radius=2,
+    caps=dict(
+        data=45,
+        train=120,
+        test=45,
+        train_speed=90,
+        metric=75,
+        encode=45,
+        index=30))
 SMOKE = dict(
-    FULL, device='cpu', amp=False, image_size=(64, 48), num_images=24,
-    num_query=8, train_iters=4, batch_size=4, workers=0, test_batch_size=8,
-    test_workers=0, log_interval=1, beta_step=2, crop=(64, 56),
-    speed_iters=2, speed_warmup=1, speed_batch_size=2, metric_query=100,
-    metric_database=1000, metric_topk=250, metric_repeats=1,
-    caps={name: 180 for name in STEPS})
+    FULL,
+    device='cpu',
+    amp=False,
+    image_size=(64, 48),
+    num_images=24,
+    num_query=8,
+    train_iters=4,
+    batch_size=4,
+    workers=0,
+    test_batch_size=8,
+    test_workers=0,
+    log_interval=1,
+    beta_step=2,
+    crop=(64, 56),
+    speed_iters=2,
+    speed_warmup=1,
+    speed_batch_size=2,
+    metric_query=100,
+    metric_database=1000,
+    metric_topk=250,
+    metric_repeats=1,
+    caps={name: 180
+          for name in STEPS})
 AMP_NOTE = ("fp32: mmengine's AmpOptimWrapper (tools/train.py --amp) needs a "
             'GPU')
 
@@ -102,8 +141,14 @@ def tail(path, chars=3000):
 
 def run_step(step: Step, log_path: str, env: Optional[dict] = None) -> dict:
     """Run one step in its own process group; a record, never raising."""
-    record = dict(name=step.name, passed=False, seconds=None,
-                  cap_s=step.cap_s, error=None, figures={}, log=log_path)
+    record = dict(
+        name=step.name,
+        passed=False,
+        seconds=None,
+        cap_s=step.cap_s,
+        error=None,
+        figures={},
+        log=log_path)
     start = time.perf_counter()
     process = None
     if osp.exists(log_path):
@@ -114,8 +159,12 @@ def run_step(step: Step, log_path: str, env: Optional[dict] = None) -> dict:
             log.write('$ ' + ' '.join(command) + '\n')
             log.flush()
             process = subprocess.Popen(
-                command, stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-                env=env, start_new_session=True)
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+                env=env,
+                start_new_session=True)
             try:
                 code = process.wait(timeout=step.cap_s)
             except subprocess.TimeoutExpired:
@@ -143,21 +192,24 @@ def kill_group(process):
     process.wait()
 
 
-def run_steps(steps: List[Step], log_dir: str, env: Optional[dict] = None,
+def run_steps(steps: List[Step],
+              log_dir: str,
+              env: Optional[dict] = None,
               after_each: Optional[Callable[[list], None]] = None) -> list:
     """Every step in order, whatever the earlier ones did."""
     os.makedirs(log_dir, exist_ok=True)
     records = []
     for step in steps:
-        print(f'[gpu_check] {step.name} (cap {step.cap_s:g} s) ...',
-              flush=True)
+        print(
+            f'[gpu_check] {step.name} (cap {step.cap_s:g} s) ...', flush=True)
         record = run_step(step, osp.join(log_dir, f'{step.name}.log'), env)
         records.append(record)
-        print(f"[gpu_check] {step.name}: "
-              f"{'passed' if record['passed'] else 'FAILED'} in "
-              f"{record['seconds']:.1f} s"
-              + (f" ({record['error']})" if record['error'] else ''),
-              flush=True)
+        print(
+            f"[gpu_check] {step.name}: "
+            f"{'passed' if record['passed'] else 'FAILED'} in "
+            f"{record['seconds']:.1f} s" +
+            (f" ({record['error']})" if record['error'] else ''),
+            flush=True)
         if after_each is not None:
             after_each(records)
     return records
@@ -180,8 +232,10 @@ def finite(value):
 
 def machine_info(sizes):
     """The machine and the versions that ran the check."""
-    info = dict(python=platform.python_version(),
-                cpu_cores=os.cpu_count(), mode_device=sizes['device'])
+    info = dict(
+        python=platform.python_version(),
+        cpu_cores=os.cpu_count(),
+        mode_device=sizes['device'])
     try:
         from benchmarks.train_speed import cpu_name
         info['cpu'] = cpu_name()
@@ -189,11 +243,14 @@ def machine_info(sizes):
         info['cpu'] = f'unknown ({error})'
     try:
         import torch
-        info.update(torch=torch.__version__, cuda=torch.version.cuda,
-                    cuda_available=torch.cuda.is_available())
+        info.update(
+            torch=torch.__version__,
+            cuda=torch.version.cuda,
+            cuda_available=torch.cuda.is_available())
         if torch.cuda.is_available():
-            info.update(gpu=torch.cuda.get_device_name(),
-                        cudnn=torch.backends.cudnn.version())
+            info.update(
+                gpu=torch.cuda.get_device_name(),
+                cudnn=torch.backends.cudnn.version())
     except Exception as error:  # noqa: BLE001
         info['torch'] = f'not importable ({error})'
     for package in ('numpy', 'numba', 'mmengine', 'mmcv-lite', 'mmcv',
@@ -210,11 +267,15 @@ def machine_info(sizes):
 def runner_options(work_dir, sizes, train=False):
     """--cfg-options for the tools: the made data, random init, sizes."""
     data = osp.join(work_dir, 'data')
-    options = ['model.backbone.init_cfg=None',
-               f'train_dataloader.dataset.data_root={data}']
+    options = [
+        'model.backbone.init_cfg=None',
+        f'train_dataloader.dataset.data_root={data}'
+    ]
     for loader in ('test_dataloader', 'val_dataloader'):
-        options += [f'{loader}.batch_size={sizes["test_batch_size"]}',
-                    f'{loader}.num_workers={sizes["test_workers"]}']
+        options += [
+            f'{loader}.batch_size={sizes["test_batch_size"]}',
+            f'{loader}.num_workers={sizes["test_workers"]}'
+        ]
         if not sizes['test_workers']:
             options.append(f'{loader}.persistent_workers=False')
         if sizes['device'] == 'cpu':
@@ -224,8 +285,10 @@ def runner_options(work_dir, sizes, train=False):
             if sizes['crop']:
                 scale, crop = sizes['crop']
                 pipeline = f'{loader}.dataset.{split}.pipeline'
-                options += [f'{pipeline}.1.scale=({scale},{scale})',
-                            f'{pipeline}.2.crop_size={crop}']
+                options += [
+                    f'{pipeline}.1.scale=({scale},{scale})',
+                    f'{pipeline}.2.crop_size={crop}'
+                ]
     if sizes['crop']:
         options += train_crop_options(sizes)
     if train:
@@ -236,7 +299,8 @@ def runner_options(work_dir, sizes, train=False):
             f'train_cfg.max_iters={iters}',
             f'train_cfg.val_begin={iters + 1}',  # no validation: test runs
             f'default_hooks.checkpoint.interval={iters}',
-            f'default_hooks.logger.interval={sizes["log_interval"]}']
+            f'default_hooks.logger.interval={sizes["log_interval"]}'
+        ]
         if not sizes['workers']:
             options.append('train_dataloader.persistent_workers=False')
         if sizes['device'] == 'cpu':
@@ -249,8 +313,10 @@ def runner_options(work_dir, sizes, train=False):
 def train_crop_options(sizes):
     scale, crop = sizes['crop']
     pipeline = 'train_dataloader.dataset.pipeline'
-    return [f'{pipeline}.1.scale=({scale},{scale})',
-            f'{pipeline}.2.crop_size={crop}']
+    return [
+        f'{pipeline}.1.scale=({scale},{scale})',
+        f'{pipeline}.2.crop_size={crop}'
+    ]
 
 
 def last_checkpoint(work_dir):
@@ -263,8 +329,9 @@ def last_checkpoint(work_dir):
 
 def train_figures(work_dir, sizes):
     """Loss, beta, time and memory from mmengine's scalars.json."""
-    found = sorted(glob.glob(osp.join(work_dir, 'train', '*', 'vis_data',
-                                      'scalars.json')))
+    found = sorted(
+        glob.glob(
+            osp.join(work_dir, 'train', '*', 'vis_data', 'scalars.json')))
     if not found:
         raise StepError('no vis_data/scalars.json in the train work dir')
     with open(found[-1]) as f:
@@ -288,12 +355,17 @@ def train_figures(work_dir, sizes):
     steady = rows[1:] or rows
     seconds = sorted(row['time'] for row in steady)[len(steady) // 2]
     figures = dict(
-        iters=rows[-1]['iter'], batch_size=sizes['batch_size'],
-        amp=sizes['amp'], loss_first=losses[0], loss_last=losses[-1],
-        beta_first=betas[0], beta_last=betas[-1],
-        iter_s_median=seconds, img_s=sizes['batch_size'] / seconds,
-        data_time_s_median=sorted(row['data_time'] for row in steady)[
-            len(steady) // 2])
+        iters=rows[-1]['iter'],
+        batch_size=sizes['batch_size'],
+        amp=sizes['amp'],
+        loss_first=losses[0],
+        loss_last=losses[-1],
+        beta_first=betas[0],
+        beta_last=betas[-1],
+        iter_s_median=seconds,
+        img_s=sizes['batch_size'] / seconds,
+        data_time_s_median=sorted(row['data_time']
+                                  for row in steady)[len(steady) // 2])
     memory = [row['memory'] for row in rows if 'memory' in row]
     if memory:
         figures['gpu_memory_mib_max'] = max(memory)
@@ -313,8 +385,11 @@ def test_figures(log):
         start = max(i for i, line in enumerate(lines) if line == '{')
         stop = next(i for i in range(start, len(lines)) if lines[i] == '}')
         metrics = json.loads('\n'.join(lines[start:stop + 1]))
-    maps = {k: v for k, v in metrics.items() if re.fullmatch(
-        r'retrieval/(tie_aware_)?mAP@\w+', k)}
+    maps = {
+        k: v
+        for k, v in metrics.items()
+        if re.fullmatch(r'retrieval/(tie_aware_)?mAP@\w+', k)
+    }
     if not maps or not all(finite(v) and 0 <= v <= 1 for v in maps.values()):
         raise StepError(f'no valid MAP in the test results: {maps}')
     keep = ('retrieval/P@H<=2', 'retrieval/P@100')
@@ -340,8 +415,10 @@ def encode_figures(log, work_dir, sizes):
     if count != expected or bits != 64:
         raise StepError(f'{count} {bits}-bit codes, expected {expected} '
                         '64-bit')
-    return dict(codes=count, num_bits=bits,
-                file_kib=osp.getsize(codes_path(work_dir)) / 1024)
+    return dict(
+        codes=count,
+        num_bits=bits,
+        file_kib=osp.getsize(codes_path(work_dir)) / 1024)
 
 
 def codes_path(work_dir):
@@ -353,6 +430,7 @@ def codes_path(work_dir):
 
 def part_data(work_dir, sizes):
     from mmengine.config import Config
+
     from benchmarks.train_speed import write_jpeg_dataset
     root = osp.join(work_dir, 'data')
     os.makedirs(root, exist_ok=True)
@@ -366,10 +444,13 @@ def part_data(work_dir, sizes):
     for name, part in (('query', lines[:split]), ('database', lines[split:])):
         with open(osp.join(root, f'{name}.txt'), 'w') as f:
             f.write('\n'.join(part) + '\n')
-    return dict(images=len(lines), query=split, database=len(lines) - split,
-                image_size='x'.join(map(str, sizes['image_size'])),
-                mean_jpeg_kib=mean_bytes / 1024,
-                write_s=time.perf_counter() - start)
+    return dict(
+        images=len(lines),
+        query=split,
+        database=len(lines) - split,
+        image_size='x'.join(map(str, sizes['image_size'])),
+        mean_jpeg_kib=mean_bytes / 1024,
+        write_s=time.perf_counter() - start)
 
 
 def statistics_with(backend, tensors, topk, chunk_size):
@@ -377,8 +458,13 @@ def statistics_with(backend, tensors, topk, chunk_size):
     from hashnet_mm.evaluation.functional import ranking_statistics
     query_codes, query_labels, database_codes, database_labels = tensors
     return ranking_statistics(
-        query_codes, database_codes, query_labels, database_labels,
-        topk=topk, chunk_size=chunk_size, backend=backend)
+        query_codes,
+        database_codes,
+        query_labels,
+        database_labels,
+        topk=topk,
+        chunk_size=chunk_size,
+        backend=backend)
 
 
 def part_metric(work_dir, sizes):
@@ -404,8 +490,8 @@ def part_metric(work_dir, sizes):
     # The device's ranking (matrix products; on CPU too in --smoke) against
     # the CPU kernel (packed codes, numba), every query.
     start = time.perf_counter()
-    on_device = statistics_with('torch', [t.to(device) for t in tensors],
-                                topk, chunk)
+    on_device = statistics_with('torch', [t.to(device) for t in tensors], topk,
+                                chunk)
     if device == 'cuda':
         torch.cuda.synchronize()
     device_s = time.perf_counter() - start
@@ -423,17 +509,24 @@ def part_metric(work_dir, sizes):
         for name in ('distance_counts', 'relevant_counts'))
     name = f'mAP@{topk}'
     figures = dict(
-        device=device, queries=len(query_codes),
-        database=len(database_codes), topk=topk, case_s=made,
-        metric_s_best=min(seconds), metric_s_runs=seconds,
+        device=device,
+        queries=len(query_codes),
+        database=len(database_codes),
+        topk=topk,
+        case_s=made,
+        metric_s_best=min(seconds),
+        metric_s_runs=seconds,
         scoring_s_best=min(score_seconds),
         peak_mib=max(peak, score_peak) / 2**20,
         target_0p1_s_met=min(seconds) < 0.1,
         scoring_target_0p1_s_met=min(score_seconds) < 0.1,
         **{name: metrics[name]},
-        agreement_queries=len(ap_cpu), ap_max_difference=difference,
-        ap_same_undefined=same_nan, counts_equal=counts_equal,
-        device_ranking_s=device_s, cpu_kernel_s=cpu_s,
+        agreement_queries=len(ap_cpu),
+        ap_max_difference=difference,
+        ap_same_undefined=same_nan,
+        counts_equal=counts_equal,
+        device_ranking_s=device_s,
+        cpu_kernel_s=cpu_s,
         cpu_threads=torch.get_num_threads())
     if not (same_nan and difference <= 1e-12 and counts_equal):
         raise StepError(f'device and CPU kernel disagree: {figures}')
@@ -443,9 +536,9 @@ def part_metric(work_dir, sizes):
 def part_index(work_dir, sizes):
     import numpy as np
 
+    from benchmarks.search_speed import numpy_topk
     from hashnet_mm.search import CodesFile, HammingIndex
     from hashnet_mm.search.build_index import main as build_index
-    from benchmarks.search_speed import numpy_topk
     path = codes_path(work_dir)
     if not osp.isfile(path):
         raise StepError(f'{path} missing: the encode step did not finish')
@@ -461,8 +554,8 @@ def part_index(work_dir, sizes):
     start = time.perf_counter()
     found = index.search(queries, k)
     search_s = time.perf_counter() - start
-    topk_same = bool(np.array_equal(found.ids, ids[numpy_topk(queries,
-                                                              packed, k)]))
+    topk_same = bool(
+        np.array_equal(found.ids, ids[numpy_topk(queries, packed, k)]))
 
     radius = sizes['search_radius']
     distance = np.bitwise_count(queries[:, None, :] ^ packed[None]).sum(
@@ -472,13 +565,20 @@ def part_index(work_dir, sizes):
     for row, result in zip(distance, within):
         near = np.flatnonzero(row <= radius)
         near = near[np.lexsort((near, row[near]))]
-        radius_same &= bool(np.array_equal(result.ids, ids[near])
-                            and np.array_equal(result.distances, row[near]))
+        radius_same &= bool(
+            np.array_equal(result.ids, ids[near])
+            and np.array_equal(result.distances, row[near]))
     figures = dict(
-        codes=len(packed), distinct_codes=len(np.unique(packed, axis=0)),
-        num_bits=codes.num_bits, queries=len(queries), k=k,
-        build_load_s=build_s, search_s=search_s, topk_identical=topk_same,
-        radius=radius, radius_identical=radius_same,
+        codes=len(packed),
+        distinct_codes=len(np.unique(packed, axis=0)),
+        num_bits=codes.num_bits,
+        queries=len(queries),
+        k=k,
+        build_load_s=build_s,
+        search_s=search_s,
+        topk_identical=topk_same,
+        radius=radius,
+        radius_identical=radius_same,
         radius_mean_results=float(np.mean([len(r.ids) for r in within])))
     if not (topk_same and radius_same):
         raise StepError(f'FAISS and brute force differ: {figures}')
@@ -486,7 +586,6 @@ def part_index(work_dir, sizes):
 
 
 PARTS = dict(data=part_data, metric=part_metric, index=part_index)
-
 
 # ---------------------------------------------------------------- steps
 
@@ -500,10 +599,10 @@ def make_steps(work_dir, sizes, smoke, python=sys.executable):
 
     def part(name):
         return Step(
-            name, caps[name],
-            lambda: [python, '-m', 'benchmarks', 'gpu_check', '--part',
-                     name, '--work-dir', work_dir] + mode,
-            printed_figures)
+            name, caps[name], lambda: [
+                python, '-m', 'benchmarks', 'gpu_check', '--part', name,
+                '--work-dir', work_dir
+            ] + mode, printed_figures)
 
     def tool(name, *args):
         return [python, osp.join(REPO, 'tools', name), CONFIG, *args]
@@ -520,12 +619,14 @@ def make_steps(work_dir, sizes, smoke, python=sys.executable):
 
     def speed():
         command = [
-            python, '-m', 'benchmarks', 'train_speed', CONFIG,
-            '--device', sizes['device'], '--data-root',
+            python, '-m', 'benchmarks', 'train_speed', CONFIG, '--device',
+            sizes['device'], '--data-root',
             osp.join(work_dir, 'data'), '--batch-size',
             str(sizes['speed_batch_size']), '--workers',
-            str(sizes['workers']), '--iters', str(sizes['speed_iters']),
-            '--warmup', str(sizes['speed_warmup']), '--json', speed_json]
+            str(sizes['workers']), '--iters',
+            str(sizes['speed_iters']), '--warmup',
+            str(sizes['speed_warmup']), '--json', speed_json
+        ]
         if sizes['amp']:
             command.append('--amp')
         if sizes['crop']:
@@ -543,11 +644,11 @@ def make_steps(work_dir, sizes, smoke, python=sys.executable):
         part('data'),
         Step('train', caps['train'], train,
              lambda log: train_figures(work_dir, sizes)),
-        Step('test', caps['test'],
-             lambda: tool('test.py', last_checkpoint(work_dir), '--work-dir',
-                          osp.join(work_dir, 'test'), '--cfg-options',
-                          *runner_options(work_dir, sizes)),
-             test_figures),
+        Step(
+            'test', caps['test'],
+            lambda: tool('test.py', last_checkpoint(work_dir), '--work-dir',
+                         osp.join(work_dir, 'test'), '--cfg-options',
+                         *runner_options(work_dir, sizes)), test_figures),
         Step('train_speed', caps['train_speed'], speed,
              lambda log: speed_figures(speed_json)),
         part('metric'),
@@ -562,8 +663,7 @@ def child_env(smoke):
     repository importable; --smoke on one CPU thread, no GPU."""
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(
-        [REPO] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep)
-                  if p])
+        [REPO] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p])
     if smoke:
         env['CUDA_VISIBLE_DEVICES'] = ''
         env.setdefault('OMP_NUM_THREADS', '1')
@@ -579,8 +679,7 @@ HEADLINES = dict(
     train_speed=('synthetic_img_s', 'real_img_s', 'ratio', 'loader_wait_ms',
                  'peak_memory_mib', 'loss_share'),
     metric=('metric_s_best', 'scoring_s_best', 'ap_max_difference',
-            'counts_equal',
-            'cpu_kernel_s'),
+            'counts_equal', 'cpu_kernel_s'),
     encode=('codes', 'num_bits'),
     index=('distinct_codes', 'topk_identical', 'radius_identical'))
 
@@ -592,8 +691,9 @@ def number(value):
 
 
 def table(report):
-    lines = ['| step | result | seconds (cap) | figures |',
-             '|---|---|---|---|']
+    lines = [
+        '| step | result | seconds (cap) | figures |', '|---|---|---|---|'
+    ]
     for record in report['steps']:
         figures = record['figures']
         shown = ', '.join(f'{key} {number(figures[key])}'
@@ -627,25 +727,35 @@ def targets_of(records):
         metric_under_0p1_s=metric.get('target_0p1_s_met'),
         metric_scoring_s=metric.get('scoring_s_best'),
         metric_ap_difference=metric.get('ap_max_difference'),
-        search_ids_identical=(index.get('topk_identical') and
-                              index.get('radius_identical'))
+        search_ids_identical=(index.get('topk_identical')
+                              and index.get('radius_identical'))
         if index else None)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--smoke', action='store_true',
-                        help='tiny sizes on the CPU (the tests run this)')
-    parser.add_argument('--work-dir', default=osp.join(
-        REPO, 'work_dirs', 'gpu_check'), help='data, checkpoints, logs')
-    add_out_argument(parser, 'gpu_check', what='the JSON record of every '
-                     'figure (the logs beside it)')
+    parser.add_argument(
+        '--smoke',
+        action='store_true',
+        help='tiny sizes on the CPU (the tests run this)')
+    parser.add_argument(
+        '--work-dir',
+        default=osp.join(REPO, 'work_dirs', 'gpu_check'),
+        help='data, checkpoints, logs')
+    add_out_argument(
+        parser,
+        'gpu_check',
+        what='the JSON record of every '
+        'figure (the logs beside it)')
     parser.set_defaults(out=None)
-    parser.add_argument('--steps', nargs='+', choices=STEPS,
-                        help='run only these (e.g. to rerun failed steps in '
-                        'the same --work-dir)')
-    parser.add_argument('--part', choices=sorted(PARTS),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        '--steps',
+        nargs='+',
+        choices=STEPS,
+        help='run only these (e.g. to rerun failed steps in '
+        'the same --work-dir)')
+    parser.add_argument(
+        '--part', choices=sorted(PARTS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.work_dir = osp.abspath(args.work_dir)
     return args
@@ -655,8 +765,9 @@ def main(argv=None):
     args = parse_args(argv)
     sizes = SMOKE if args.smoke else FULL
     if args.part:
-        print(FIGURES + json.dumps(PARTS[args.part](args.work_dir, sizes)),
-              flush=True)
+        print(
+            FIGURES + json.dumps(PARTS[args.part](args.work_dir, sizes)),
+            flush=True)
         return 0
     start = time.perf_counter()
     # Killed from outside: the current step's process group goes too.
@@ -669,12 +780,18 @@ def main(argv=None):
         osp.join(args.work_dir, 'gpu_check_logs')
     os.makedirs(osp.dirname(out), exist_ok=True)
     os.makedirs(args.work_dir, exist_ok=True)
-    steps = [step for step in make_steps(args.work_dir, sizes, args.smoke)
-             if not args.steps or step.name in args.steps]
-    report = dict(mode='smoke' if args.smoke else 'full', machine=machine,
-                  amp=sizes['amp'],
-                  amp_note=None if sizes['amp'] else AMP_NOTE,
-                  sizes=sizes, work_dir=args.work_dir, steps_run=args.steps)
+    steps = [
+        step for step in make_steps(args.work_dir, sizes, args.smoke)
+        if not args.steps or step.name in args.steps
+    ]
+    report = dict(
+        mode='smoke' if args.smoke else 'full',
+        machine=machine,
+        amp=sizes['amp'],
+        amp_note=None if sizes['amp'] else AMP_NOTE,
+        sizes=sizes,
+        work_dir=args.work_dir,
+        steps_run=args.steps)
 
     header = make_record('gpu_check', {}, argv)
     # With --steps, the other steps' records of an earlier run are kept.
@@ -685,11 +802,15 @@ def main(argv=None):
 
     def write(new):
         done = {r['name']: r for r in new}
-        records = [done.get(name) or dict(earlier[name], earlier_run=True)
-                   for name in STEPS if name in done or name in earlier]
-        report.update(steps=records, targets=targets_of(records),
-                      total_s=time.perf_counter() - start,
-                      all_passed=all(r['passed'] for r in records))
+        records = [
+            done.get(name) or dict(earlier[name], earlier_run=True)
+            for name in STEPS if name in done or name in earlier
+        ]
+        report.update(
+            steps=records,
+            targets=targets_of(records),
+            total_s=time.perf_counter() - start,
+            all_passed=all(r['passed'] for r in records))
         save_json(out, dict(header, **report))
 
     run_steps(steps, log_dir, child_env(args.smoke), write)

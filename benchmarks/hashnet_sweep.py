@@ -51,18 +51,28 @@ from hashnet_mm.experiments import grid
 KIND = 'accuracy'
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
+DEMO_SETTING = 'resnet18cifar_1xb64_fashionmnist-demo_32bit'
+MOSAIC_SETTING = 'resnet18cifar_1xb64_fashionmnist-mosaic_64bit'
 DATA = {
-    'demo': dict(
-        hashnet='hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit.py',
-        method='{folder}/{method}_resnet18cifar_1xb64_fashionmnist-demo_32bit.py',
+    'demo':
+    dict(
+        hashnet=f'hashnet/hashnet_{DEMO_SETTING}.py',
+        method='{folder}/{method}_' + DEMO_SETTING + '.py',
         data_root='data/fashion_mnist_demo/'),
-    'mosaic': dict(
-        hashnet='hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-mosaic_64bit.py',
-        method='{folder}/{method}_resnet18cifar_1xb64_fashionmnist-mosaic_64bit.py',
+    'mosaic':
+    dict(
+        hashnet=f'hashnet/hashnet_{MOSAIC_SETTING}.py',
+        method='{folder}/{method}_' + MOSAIC_SETTING + '.py',
         data_root='data/fashion_mnist_mosaic_cpu/'),
 }
-METHOD_FOLDERS = {'dpsh': 'dpsh', 'dhn': 'dhn', 'hashnet-w': 'hashnet_w',
-                  'hashnet-c': 'hashnet_c', 'dnnh': 'dnnh', 'cnnh': 'cnnh'}
+METHOD_FOLDERS = {
+    'dpsh': 'dpsh',
+    'dhn': 'dhn',
+    'hashnet-w': 'hashnet_w',
+    'hashnet-c': 'hashnet_c',
+    'dnnh': 'dnnh',
+    'cnnh': 'cnnh'
+}
 REFERENCE_FINAL_BETA = 6.4
 RELEASED_ALPHA_TIMES_BITS = 10.0
 METRIC = 'retrieval/mAP@all'
@@ -72,8 +82,8 @@ def variant_run(variant: str, data: str, bits: int) -> tuple:
     """(config path, cfg_options) of one variant at ``bits`` bits."""
     paths = DATA[data]
     if variant in METHOD_FOLDERS:
-        config = paths['method'].format(folder=METHOD_FOLDERS[variant],
-                                        method=variant)
+        config = paths['method'].format(
+            folder=METHOD_FOLDERS[variant], method=variant)
         return osp.join(ROOT, 'configs', config), {}
     alpha = RELEASED_ALPHA_TIMES_BITS / bits
     final_beta = REFERENCE_FINAL_BETA
@@ -86,9 +96,14 @@ def variant_run(variant: str, data: str, bits: int) -> tuple:
     elif variant != 'hashnet':
         raise ValueError(f'unknown variant {variant!r}')
     options = {
-        'model.head.loss.alpha': alpha,
-        'custom_hooks': [dict(type='ContinuationHook', schedule='budget',
-                              final_beta=final_beta)],
+        'model.head.loss.alpha':
+        alpha,
+        'custom_hooks': [
+            dict(
+                type='ContinuationHook',
+                schedule='budget',
+                final_beta=final_beta)
+        ],
     }
     return osp.join(ROOT, 'configs', paths['hashnet']), options
 
@@ -99,8 +114,14 @@ def run(job: tuple, args) -> dict:
     work_dir = osp.join(args.work_dir, args.data,
                         re.sub(r'[^\w.-]', '_', variant))
     result = grid.run_one(
-        config, bits, seed, work_dir, strict=True, max_iters=args.max_iters,
-        cfg_options=options, data_root=DATA[args.data]['data_root'])
+        config,
+        bits,
+        seed,
+        work_dir,
+        strict=True,
+        max_iters=args.max_iters,
+        cfg_options=options,
+        data_root=DATA[args.data]['data_root'])
     result['variant'] = variant
     print(grid.run_summary(result, f'{args.data} {variant}'), flush=True)
     return result
@@ -111,16 +132,22 @@ def check_variant(variant: str, data: str, bits: int) -> None:
     data, before anything runs."""
     config, options = variant_run(variant, data, bits)
     grid.selection_warnings(
-        grid.asked_config(config, bits, 0, cfg_options=options,
-                          data_root=DATA[data]['data_root']),
-        config, strict=True)
+        grid.asked_config(
+            config,
+            bits,
+            0,
+            cfg_options=options,
+            data_root=DATA[data]['data_root']),
+        config,
+        strict=True)
 
 
 def markdown_table(results: list, variants: list, bits: list) -> str:
     """A row a variant; validation and test mAP@all by K."""
-    return grid.markdown_table(
-        [r for r in results if r['bits'] in bits], 'variant',
-        {'mAP@all': '^' + re.escape(METRIC) + '$'}, variants)
+    return grid.markdown_table([r for r in results if r['bits'] in bits],
+                               'variant',
+                               {'mAP@all': '^' + re.escape(METRIC) + '$'},
+                               variants)
 
 
 def best_variants(results: list, bits: list) -> dict:
@@ -137,8 +164,11 @@ def parse_args(argv=None):
     parser.add_argument('--max-iters', type=int, required=True)
     parser.add_argument('--variants', nargs='+', required=True)
     parser.add_argument('--jobs', type=int, default=1)
-    parser.add_argument('--threads', type=int, default=1,
-                        help='torch threads of each run (OMP_NUM_THREADS)')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=1,
+        help='torch threads of each run (OMP_NUM_THREADS)')
     parser.add_argument('--work-dir', default='work_dirs/sweep')
     parser.add_argument('--table', help='also write the markdown table here')
     add_out_argument(parser, 'hashnet_sweep')
@@ -152,8 +182,8 @@ def main(argv=None) -> str:
     for variant in args.variants:  # unknown or selecting on test: now
         check_variant(variant, args.data, args.bits[0])
     os.environ['OMP_NUM_THREADS'] = str(args.threads)
-    jobs = [(variant, bits, seed) for seed in args.seeds
-            for bits in args.bits for variant in args.variants]
+    jobs = [(variant, bits, seed) for seed in args.seeds for bits in args.bits
+            for variant in args.variants]
     with ThreadPoolExecutor(args.jobs) as pool:
         futures = [pool.submit(run, job, args) for job in jobs]
     failed = [(job, future.exception()) for job, future in zip(jobs, futures)
@@ -167,15 +197,23 @@ def main(argv=None) -> str:
     results = [future.result() for future in futures]
     table = markdown_table(results, args.variants, args.bits) + '\n' + \
         grid.best_lines(results, 'variant')
-    grid.write_results(
-        results, table, osp.join(args.work_dir, args.data, 'sweep.json'),
-        args.table)
-    write_record(args.out, 'hashnet_sweep', dict(
-        data=args.data, bits=args.bits, seeds=args.seeds,
-        max_iters=args.max_iters, variants=args.variants,
-        best_on_validation={str(k): v for k, v in best_variants(
-            results, args.bits).items()},
-        table=table, runs=results), argv)
+    grid.write_results(results, table,
+                       osp.join(args.work_dir, args.data, 'sweep.json'),
+                       args.table)
+    write_record(
+        args.out, 'hashnet_sweep',
+        dict(
+            data=args.data,
+            bits=args.bits,
+            seeds=args.seeds,
+            max_iters=args.max_iters,
+            variants=args.variants,
+            best_on_validation={
+                str(k): v
+                for k, v in best_variants(results, args.bits).items()
+            },
+            table=table,
+            runs=results), argv)
     return table
 
 

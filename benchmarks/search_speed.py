@@ -36,12 +36,17 @@ def parse_args(argv=None):
     parser.add_argument('--num-bits', type=int, default=64)
     parser.add_argument('--topk', type=int, default=100)
     parser.add_argument('--radius', type=int, default=2)
-    parser.add_argument('--latency-queries', type=int, default=200,
-                        help='single queries timed one at a time')
+    parser.add_argument(
+        '--latency-queries',
+        type=int,
+        default=200,
+        help='single queries timed one at a time')
     parser.add_argument('--nlist', type=int, default=1024)
     parser.add_argument('--nprobe', type=int, nargs='+', default=[16, 64])
     parser.add_argument(
-        '--threads', type=int, default=1,
+        '--threads',
+        type=int,
+        default=1,
         help='FAISS (OpenMP) and torch threads; 1 keeps a shared machine '
         'usable (and on a busy 2-core CPU, 2 threads were slower)')
     parser.add_argument('--seed', type=int, default=0)
@@ -88,8 +93,8 @@ def project_topk(queries, codes, k, num_bits, batch=16):
     queries = torch.from_numpy(unpack_codes(queries, num_bits)).float()
     ranker = database_ranker(database, backend='numba')
     return torch.cat([
-        ranker.rank(queries[start:start + batch], None,
-                    min(k, len(database))).top
+        ranker.rank(queries[start:start + batch], None, min(k,
+                                                            len(database))).top
         for start in range(0, len(queries), batch)
     ]).numpy()
 
@@ -123,37 +128,52 @@ def main(argv=None):
     k, n, q = args.topk, args.num_codes, args.num_queries
     rows, figures = [], []
 
-    def row(method, task, seconds=None, queries_per_s=None, latency=None,
+    def row(method,
+            task,
+            seconds=None,
+            queries_per_s=None,
+            latency=None,
             note=''):
-        figures.append(dict(
-            method=method, task=task, seconds=number(seconds),
-            queries_per_s=number(queries_per_s),
-            latency_ms=None if latency is None else dict(
-                median=number(latency[0]), p95=number(latency[1])),
-            note=note))
-        rows.append((method, task, '' if seconds is None else f'{seconds:.3f}',
-                     '' if queries_per_s is None else f'{queries_per_s:,.0f}',
-                     '' if latency is None else
-                     f'{latency[0]:.2f} / {latency[1]:.2f}', note))
+        figures.append(
+            dict(
+                method=method,
+                task=task,
+                seconds=number(seconds),
+                queries_per_s=number(queries_per_s),
+                latency_ms=None if latency is None else dict(
+                    median=number(latency[0]), p95=number(latency[1])),
+                note=note))
+        rows.append(
+            (method, task, '' if seconds is None else f'{seconds:.3f}',
+             '' if queries_per_s is None else f'{queries_per_s:,.0f}',
+             '' if latency is None else f'{latency[0]:.2f} / {latency[1]:.2f}',
+             note))
 
     flat = HammingIndex(args.num_bits)
     _, seconds = timed(flat.add, codes)
-    row('HammingIndex flat', 'build (add)', seconds,
+    row('HammingIndex flat',
+        'build (add)',
+        seconds,
         note=f'{file_bytes_per_item(flat):.1f} bytes/item on disk; '
         f'{args.num_bits // 8} code + 8 id in memory')
     found, seconds = timed(flat.search, queries, k)
-    row('HammingIndex flat', f'top-{k}, {q} queries', seconds, q / seconds,
+    row(
+        'HammingIndex flat', f'top-{k}, {q} queries', seconds, q / seconds,
         latency_ms(lambda x: flat.search(x, k),
                    queries[:args.latency_queries]))
 
     numpy_ids, seconds = timed(numpy_topk, queries, codes, k)
-    row('numpy popcount', f'top-{k}, {q} queries', seconds, q / seconds,
+    row(
+        'numpy popcount', f'top-{k}, {q} queries', seconds, q / seconds,
         latency_ms(lambda x: numpy_topk(x, codes, k),
                    queries[:args.latency_queries // 10]))
     project_ids, seconds = timed(project_topk, queries, codes, k,
                                  args.num_bits)
-    row('metric CPU ranker', f'top-{k}, {q} queries', seconds,
-        q / seconds, note='includes unpacking to +-1 floats')
+    row('metric CPU ranker',
+        f'top-{k}, {q} queries',
+        seconds,
+        q / seconds,
+        note='includes unpacking to +-1 floats')
     identical = np.array_equal(found.ids, numpy_ids) and np.array_equal(
         found.ids, project_ids)
     print(f'top-{k} ids identical (FAISS, numpy, metric CPU ranker): '
@@ -161,19 +181,25 @@ def main(argv=None):
 
     radius_found, seconds = timed(flat.search_radius, queries, args.radius)
     counts = [len(r.ids) for r in radius_found]
-    row('HammingIndex flat', f'radius {args.radius}, {q} queries', seconds,
-        q / seconds, note=f'{np.mean(counts):.2f} results/query')
+    row('HammingIndex flat',
+        f'radius {args.radius}, {q} queries',
+        seconds,
+        q / seconds,
+        note=f'{np.mean(counts):.2f} results/query')
     hashed = HammingIndex(args.num_bits, 'hash')
     _, seconds = timed(hashed.add, codes)
-    row('HammingIndex hash', 'build (add)', seconds,
+    row('HammingIndex hash',
+        'build (add)',
+        seconds,
         note=f"{hashed.params['num_tables']} tables x "
         f"{hashed.params['hash_bits']} bits; "
         f'{file_bytes_per_item(hashed):.1f} bytes/item on disk')
     hash_found, seconds = timed(hashed.search_radius, queries, args.radius)
     same = all(
-        np.array_equal(a.ids, b.ids)
-        for a, b in zip(hash_found, radius_found))
-    row('HammingIndex hash', f'radius {args.radius}, {q} queries', seconds,
+        np.array_equal(a.ids, b.ids) for a, b in zip(hash_found, radius_found))
+    row('HammingIndex hash',
+        f'radius {args.radius}, {q} queries',
+        seconds,
         q / seconds,
         latency_ms(lambda x: hashed.search_radius(x, args.radius),
                    queries[:args.latency_queries]),
@@ -181,16 +207,21 @@ def main(argv=None):
 
     ivf = HammingIndex(args.num_bits, 'ivf', nlist=args.nlist)
     _, seconds = timed(ivf.add, codes)
-    row('HammingIndex ivf', f'build (train + add), nlist {args.nlist}',
-        seconds, note=f'{file_bytes_per_item(ivf):.1f} bytes/item on disk')
+    row('HammingIndex ivf',
+        f'build (train + add), nlist {args.nlist}',
+        seconds,
+        note=f'{file_bytes_per_item(ivf):.1f} bytes/item on disk')
     kth = found.distances[:, -1:]
     for nprobe in args.nprobe:
         ivf.nprobe = nprobe
         approx, seconds = timed(ivf.search, queries, k)
         # A result counts when it is as near as the exact k-th neighbour.
         recall = ((approx.ids >= 0) & (approx.distances <= kth)).mean()
-        row('HammingIndex ivf', f'top-{k}, nprobe {nprobe}', seconds,
-            q / seconds, note=f'recall@{k} {recall:.3f}')
+        row('HammingIndex ivf',
+            f'top-{k}, nprobe {nprobe}',
+            seconds,
+            q / seconds,
+            note=f'recall@{k} {recall:.3f}')
 
     print(f'\n{n:,} random {args.num_bits}-bit codes, {q:,} queries; '
           f'{args.threads} threads; {platform.processor() or "CPU"}, '
@@ -201,12 +232,19 @@ def main(argv=None):
     print('|---|---|---|---|---|---|')
     for r in rows:
         print('| ' + ' | '.join(r) + ' |')
-    return write_record(args.out, 'search_speed', dict(
-        num_codes=n, num_queries=q, num_bits=args.num_bits, topk=k,
-        radius=args.radius, threads=args.threads,
-        load_average=round(os.getloadavg()[0], 1),
-        faiss=faiss.__version__, topk_ids_identical=bool(identical),
-        rows=figures), argv)
+    return write_record(
+        args.out, 'search_speed',
+        dict(
+            num_codes=n,
+            num_queries=q,
+            num_bits=args.num_bits,
+            topk=k,
+            radius=args.radius,
+            threads=args.threads,
+            load_average=round(os.getloadavg()[0], 1),
+            faiss=faiss.__version__,
+            topk_ids_identical=bool(identical),
+            rows=figures), argv)
 
 
 if __name__ == '__main__':

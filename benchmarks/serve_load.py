@@ -55,8 +55,8 @@ def multipart(fields: dict, file_field: str, filename: str,
              for name, value in fields.items()]
     parts.append((f'--{boundary}\r\nContent-Disposition: form-data; '
                   f'name="{file_field}"; filename="{filename}"\r\n'
-                  'Content-Type: application/octet-stream\r\n\r\n').encode()
-                 + data + b'\r\n')
+                  'Content-Type: application/octet-stream\r\n\r\n').encode() +
+                 data + b'\r\n')
     parts.append(f'--{boundary}--\r\n'.encode())
     return b''.join(parts), f'multipart/form-data; boundary={boundary}'
 
@@ -70,24 +70,23 @@ def make_queries(service, count: int, k: int, seed: int = 0) -> List[Query]:
         raise ValueError('the index stores no image paths: no queries to '
                          'send')
     rng = np.random.default_rng(seed)
-    chosen = rng.choice(items.ids, size=min(count, len(items)),
-                        replace=False)
+    chosen = rng.choice(items.ids, size=min(count, len(items)), replace=False)
     paths = [items.path(int(i)) for i in chosen]
     codes = service.inferencer(paths, batch_size=64, packed=True)['codes']
     queries = []
-    for number, (item_id, path, code) in enumerate(zip(chosen, paths,
-                                                       codes)):
+    for number, (item_id, path, code) in enumerate(zip(chosen, paths, codes)):
         item_id = int(item_id)
         if number % 2:
             found = service.index.search(code[None], k + 1).select(0)
-            expected = [(int(i), int(d)) for i, d in zip(
-                found.ids, found.distances) if i >= 0 and i != item_id][:k]
+            expected = [(int(i), int(d))
+                        for i, d in zip(found.ids, found.distances)
+                        if i >= 0 and i != item_id][:k]
             body = json.dumps(dict(id=item_id, k=k)).encode()
             queries.append(Query(body, 'application/json', expected, 'item'))
         else:
             found = service.index.search(code[None], k).select(0)
-            expected = [(int(i), int(d)) for i, d in zip(
-                found.ids, found.distances) if i >= 0]
+            expected = [(int(i), int(d))
+                        for i, d in zip(found.ids, found.distances) if i >= 0]
             with open(path, 'rb') as f:
                 body, content_type = multipart(
                     dict(k=k), 'image', osp.basename(path), f.read())
@@ -105,8 +104,11 @@ class Connection(http.client.HTTPConnection):
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def run_load(base_url: str, queries: List[Query], clients: int,
-             requests: int, timeout: float = 60.0) -> dict:
+def run_load(base_url: str,
+             queries: List[Query],
+             clients: int,
+             requests: int,
+             timeout: float = 60.0) -> dict:
     """Send ``requests`` requests (the queries in turn) from ``clients``
     threads; latency of each, and every answer compared with its expected
     neighbours."""
@@ -119,8 +121,8 @@ def run_load(base_url: str, queries: List[Query], clients: int,
     lock = threading.Lock()
 
     def client():
-        connection = Connection(address.hostname, address.port,
-                                timeout=timeout)
+        connection = Connection(
+            address.hostname, address.port, timeout=timeout)
         try:
             while True:
                 try:
@@ -144,8 +146,7 @@ def run_load(base_url: str, queries: List[Query], clients: int,
                     problem = f'HTTP {response.status}: {payload[:200]!r}'
                 else:
                     answer = json.loads(payload)
-                    got = [(r['id'], r['distance'])
-                           for r in answer['results']]
+                    got = [(r['id'], r['distance']) for r in answer['results']]
                     if got != query.expected:
                         problem = f'{got} != expected {query.expected}'
                 with lock:
@@ -164,12 +165,17 @@ def run_load(base_url: str, queries: List[Query], clients: int,
     wall = time.perf_counter() - start
     ms = np.array(latencies) * 1000
     return dict(
-        clients=clients, requests=requests, answered=len(latencies),
-        failures=len(failures), failure_examples=failures[:5],
+        clients=clients,
+        requests=requests,
+        answered=len(latencies),
+        failures=len(failures),
+        failure_examples=failures[:5],
         wall_s=round(wall, 3),
         requests_per_s=round(len(latencies) / wall, 2) if wall else None,
-        latency_ms={f'p{q}': round(float(np.percentile(ms, q)), 2)
-                    for q in (50, 90, 99)} if len(ms) else {},
+        latency_ms={
+            f'p{q}': round(float(np.percentile(ms, q)), 2)
+            for q in (50, 90, 99)
+        } if len(ms) else {},
         mean_ms=round(float(ms.mean()), 2) if len(ms) else None)
 
 
@@ -225,16 +231,24 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint')
     parser.add_argument('index')
     parser.add_argument('--clients', type=int, nargs='+', default=[1, 4, 8])
-    parser.add_argument('--requests', type=int, default=400,
-                        help='requests per client count')
-    parser.add_argument('--queries', type=int, default=200,
-                        help='distinct queries (indexed items)')
+    parser.add_argument(
+        '--requests', type=int, default=400, help='requests per client count')
+    parser.add_argument(
+        '--queries',
+        type=int,
+        default=200,
+        help='distinct queries (indexed items)')
     parser.add_argument('--k', type=int, default=10)
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--machine', default='a 2-core Xeon VM',
-                        help='how the results name the hardware')
-    add_out_argument(parser, 'serve_load', what='the JSON record; the '
-                     'markdown page goes beside it (.md)')
+    parser.add_argument(
+        '--machine',
+        default='a 2-core Xeon VM',
+        help='how the results name the hardware')
+    add_out_argument(
+        parser,
+        'serve_load',
+        what='the JSON record; the '
+        'markdown page goes beside it (.md)')
     args = parser.parse_args(argv)
     args.out = osp.splitext(args.out)[0] if args.out.endswith('.json') \
         else args.out
@@ -260,12 +274,19 @@ def main(argv=None):
             print(json.dumps(record))
             records.append(record)
     health = service.health()
-    context = make_record('serve_load', dict(
-        machine=args.machine, cpu=machine(),
-        torch_threads=torch.get_num_threads(), load_average=load_average,
-        config=args.config, num_bits=health['num_bits'],
-        index_size=health['index_size'], index_kind=health['index_kind'],
-        k=args.k, runs=records), argv)
+    context = make_record(
+        'serve_load',
+        dict(
+            machine=args.machine,
+            cpu=machine(),
+            torch_threads=torch.get_num_threads(),
+            load_average=load_average,
+            config=args.config,
+            num_bits=health['num_bits'],
+            index_size=health['index_size'],
+            index_kind=health['index_kind'],
+            k=args.k,
+            runs=records), argv)
     write_results(context, args.out)
     print(f'{args.out}.md, {args.out}.json')
     if any(r['failures'] for r in records):

@@ -87,24 +87,35 @@ def parse_args(argv=None):
     parser.add_argument('--workers', type=int, help="the config's if unset")
     parser.add_argument('--iters', type=int, default=100)
     parser.add_argument('--warmup', type=int, default=10)
-    parser.add_argument('--image-size', type=image_size, default=(640, 480),
-                        help='WIDTHxHEIGHT of the generated JPEGs')
+    parser.add_argument(
+        '--image-size',
+        type=image_size,
+        default=(640, 480),
+        help='WIDTHxHEIGHT of the generated JPEGs')
     parser.add_argument('--num-images', type=int, default=512)
     parser.add_argument(
-        '--data-root', help='use the train.txt and images of this folder '
+        '--data-root',
+        help='use the train.txt and images of this folder '
         '(e.g. write_jpeg_dataset\'s) instead of writing new ones')
-    parser.add_argument('--amp', action='store_true',
-                        help='as tools/train.py --amp (bfloat16, CUDA only)')
     parser.add_argument(
-        '--channels-last', action=argparse.BooleanOptionalAction,
+        '--amp',
+        action='store_true',
+        help='as tools/train.py --amp (bfloat16, CUDA only)')
+    parser.add_argument(
+        '--channels-last',
+        action=argparse.BooleanOptionalAction,
         help="NHWC batches (ChannelsLastDataPreprocessor); the config's if "
         'unset')
-    parser.add_argument('--decode', choices=['cv2', 'pillow', 'turbojpeg'],
-                        help="LoadImageFromFile's imdecode_backend; the "
-                        "config's if unset")
-    parser.add_argument('--loss-batch-size', type=int,
-                        help='batch of the loss-only timing; the training '
-                        'batch if unset')
+    parser.add_argument(
+        '--decode',
+        choices=['cv2', 'pillow', 'turbojpeg'],
+        help="LoadImageFromFile's imdecode_backend; the "
+        "config's if unset")
+    parser.add_argument(
+        '--loss-batch-size',
+        type=int,
+        help='batch of the loss-only timing; the training '
+        'batch if unset')
     add_out_argument(parser, 'train_speed', '--json')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args(argv)
@@ -134,8 +145,9 @@ def write_jpeg_dataset(root, num_images, size, num_classes, seed=0):
     lines, total = [], 0
     for index in range(num_images):
         grid = rng.integers(0, 256, (6, 8, 3), dtype=np.uint8)
-        smooth = np.asarray(Image.fromarray(grid).resize(
-            (width, height), Image.BICUBIC), dtype=np.int16)
+        smooth = np.asarray(
+            Image.fromarray(grid).resize((width, height), Image.BICUBIC),
+            dtype=np.int16)
         noisy = smooth + rng.integers(-32, 33, smooth.shape, dtype=np.int16)
         name = f'{index:06d}.jpg'
         path = osp.join(root, name)
@@ -154,8 +166,10 @@ def listed_images(data_root):
     """(mean file size in bytes, (width, height) of the first image) of the
     images listed in ``data_root/train.txt``."""
     with open(osp.join(data_root, 'train.txt')) as f:
-        paths = [osp.join(data_root, line.split()[0]) for line in f
-                 if line.strip()]
+        paths = [
+            osp.join(data_root,
+                     line.split()[0]) for line in f if line.strip()
+        ]
     with Image.open(paths[0]) as image:
         size = image.size
     return sum(osp.getsize(path) for path in paths) / len(paths), size
@@ -183,8 +197,9 @@ def benchmark_config(args, data_root):
     if args.decode is not None:
         loader.dataset.pipeline[0].imdecode_backend = args.decode
     if args.channels_last is not None:
-        cfg.data_preprocessor.update(type='ChannelsLastDataPreprocessor',
-                                     channels_last=args.channels_last)
+        cfg.data_preprocessor.update(
+            type='ChannelsLastDataPreprocessor',
+            channels_last=args.channels_last)
     cfg.model.setdefault('data_preprocessor', cfg.data_preprocessor)
     cfg.model.backbone.init_cfg = None
     if args.amp:
@@ -226,10 +241,11 @@ def time_loss(loss_module, batch_size, num_bits, num_classes, args):
     """Seconds per forward + backward of the loss on (B, K) random codes
     with random multi-hot labels (each label with probability 2 / C)."""
     generator = torch.Generator().manual_seed(0)
-    codes = torch.randn(batch_size, num_bits, generator=generator).to(
-        args.device).requires_grad_()
-    labels = (torch.rand(batch_size, num_classes, generator=generator) <
-              2 / num_classes).to(args.device)
+    codes = torch.randn(
+        batch_size, num_bits,
+        generator=generator).to(args.device).requires_grad_()
+    labels = (torch.rand(batch_size, num_classes, generator=generator)
+              < 2 / num_classes).to(args.device)
     elapsed = 0.0
     for index in range(args.warmup + args.iters):
         start = time.perf_counter()
@@ -282,8 +298,7 @@ def measure(args, data_root):
         workers=cfg.train_dataloader.num_workers,
         decode=cfg.train_dataloader.dataset.pipeline[0].get(
             'imdecode_backend', 'cv2'),
-        channels_last=getattr(model.data_preprocessor, 'channels_last',
-                              False),
+        channels_last=getattr(model.data_preprocessor, 'channels_last', False),
         amp=args.amp,
         synthetic_img_s=batch_size / ceiling_step,
         real_img_s=batch_size / real_step,
@@ -293,8 +308,8 @@ def measure(args, data_root):
         loss_batch_size=loss_batch,
         loss_ms=1000 * loss_step,
         # The loss's share of a synthetic step, when both are at one batch.
-        loss_share=loss_step / ceiling_step if loss_batch == batch_size
-        else None,
+        loss_share=loss_step /
+        ceiling_step if loss_batch == batch_size else None,
         peak_memory_mib=peak)
 
 
@@ -316,9 +331,11 @@ def main(argv=None):
     device = torch.cuda.get_device_name() if args.device == 'cuda' \
         else f'{cpu_name()}, {os.cpu_count()} cores'
     results.update(
-        config=osp.basename(args.config), device=device,
+        config=osp.basename(args.config),
+        device=device,
         image_size='x'.join(map(str, args.image_size)),
-        mean_jpeg_kib=mean_bytes / 1024, iters=args.iters)
+        mean_jpeg_kib=mean_bytes / 1024,
+        iters=args.iters)
     loss_batch = results['loss_batch_size']
     share = '' if results['loss_share'] is None else \
         f" ({100 * results['loss_share']:.2f}% of a synthetic step)"

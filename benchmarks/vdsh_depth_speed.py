@@ -20,8 +20,8 @@ KIND = 'speed'
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--depths', nargs='+', type=int,
-                        default=[1, 2, 4, 8, 16, 32, 64])
+    parser.add_argument(
+        '--depths', nargs='+', type=int, default=[1, 2, 4, 8, 16, 32, 64])
     parser.add_argument('--widths', nargs='+', type=int, default=[256])
     parser.add_argument('--rows', type=int, default=5000)
     parser.add_argument('--dim', type=int, default=784)
@@ -59,25 +59,40 @@ def main(argv=None):
         for depth in args.depths:
             edges = args.dim * width + (depth - 1) * width**2 + \
                 width * args.bits
-            options = dict(depth=depth, width=width, num_iters=args.iters,
-                           device=args.device)
-            vdsh = seconds_per_iter(VDSH(args.bits, **options), features,
-                                    labels)
+            options = dict(
+                depth=depth,
+                width=width,
+                num_iters=args.iters,
+                device=args.device)
+            vdsh = seconds_per_iter(
+                VDSH(args.bits, **options), features, labels)
             backprop = seconds_per_iter(
-                BackpropHashMLP(args.bits,
-                                steps_per_iter=args.rows // 256, **options),
+                BackpropHashMLP(
+                    args.bits, steps_per_iter=args.rows // 256, **options),
                 features, labels)
-            print(f'| {width} | {depth} | {edges / 1e6:.3f} | {vdsh:.3f} | '
-                  f'{vdsh / edges * 1e6:.3f} | {backprop:.3f} |',
-                  flush=True)
-            rows.append(dict(width=width, depth=depth, edges=edges,
-                             vdsh_s_per_iter=vdsh,
-                             vdsh_us_per_edge_iter=vdsh / edges * 1e6,
-                             backprop_s_per_iter=backprop))
-    return write_record(args.out, 'vdsh_depth_speed', dict(
-        num_rows=args.rows, dim=args.dim, bits=args.bits,
-        classes=args.classes, iters=args.iters, threads=args.threads,
-        device=args.device, rows=rows), argv)
+            print(
+                f'| {width} | {depth} | {edges / 1e6:.3f} | {vdsh:.3f} | '
+                f'{vdsh / edges * 1e6:.3f} | {backprop:.3f} |',
+                flush=True)
+            rows.append(
+                dict(
+                    width=width,
+                    depth=depth,
+                    edges=edges,
+                    vdsh_s_per_iter=vdsh,
+                    vdsh_us_per_edge_iter=vdsh / edges * 1e6,
+                    backprop_s_per_iter=backprop))
+    return write_record(
+        args.out, 'vdsh_depth_speed',
+        dict(
+            num_rows=args.rows,
+            dim=args.dim,
+            bits=args.bits,
+            classes=args.classes,
+            iters=args.iters,
+            threads=args.threads,
+            device=args.device,
+            rows=rows), argv)
 
 
 if __name__ == '__main__':

@@ -23,8 +23,10 @@ KIND = 'accuracy'
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--features', default='work_dirs/features/pixels',
-                        help='the folder the feature files go to')
+    parser.add_argument(
+        '--features',
+        default='work_dirs/features/pixels',
+        help='the folder the feature files go to')
     add_out_argument(parser, 'vdsh_pixel_features')
     args = parser.parse_args(argv)
     json_out(parser, args.out, 'the feature folder is --features')
@@ -35,10 +37,10 @@ def main(argv=None):
         images, labels = data['images'], data['labels']
         for split in SPLITS:
             index = data[split]
-            save_features(
-                out, split, images[index].reshape(len(index), -1) / 255.0,
-                [f'images/{i:05d}.png' for i in index],
-                np.eye(len(CLASSES), dtype=np.uint8)[labels[index]])
+            save_features(out, split,
+                          images[index].reshape(len(index), -1) / 255.0,
+                          [f'images/{i:05d}.png' for i in index],
+                          np.eye(len(CLASSES), dtype=np.uint8)[labels[index]])
             print(f'{split}: {len(index)} x {images[0].size} -> {out}')
             written[split] = [len(index), int(images[0].size)]
     return write_record(args.out, 'vdsh_pixel_features',

@@ -28,8 +28,8 @@ KIND = 'accuracy'
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--features', default='work_dirs/features/pixels')
-    parser.add_argument('--depths', nargs='+', type=int,
-                        default=[1, 4, 16, 32])
+    parser.add_argument(
+        '--depths', nargs='+', type=int, default=[1, 4, 16, 32])
     parser.add_argument('--width', type=int, default=256)
     parser.add_argument('--bits', type=int, default=32)
     parser.add_argument('--iters', type=int, default=30)
@@ -43,9 +43,9 @@ def run(model, data):
     model.fit(*data['train'])
     history = model.history[1:]
     return dict(
-        map=retrieval_map(model.encode(data['query'][0]), data['query'][1],
-                          model.encode(data['database'][0]),
-                          data['database'][1]),
+        map=retrieval_map(
+            model.encode(data['query'][0]), data['query'][1],
+            model.encode(data['database'][0]), data['database'][1]),
         forward_objective=model.history[-1]['forward_objective'],
         seconds=sum(h['seconds'] for h in history),
         seconds_per_iter=sum(h['seconds'] for h in history) / len(history))
@@ -67,21 +67,31 @@ def main(argv=None):
           'train s |\n|---|---|---|---|---|---|')
     rows = []
     for depth in args.depths:
-        options = dict(depth=depth, width=args.width, num_iters=args.iters,
-                       device=args.device)
+        options = dict(
+            depth=depth,
+            width=args.width,
+            num_iters=args.iters,
+            device=args.device)
         for name, model in (('VDSH layer-wise', VDSH(args.bits, **options)),
                             ('back-propagation',
                              BackpropHashMLP(args.bits, **options))):
             row = dict(depth=depth, training=name, **run(model, data))
             rows.append(row)
-            print(f'| {depth} | {name} | {row["map"]:.4f} | '
-                  f'{row["forward_objective"]:.4f} | '
-                  f'{row["seconds_per_iter"]:.3f} | {row["seconds"]:.1f} |',
-                  flush=True)
-    return write_record(args.out, 'vdsh_vs_backprop', dict(
-        features=args.features, width=args.width, bits=args.bits,
-        iters=args.iters, threads=args.threads, device=args.device,
-        rows=rows), argv)
+            print(
+                f'| {depth} | {name} | {row["map"]:.4f} | '
+                f'{row["forward_objective"]:.4f} | '
+                f'{row["seconds_per_iter"]:.3f} | {row["seconds"]:.1f} |',
+                flush=True)
+    return write_record(
+        args.out, 'vdsh_vs_backprop',
+        dict(
+            features=args.features,
+            width=args.width,
+            bits=args.bits,
+            iters=args.iters,
+            threads=args.threads,
+            device=args.device,
+            rows=rows), argv)
 
 
 if __name__ == '__main__':

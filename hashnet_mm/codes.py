@@ -12,7 +12,6 @@ Packing and the checks take numpy arrays or torch tensors but do not import
 torch: ``hashnet_mm.search`` uses them without the training stack.
 """
 from __future__ import annotations
-
 import functools
 import sys
 from typing import TYPE_CHECKING, Optional, Union
@@ -78,7 +77,8 @@ def straight_through_sign(values: torch.Tensor) -> torch.Tensor:
     return _straight_through_sign_function().apply(values)
 
 
-def check_codes(codes: Array, what: str = 'codes',
+def check_codes(codes: Array,
+                what: str = 'codes',
                 allow_empty: bool = False) -> None:
     """Raise ValueError unless ``codes`` is a non-empty (n, K) matrix of
     -1 and +1 values (tensor or array, not bool: :func:`check_code_dtype`);
@@ -87,8 +87,7 @@ def check_codes(codes: Array, what: str = 'codes',
     """
     check_code_dtype(codes, what)
     shape = tuple(codes.shape)
-    if len(shape) != 2 or shape[1] == 0 or (shape[0] == 0
-                                            and not allow_empty):
+    if len(shape) != 2 or shape[1] == 0 or (shape[0] == 0 and not allow_empty):
         raise ValueError(f'{what} must be a non-empty (n, K) matrix, got '
                          f'shape {shape}')
     valid_rows = ((codes == 1) | (codes == -1)).all(1)
@@ -103,8 +102,9 @@ def check_codes(codes: Array, what: str = 'codes',
 
 def code_size(num_bits: int) -> int:
     """Bytes per packed K-bit code."""
-    if isinstance(num_bits, bool) or not isinstance(
-            num_bits, (int, np.integer)) or num_bits < 1:
+    if isinstance(num_bits,
+                  bool) or not isinstance(num_bits,
+                                          (int, np.integer)) or num_bits < 1:
         raise ValueError(f'num_bits must be an integer >= 1, got {num_bits!r}')
     return (int(num_bits) + 7) // 8
 
@@ -125,8 +125,9 @@ def unpack_codes(packed: np.ndarray, num_bits: int) -> np.ndarray:
     return bits.astype(np.int8) * 2 - 1
 
 
-def check_packed(packed: np.ndarray, num_bits: int, what: str = 'codes'
-                 ) -> None:
+def check_packed(packed: np.ndarray,
+                 num_bits: int,
+                 what: str = 'codes') -> None:
     """Raise ValueError unless ``packed`` holds packed ``num_bits`` codes."""
     width = code_size(num_bits)
     if not isinstance(packed, np.ndarray) or packed.dtype != np.uint8 \
@@ -152,8 +153,8 @@ def bit_words(bits: np.ndarray) -> np.ndarray:
     layout above: bit j of a row is bit j % 64 of word j // 64."""
     packed = np.packbits(bits, axis=1, bitorder='little')
     packed = np.pad(packed, ((0, 0), (0, -packed.shape[1] % 8)))
-    return np.ascontiguousarray(packed).view('<u8').astype(np.uint64,
-                                                           copy=False)
+    return np.ascontiguousarray(packed).view('<u8').astype(
+        np.uint64, copy=False)
 
 
 def share_label(labels: torch.Tensor,
@@ -171,9 +172,8 @@ def check_codes_and_labels(codes: torch.Tensor, labels: torch.Tensor) -> None:
     The codes may be continuous (a loss's relaxed codes)."""
     if codes.dim() != 2 or labels.dim() != 2 or \
             labels.shape[0] != codes.shape[0]:
-        raise ValueError(
-            'expected codes (N, K) and labels (N, C), got '
-            f'{tuple(codes.shape)} and {tuple(labels.shape)}')
+        raise ValueError('expected codes (N, K) and labels (N, C), got '
+                         f'{tuple(codes.shape)} and {tuple(labels.shape)}')
 
 
 def similar_pair_fraction(labels: torch.Tensor,

@@ -45,8 +45,7 @@ def load_tool(name: str) -> ModuleType:
     """The tool script ``name`` imported as a module (``__name__`` is not
     ``'__main__'``, so it does not run)."""
     path = tool_file(name)
-    module_name = 'hashnet_mm_tools_' + osp.splitext(name)[0].replace(
-        '/', '_')
+    module_name = 'hashnet_mm_tools_' + osp.splitext(name)[0].replace('/', '_')
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module

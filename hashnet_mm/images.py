@@ -147,8 +147,8 @@ def check_pixel_count(source: ImageSource,
 def check_max_pixels(max_pixels: Optional[int], owner: str) -> None:
     """A ValueError naming ``owner`` unless ``max_pixels`` is an integer
     >= 1 or ``None``."""
-    if max_pixels is not None and (isinstance(max_pixels, bool) or
-                                   not isinstance(max_pixels, int)
+    if max_pixels is not None and (isinstance(max_pixels, bool)
+                                   or not isinstance(max_pixels, int)
                                    or max_pixels < 1):
         raise ValueError(f'{owner}: max_pixels must be an integer >= 1, or '
                          f'None for no limit; got {max_pixels!r}')
@@ -171,8 +171,8 @@ def read_image(source: ImageSource,
     if isinstance(source, str):
         with open(source, 'rb') as f:
             data = f.read()
-    image = mmcv.imfrombytes(data, flag=flag, channel_order=channel_order,
-                             backend=backend)
+    image = mmcv.imfrombytes(
+        data, flag=flag, channel_order=channel_order, backend=backend)
     if image is None:
         raise ValueError(f'{_describe(source, name)}: cannot be decoded')
     return image
@@ -184,7 +184,8 @@ def describe_array(array: np.ndarray) -> str:
     return f'{article} {array.dtype} array of shape {tuple(array.shape)}'
 
 
-def conform_image(image: np.ndarray, channels: Optional[int],
+def conform_image(image: np.ndarray,
+                  channels: Optional[int],
                   name: str = 'the image') -> np.ndarray:
     """A decoded image (uint8, BGR as ``mmcv.imread`` gives it) with the
     ``channels`` a model expects: 1 gives H x W, 3 gives H x W x 3, ``None``
@@ -215,8 +216,8 @@ def conform_image(image: np.ndarray, channels: Optional[int],
             f'{name}: {describe_array(image)}{nan}: pass uint8 values '
             '0..255 in BGR order (as mmcv.imread gives them); for floats in '
             '[0, 1]: np.clip(x * 255, 0, 255).round().astype(np.uint8)')
-    if image.ndim not in (2, 3) or (image.ndim == 3 and
-                                    image.shape[2] not in (1, 3, 4)):
+    if image.ndim not in (2, 3) or (image.ndim == 3
+                                    and image.shape[2] not in (1, 3, 4)):
         raise ValueError(
             f'{name}: {describe_array(image)} is not an image: expected '
             'H x W (grey) or H x W x C with C = 1 (grey), 3 (BGR) or 4 '

@@ -88,8 +88,9 @@ def when_imported(name: str, callback: Callable[[], None]) -> None:
         callback()
         return
     with _lock:
-        if not any(isinstance(f, _AfterImport) and f.name == name
-                   and f.callback is callback for f in sys.meta_path):
+        if not any(
+                isinstance(f, _AfterImport) and f.name == name
+                and f.callback is callback for f in sys.meta_path):
             sys.meta_path.insert(0, _AfterImport(name, callback))
 
 

@@ -23,10 +23,14 @@ def build_hasher_from_cfg(cfg, registry, default_args=None):
                          f'{sorted(registry.module_dict)}')
     # In this package's scope whatever the default scope is (mmpretrain's
     # in a run, which has no hasher registry).
-    return build_from_cfg({'_scope_': registry.scope, **cfg}, registry,
-                          default_args)
+    return build_from_cfg({
+        '_scope_': registry.scope,
+        **cfg
+    }, registry, default_args)
 
 
 # Feature-based hashing methods: fit on features, encode them to codes.
-HASHERS = Registry('hasher', build_func=build_hasher_from_cfg,
-                   locations=['hashnet_mm.shallow'])
+HASHERS = Registry(
+    'hasher',
+    build_func=build_hasher_from_cfg,
+    locations=['hashnet_mm.shallow'])

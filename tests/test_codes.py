@@ -8,7 +8,6 @@ import torch
 from hashnet_mm.codes import (bit_words, check_codes, check_codes_and_labels,
                               check_packed, code_size, pack_codes, share_label,
                               sign_codes, similar_pair_fraction, unpack_codes)
-
 from .test_search.reference import popcount_distances
 
 
@@ -53,8 +52,7 @@ def test_round_trip(num_bits):
     codes = np.random.default_rng(num_bits).choice([-1, 1], (20, num_bits))
     packed = pack_codes(codes)
     assert packed.dtype == np.uint8
-    assert packed.shape == (20, code_size(num_bits)) == (20,
-                                                         -(-num_bits // 8))
+    assert packed.shape == (20, code_size(num_bits)) == (20, -(-num_bits // 8))
     np.testing.assert_array_equal(unpack_codes(packed, num_bits), codes)
 
 
@@ -80,9 +78,12 @@ def test_popcount_of_packed_equals_hamming_distance_of_codes():
         popcount_distances(pack_codes(a), pack_codes(b)), expected)
 
 
-@pytest.mark.parametrize('codes', [
-    np.zeros((2, 8)), np.full((2, 8), 2), np.ones(8), np.ones((2, 0))
-])
+@pytest.mark.parametrize(
+    'codes',
+    [np.zeros((2, 8)),
+     np.full((2, 8), 2),
+     np.ones(8),
+     np.ones((2, 0))])
 def test_pack_rejects_non_codes(codes):
     with pytest.raises(ValueError, match='codes must'):
         pack_codes(codes)
@@ -201,8 +202,8 @@ def test_share_label_matches_loops():
     labels[0] = False  # an unlabelled image shares nothing, not even itself
     for x, y in ((labels, None), (labels, other)):
         expected = reference_share_label(x, x if y is None else y)
-        result = share_label(torch.tensor(x),
-                             None if y is None else torch.tensor(y))
+        result = share_label(
+            torch.tensor(x), None if y is None else torch.tensor(y))
         assert result.dtype == torch.bool
         assert result.tolist() == expected
     as_float = share_label(torch.tensor(labels, dtype=torch.float64))
@@ -226,6 +227,8 @@ def test_similar_pair_fraction_counts_ordered_pairs():
 ])
 def test_check_codes_and_labels(codes, labels):
     check_codes_and_labels(torch.ones(3, 4), torch.ones(3, 2))
-    with pytest.raises(ValueError, match=r'expected codes \(N, K\) and '
-                       r'labels \(N, C\), got'):
+    with pytest.raises(
+            ValueError,
+            match=r'expected codes \(N, K\) and '
+            r'labels \(N, C\), got'):
         check_codes_and_labels(codes, labels)

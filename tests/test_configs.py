@@ -19,8 +19,9 @@ from hashnet_mm.datasets.demo import materialize_demo
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 COCO = osp.join(REPO, 'configs', 'hashnet_resnet50_coco_64bit.py')
-DEMO = osp.join(REPO, 'configs',
-                'hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit.py')
+DEMO = osp.join(
+    REPO, 'configs',
+    'hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit.py')
 CONFIG_DIR = osp.join(REPO, 'configs')
 # Every config one runs (not the _base_ pieces), relative to configs/.
 LEAF_CONFIGS = sorted(
@@ -33,14 +34,18 @@ BITS = (16, 32, 48, 64)
 CIFAR_SIZES = {'fashionmnistmosaic': 56, 'fashionmnist': 28}
 
 
-def point_at(cfg, data_root, work_dir, max_iters=2, batch_size=2,
+def point_at(cfg,
+             data_root,
+             work_dir,
+             max_iters=2,
+             batch_size=2,
              val_queries=4):
     """Redirect a config's data and work dir; small batches, no workers;
     ``val_queries`` validation queries held out of the training list."""
     loaders = (cfg.train_dataloader, cfg.val_dataloader, cfg.test_dataloader)
     for loader in loaders:
-        loader.update(batch_size=batch_size, num_workers=0,
-                      persistent_workers=False)
+        loader.update(
+            batch_size=batch_size, num_workers=0, persistent_workers=False)
     cfg.train_dataloader.dataset.data_root = data_root
     for loader in loaders[1:]:
         for split in ('query', 'database'):
@@ -62,14 +67,17 @@ def local_resnet50(tmp_path):
     path = str(tmp_path / 'resnet50.pth')
     torch.manual_seed(0)
     weights = ResNet(depth=50).state_dict()
-    torch.save({'state_dict': {f'backbone.{k}': v
-                               for k, v in weights.items()}}, path)
+    torch.save(
+        {'state_dict': {
+            f'backbone.{k}': v
+            for k, v in weights.items()
+        }}, path)
     return path, weights
 
 
 @pytest.mark.slow
 def test_coco_config_builds_and_steps_offline(tmp_path, tiny_single_label,
-                                             local_resnet50):
+                                              local_resnet50):
     path, weights = local_resnet50
     cfg = Config.fromfile(COCO)
     assert cfg.model.head.num_bits == 64
@@ -113,14 +121,18 @@ def test_zero_bits_is_a_clear_error():
 def test_demo_config_steps_on_the_shipped_data(tmp_path):
     data_root = str(tmp_path / 'demo')
     materialize_demo(data_root)
-    cfg = point_at(Config.fromfile(DEMO), data_root, str(tmp_path / 'work'),
-                   max_iters=3, batch_size=8)
+    cfg = point_at(
+        Config.fromfile(DEMO),
+        data_root,
+        str(tmp_path / 'work'),
+        max_iters=3,
+        batch_size=8)
     cfg.train_cfg.val_interval = 100
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert runner.iter == 3
-    assert torch.isfinite(torch.tensor(
-        runner.message_hub.get_scalar('train/loss').current()))
+    assert torch.isfinite(
+        torch.tensor(runner.message_hub.get_scalar('train/loss').current()))
 
 
 def test_readme_own_backbone_recipe(tmp_path):
@@ -152,6 +164,7 @@ def load_config(name):
 @pytest.fixture
 def no_network(monkeypatch):
     """Any connection (a weight download) fails the test."""
+
     def refuse(*args, **kwargs):
         raise OSError('tests/test_configs.py: no network access')
 
@@ -187,8 +200,7 @@ def test_every_config_builds_at_every_length(name, bits, no_network):
         if cfg.model.backbone.type == 'ResNet_CIFAR':
             size = next(side for key, side in CIFAR_SIZES.items()
                         if key in name)
-            images = torch.randn(2, cfg.model.backbone.in_channels, size,
-                                 size)
+            images = torch.randn(2, cfg.model.backbone.in_channels, size, size)
             logits = model(images, mode='tensor')
         else:
             features = torch.randn(2, cfg.model.head.in_channels)

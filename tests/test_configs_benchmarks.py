@@ -14,7 +14,6 @@ from mmengine.runner import Runner
 from mmpretrain.registry import MODELS
 
 import hashnet_mm  # noqa: F401
-
 from .test_configs import point_at
 from .tiny_data import one_hot, write_tiny_dataset
 from .tool_modules import load_tool
@@ -33,8 +32,8 @@ PROTOCOL = {
     'fashionmnist': ('data/fashion_mnist/', '', 10, -1),
     'fashionmnist-mosaic': ('data/fashion_mnist_mosaic/', '', 10, -1),
 }
-BENCHMARKS = [(backbone, dataset) for backbone in ('resnet50',
-                                                   'efficientnetlite0')
+BENCHMARKS = [(backbone, dataset)
+              for backbone in ('resnet50', 'efficientnetlite0')
               for dataset in ('coco', 'nuswide', 'imagenet100', 'cifar10')]
 BENCHMARKS += [('resnet50', 'nuswide21'), ('resnet18cifar', 'fashionmnist'),
                ('resnet18cifar', 'fashionmnist-mosaic')]
@@ -73,8 +72,8 @@ def test_benchmark_configs_follow_the_protocol(backbone, dataset):
                    cfg.test_dataloader.dataset.database,
                    cfg.val_dataloader.dataset.query,
                    cfg.val_dataloader.dataset.database)
-        for dataset_cfg, split in zip(loaders, ('train', 'query', 'database',
-                                                'train', 'train')):
+        for dataset_cfg, split in zip(
+                loaders, ('train', 'query', 'database', 'train', 'train')):
             assert dataset_cfg.data_root == data_root
             assert dataset_cfg.ann_file == f'{lists}{split}.txt'
         # Validation: queries held out of train.txt, ranked against the rest.
@@ -91,8 +90,10 @@ def test_one_file_a_setting_the_length_an_option():
     length only; every config names its length in its file name."""
     import glob
     import re
-    leaves = [p for p in glob.glob(osp.join(CONFIGS, '*', '*.py'))
-              if '_base_' not in p and 'feature_track' not in p]
+    leaves = [
+        p for p in glob.glob(osp.join(CONFIGS, '*', '*.py'))
+        if '_base_' not in p and 'feature_track' not in p
+    ]
     stems = {}
     for path in leaves:
         name = osp.basename(path)
@@ -107,8 +108,10 @@ def test_one_file_a_setting_the_length_an_option():
 @pytest.fixture
 def tiny_rgb(tmp_path):
     """4 classes, 32x32 RGB: 8 train, 4 query, 8 database images."""
-    splits = {name: one_hot([i % 4 for i in range(n)], 4)
-              for name, n in (('train', 8), ('query', 4), ('database', 8))}
+    splits = {
+        name: one_hot([i % 4 for i in range(n)], 4)
+        for name, n in (('train', 8), ('query', 4), ('database', 8))
+    }
     return write_tiny_dataset(str(tmp_path / 'data'), splits, size=32)
 
 
@@ -119,14 +122,16 @@ def train_one_step(cfg, data_root, image_size=None, init=False):
     would take longer than the step."""
     point_at(cfg, data_root, work_dir=None, max_iters=1, batch_size=2)
     datasets = [cfg.train_dataloader.dataset] + [
-        cfg.test_dataloader.dataset[split] for split in ('query', 'database')]
+        cfg.test_dataloader.dataset[split] for split in ('query', 'database')
+    ]
     for dataset, split in zip(datasets, ('train', 'query', 'database')):
         dataset.ann_file = f'{split}.txt'
         if image_size:
             dataset.pipeline = [
                 dict(type='LoadImageFromFile'),
                 dict(type='Resize', scale=(image_size, image_size)),
-                dict(type='PackInputs')]
+                dict(type='PackInputs')
+            ]
     cfg.model.setdefault('data_preprocessor', cfg.data_preprocessor)
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         model = MODELS.build(cfg.model)
@@ -134,8 +139,7 @@ def train_one_step(cfg, data_root, image_size=None, init=False):
             model.init_weights()
         optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
         before = [p.detach().clone() for p in model.head.parameters()]
-        train_batch = next(iter(Runner.build_dataloader(
-            cfg.train_dataloader)))
+        train_batch = next(iter(Runner.build_dataloader(cfg.train_dataloader)))
         losses = model.train_step(train_batch, optim_wrapper)
         assert torch.isfinite(losses['loss'])
         assert any(not torch.equal(b, p)
@@ -163,8 +167,10 @@ def test_efficientnet_config_loads_the_converted_weights(tmp_path, tiny_rgb):
         'model_converters/efficientnet_lite0_to_mmpretrain.py')
     checkpoint = converter.main(['--out', str(tmp_path / 'lite0.pth')])
     cfg = Config.fromfile(config_path('efficientnetlite0', 'coco'))
-    cfg.merge_from_dict({'model.backbone.init_cfg.checkpoint': checkpoint,
-                         'model.head.num_bits': 32})
+    cfg.merge_from_dict({
+        'model.backbone.init_cfg.checkpoint': checkpoint,
+        'model.head.num_bits': 32
+    })
     model = MODELS.build(cfg.model)
     model.init_weights()
     saved = torch.load(checkpoint, weights_only=True)['state_dict']
@@ -178,8 +184,11 @@ def test_mosaic_config_steps_on_56px_grey_images(tmp_path):
     labels = one_hot([0, 1, 2, 3] * 2, 4)
     labels[::3, 2] = 1  # several labels an image
     data_root = write_tiny_dataset(
-        str(tmp_path / 'data'),
-        {'train': labels, 'query': labels[:4], 'database': labels},
+        str(tmp_path / 'data'), {
+            'train': labels,
+            'query': labels[:4],
+            'database': labels
+        },
         size=56)
     cfg = Config.fromfile(config_path('resnet18cifar', 'fashionmnist-mosaic'))
     cfg.merge_from_dict({'model.head.num_bits': 16})

@@ -27,9 +27,12 @@ def png_bytes(width, height):
 
 def bomb_png(width, height):
     """A PNG header declaring width x height with a tiny (bogus) body."""
+
     def chunk(kind, data):
         return (struct.pack('>I', len(data)) + kind + data +
-                struct.pack('>I', zlib.crc32(kind + data) & 0xffffffff))
+                struct.pack('>I',
+                            zlib.crc32(kind + data) & 0xffffffff))
+
     header = struct.pack('>IIBBBBB', width, height, 8, 2, 0, 0, 0)
     return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', header) +
             chunk(b'IDAT', zlib.compress(b'\0' * 64)) + chunk(b'IEND', b''))
@@ -90,8 +93,8 @@ def assert_cheap(seconds, traced, rss_growth):
     assert rss_growth < 100 * 2**20, rss_growth
 
 
-@pytest.mark.parametrize('name', ['a.jpeg', 'b.PNG', 'c.gif', 'd.webp',
-                                  'e.tif', 'f.bmp', 'g.JPG'])
+@pytest.mark.parametrize(
+    'name', ['a.jpeg', 'b.PNG', 'c.gif', 'd.webp', 'e.tif', 'f.bmp', 'g.JPG'])
 def test_every_common_kind_is_an_image(name):
     assert is_image_file(name)
 
@@ -108,12 +111,14 @@ def test_extensions_are_lower_case_and_dotted():
 def test_find_image_files_recurses_and_reports_the_rest(tmp_path):
     (tmp_path / 'sub').mkdir()
     (tmp_path / '.hidden').mkdir()
-    for name in ['a.jpeg', 'b.PNG', 'sub/c.gif', 'sub/d.webp', '.hidden/e.png']:
+    for name in [
+            'a.jpeg', 'b.PNG', 'sub/c.gif', 'sub/d.webp', '.hidden/e.png'
+    ]:
         (tmp_path / name).write_bytes(png_bytes(3, 2))
     (tmp_path / 'README.txt').write_text('hi')
     images, others = find_image_files(str(tmp_path))
-    assert [p[len(str(tmp_path)) + 1:] for p in images] == [
-        'a.jpeg', 'b.PNG', 'sub/c.gif', 'sub/d.webp']
+    assert [p[len(str(tmp_path)) + 1:]
+            for p in images] == ['a.jpeg', 'b.PNG', 'sub/c.gif', 'sub/d.webp']
     assert others == [str(tmp_path / 'README.txt')]
     flat, _ = find_image_files(str(tmp_path), recursive=False)
     assert len(flat) == 2
@@ -179,17 +184,21 @@ def test_a_bomb_past_pils_own_limit_reports_its_size():
     # still read from the header, and the limit can be lifted.
     data = bomb_png(100000, 50000)
     assert declared_size(data) == (100000, 50000)
-    with pytest.raises(ImageTooLargeError, match='100000 x 50000 = '
-                       '5,000,000,000 pixels is more than the limit of '
-                       r'67,108,864 \(where it is set\)'):
+    with pytest.raises(
+            ImageTooLargeError,
+            match='100000 x 50000 = '
+            '5,000,000,000 pixels is more than the limit of '
+            r'67,108,864 \(where it is set\)'):
         check_pixel_count(data, name='bomb.png', setting='where it is set')
     assert check_pixel_count(data, max_pixels=None) == (100000, 50000)
 
 
 @pytest.mark.parametrize('bad', [0, -1, 2.5, True, '1000'])
 def test_check_max_pixels_refuses_non_limits(bad):
-    with pytest.raises(ValueError, match='the owner: max_pixels must be an '
-                       r'integer >= 1, or None for no limit; got'):
+    with pytest.raises(
+            ValueError,
+            match='the owner: max_pixels must be an '
+            r'integer >= 1, or None for no limit; got'):
         check_max_pixels(bad, 'the owner')
     check_max_pixels(None, 'the owner')
     check_max_pixels(1, 'the owner')
@@ -225,8 +234,8 @@ def test_conform_image_grey_to_colour_repeats():
         assert colour.shape == (3, 4, 3) and colour.dtype == np.uint8
         for channel in range(3):
             np.testing.assert_array_equal(colour[..., channel], grey)
-    bgra = np.random.default_rng(1).integers(0, 256, (3, 4, 4)).astype(
-        np.uint8)
+    bgra = np.random.default_rng(1).integers(0, 256,
+                                             (3, 4, 4)).astype(np.uint8)
     np.testing.assert_array_equal(conform_image(bgra, 3), bgra[..., :3])
     np.testing.assert_array_equal(conform_image(bgra, None), bgra[..., :3])
     np.testing.assert_array_equal(conform_image(grey, None), grey)

@@ -18,8 +18,11 @@ HEAVY = ('torch', 'mmengine', 'mmpretrain', 'mmcv')
 def run_python(code: str) -> str:
     env = dict(os.environ, PYTHONPATH=REPO, OMP_NUM_THREADS='1')
     result = subprocess.run([sys.executable, '-W', 'ignore', '-c', code],
-                            cwd=REPO, env=env, capture_output=True,
-                            text=True, timeout=600)
+                            cwd=REPO,
+                            env=env,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout.strip().splitlines()[-1]
 

@@ -28,8 +28,9 @@ def load_yaml(path):
 def zoo_configs():
     """Every config of a method folder (the root alias, _base_/ and
     feature_track/ are not models of the zoo)."""
-    return sorted(path for folder in METHOD_FOLDERS
-                  for path in glob.glob(osp.join(CONFIGS, folder, '*.py')))
+    return sorted(
+        path for folder in METHOD_FOLDERS
+        for path in glob.glob(osp.join(CONFIGS, folder, '*.py')))
 
 
 def metafiles():
@@ -45,7 +46,8 @@ def all_models():
 def test_method_folders():
     assert METHOD_FOLDERS == [
         'cnnh', 'csq', 'dhn', 'dnnh', 'dpn', 'dpsh', 'dsh', 'greedyhash',
-        'hashnet', 'hashnet_c', 'hashnet_w', 'orthohash']
+        'hashnet', 'hashnet_c', 'hashnet_w', 'orthohash'
+    ]
     for folder in METHOD_FOLDERS:
         for name in ('README.md', 'metafile.yml'):
             assert osp.isfile(osp.join(CONFIGS, folder, name)), (folder, name)
@@ -54,8 +56,9 @@ def test_method_folders():
 def test_model_index_imports_every_metafile():
     imported = metafiles()
     assert len(imported) == len(set(imported))
-    assert sorted(imported) == [f'configs/{folder}/metafile.yml'
-                                for folder in METHOD_FOLDERS]
+    assert sorted(imported) == [
+        f'configs/{folder}/metafile.yml' for folder in METHOD_FOLDERS
+    ]
 
 
 def test_every_zoo_config_is_one_model():
@@ -68,8 +71,9 @@ def test_every_zoo_config_is_one_model():
     assert len(names) == len(set(names))
 
 
-@pytest.mark.parametrize('metafile', [f'configs/{folder}/metafile.yml'
-                                      for folder in METHOD_FOLDERS])
+@pytest.mark.parametrize(
+    'metafile',
+    [f'configs/{folder}/metafile.yml' for folder in METHOD_FOLDERS])
 def test_metafile(metafile):
     content = load_yaml(osp.join(REPO, metafile))
     folder = osp.dirname(metafile)
@@ -106,10 +110,13 @@ def test_metafile(metafile):
 def test_measured_results():
     """A result only where a measurement of that config on its own
     schedule exists (benchmarks/results/demo.md)."""
-    measured = {model['Name']: model['Results'][0]['Metrics']['mAP']
-                for _, model in all_models() if model['Results']}
+    measured = {
+        model['Name']: model['Results'][0]['Metrics']['mAP']
+        for _, model in all_models() if model['Results']
+    }
     assert measured == {
-        'hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit': 0.7534}
+        'hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit': 0.7534
+    }
 
 
 CONFIG_NAME = re.compile(r'[\w./-]*?[\w-]+_\d+xb\d+_[\w-]+_\d+bit\.py')
@@ -122,14 +129,19 @@ def test_readme_names_existing_configs(folder):
     named = set(CONFIG_NAME.findall(readme))
     assert named, f'configs/{folder}/README.md names no config'
     for name in named:
-        candidates = [osp.join(REPO, name), osp.join(CONFIGS, name),
-                      osp.join(CONFIGS, folder, name)]
+        candidates = [
+            osp.join(REPO, name),
+            osp.join(CONFIGS, name),
+            osp.join(CONFIGS, folder, name)
+        ]
         assert any(osp.isfile(path) for path in candidates), (folder, name)
 
 
 def test_model_zoo_page_lists_every_model():
     with open(osp.join(REPO, 'docs', 'en', 'model_zoo.md')) as f:
         page = f.read()
-    missing = [model['Name'] for _, model in all_models()
-               if f"`{model['Name']}.py`" not in page]
+    missing = [
+        model['Name'] for _, model in all_models()
+        if f"`{model['Name']}.py`" not in page
+    ]
     assert not missing

@@ -14,7 +14,6 @@ import numpy as np
 import pytest
 
 import hashnet_mm
-
 from .tiny_data import write_tiny_dataset
 
 pytestmark = pytest.mark.slow
@@ -39,8 +38,8 @@ def test_readme_shows_the_inherit_line():
 
 def test_config_file_finds_the_shipped_configs():
     path = hashnet_mm.config_file('hashnet_resnet50_coco_64bit.py')
-    assert osp.isfile(path) and osp.isfile(osp.join(
-        osp.dirname(path), '_base_', 'default_runtime.py'))
+    assert osp.isfile(path) and osp.isfile(
+        osp.join(osp.dirname(path), '_base_', 'default_runtime.py'))
     with pytest.raises(FileNotFoundError, match="no config 'nope.py'"):
         hashnet_mm.config_file('nope.py')
 
@@ -52,8 +51,8 @@ def test_config_dir_prefers_the_shipped_copy(tmp_path, monkeypatch):
     from hashnet_mm import config_files
     shipped, source = tmp_path / 'pkg' / '.mim' / 'configs', tmp_path / 'cfg'
     (source / '_base_').mkdir(parents=True)
-    monkeypatch.setattr(config_files, 'CONFIG_DIRS', (str(shipped),
-                                                      str(source)))
+    monkeypatch.setattr(config_files, 'CONFIG_DIRS',
+                        (str(shipped), str(source)))
     assert config_files.config_dir() == str(source)
     shipped.parent.mkdir(parents=True)
     shipped.symlink_to(source)
@@ -61,8 +60,8 @@ def test_config_dir_prefers_the_shipped_copy(tmp_path, monkeypatch):
     shipped.unlink()
     (shipped / '_base_').mkdir(parents=True)
     assert config_files.config_dir() == str(shipped)
-    monkeypatch.setattr(config_files, 'CONFIG_DIRS', (str(tmp_path / 'a'),
-                                                      str(tmp_path / 'b')))
+    monkeypatch.setattr(config_files, 'CONFIG_DIRS',
+                        (str(tmp_path / 'a'), str(tmp_path / 'b')))
     with pytest.raises(FileNotFoundError, match='no configs found in .*a or'):
         config_files.config_dir()
 
@@ -84,28 +83,34 @@ def test_console_commands_run_the_tools(capsys):
 def test_every_tool_has_a_main_taking_argv():
     """A tool's main(argv=None) runs from a command, mim or a test alike."""
     import ast
-    for path in glob.glob(osp.join(REPO, 'tools', '**', '*.py'),
-                          recursive=True):
+    for path in glob.glob(
+            osp.join(REPO, 'tools', '**', '*.py'), recursive=True):
         with open(path) as f:
             tree = ast.parse(f.read())
-        imported = any(isinstance(node, ast.ImportFrom) and
-                       any(alias.name == 'main' for alias in node.names)
-                       for node in tree.body)
-        defined = [node for node in tree.body
-                   if isinstance(node, ast.FunctionDef)
-                   and node.name == 'main']
-        assert imported or (
-            defined and [a.arg for a in defined[0].args.args] == ['argv']
-            and defined[0].args.defaults), path
+        imported = any(
+            isinstance(node, ast.ImportFrom) and any(alias.name == 'main'
+                                                     for alias in node.names)
+            for node in tree.body)
+        defined = [
+            node for node in tree.body
+            if isinstance(node, ast.FunctionDef) and node.name == 'main'
+        ]
+        assert imported or (defined and [a.arg for a in defined[0].args.args]
+                            == ['argv'] and defined[0].args.defaults), path
 
 
 @pytest.fixture(scope='module')
 def wheel(tmp_path_factory):
     """The package's wheel, built from the clone."""
     folder = tmp_path_factory.mktemp('wheel')
-    subprocess.run([sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps',
-                    '--no-build-isolation', REPO, '-w', str(folder)],
-                   check=True, capture_output=True, cwd=folder)
+    subprocess.run([
+        sys.executable, '-m', 'pip', 'wheel', '-q', '--no-deps',
+        '--no-build-isolation', REPO, '-w',
+        str(folder)
+    ],
+                   check=True,
+                   capture_output=True,
+                   cwd=folder)
     (path, ) = glob.glob(str(folder / '*.whl'))
     return path
 
@@ -115,25 +120,33 @@ def test_the_wheel_ships_the_configs(wheel, tmp_path):
     looks), one copy of each, no byte code."""
     names = set(zipfile.ZipFile(wheel).namelist())
     for folder in ('configs', 'tools'):
-        for path in glob.glob(osp.join(REPO, folder, '**', '*.*'),
-                              recursive=True):
+        for path in glob.glob(
+                osp.join(REPO, folder, '**', '*.*'), recursive=True):
             relative = osp.relpath(path, REPO)
             if '__pycache__' not in relative:
                 assert f'hashnet_mm/.mim/{relative}' in names, relative
     assert 'hashnet_mm/.mim/model-index.yml' in names
-    assert not [name for name in names
-                if name.startswith('hashnet_mm/configs/')]
+    assert not [
+        name for name in names if name.startswith('hashnet_mm/configs/')
+    ]
     assert not [name for name in names if name.endswith('.pyc')]
     # Installed from the wheel, config_file finds the shipped copy.
     target = tmp_path / 'site'
-    subprocess.run([sys.executable, '-m', 'pip', 'install', '-q',
-                    '--no-deps', '--target', str(target), wheel],
-                   check=True, capture_output=True)
-    found = subprocess.run(
-        [sys.executable, '-W', 'ignore', '-c', 'import hashnet_mm; print('
-         "hashnet_mm.config_file('hashnet_resnet50_coco_64bit.py'))"],
-        env=dict(os.environ, PYTHONPATH=str(target)), cwd=tmp_path,
-        capture_output=True, text=True, check=True).stdout.split()[-1]
+    subprocess.run([
+        sys.executable, '-m', 'pip', 'install', '-q', '--no-deps', '--target',
+        str(target), wheel
+    ],
+                   check=True,
+                   capture_output=True)
+    found = subprocess.run([
+        sys.executable, '-W', 'ignore', '-c', 'import hashnet_mm; print('
+        "hashnet_mm.config_file('hashnet_resnet50_coco_64bit.py'))"
+    ],
+                           env=dict(os.environ, PYTHONPATH=str(target)),
+                           cwd=tmp_path,
+                           capture_output=True,
+                           text=True,
+                           check=True).stdout.split()[-1]
     assert found == str(target / 'hashnet_mm' / '.mim' / 'configs' /
                         'hashnet_resnet50_coco_64bit.py')
 
@@ -142,19 +155,27 @@ def fresh_venv(folder, wheel):
     """A venv holding only the wheel (``--no-deps``); its site-packages
     sees this interpreter's packages through a .pth file, not the clone's
     hashnet_mm (an editable install's finder is not carried over)."""
-    subprocess.run([sys.executable, '-m', 'venv', '--without-pip',
-                    str(folder)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, '-m', 'venv', '--without-pip',
+         str(folder)],
+        check=True,
+        capture_output=True)
     python = str(folder / 'bin' / 'python')
-    (site_packages, ) = glob.glob(str(folder / 'lib' / 'python*' /
-                                      'site-packages'))
-    seen = [path for path in sys.path
-            if osp.isdir(path) and 'site-packages' in path
-            and not osp.isdir(osp.join(path, 'hashnet_mm'))]
+    (site_packages, ) = glob.glob(
+        str(folder / 'lib' / 'python*' / 'site-packages'))
+    seen = [
+        path for path in sys.path
+        if osp.isdir(path) and 'site-packages' in path
+        and not osp.isdir(osp.join(path, 'hashnet_mm'))
+    ]
     with open(osp.join(site_packages, 'zz_parent_packages.pth'), 'w') as f:
         f.write('\n'.join(seen) + '\n')
-    subprocess.run([sys.executable, '-m', 'pip', '--python', python,
-                    'install', '-q', '--no-deps', wheel],
-                   check=True, capture_output=True)
+    subprocess.run([
+        sys.executable, '-m', 'pip', '--python', python, 'install', '-q',
+        '--no-deps', wheel
+    ],
+                   check=True,
+                   capture_output=True)
     return folder / 'bin'
 
 
@@ -165,8 +186,10 @@ def test_the_installed_wheel_works_without_the_clone(wheel, tmp_path):
     tools."""
     bin_dir = fresh_venv(tmp_path / 'venv', wheel)
     rng = np.random.default_rng(0)
-    labels = {split: np.eye(80, dtype=np.int64)[rng.integers(6, size=n)]
-              for split, n in (('train', 8), ('query', 4), ('database', 8))}
+    labels = {
+        split: np.eye(80, dtype=np.int64)[rng.integers(6, size=n)]
+        for split, n in (('train', 8), ('query', 4), ('database', 8))
+    }
     data = write_tiny_dataset(str(tmp_path / 'data'), labels)
     user = tmp_path / 'user'
     user.mkdir()
@@ -177,9 +200,10 @@ def test_the_installed_wheel_works_without_the_clone(wheel, tmp_path):
     def command(name, *args):
         return run([str(bin_dir / name), *args], user, env).stdout
 
-    where = run([str(bin_dir / 'python'), '-W', 'ignore', '-c',
-                 'import hashnet_mm; print(hashnet_mm.__file__)'],
-                user, env).stdout.split()[-1]
+    where = run([
+        str(bin_dir / 'python'), '-W', 'ignore', '-c',
+        'import hashnet_mm; print(hashnet_mm.__file__)'
+    ], user, env).stdout.split()[-1]
     assert where.startswith(str(tmp_path / 'venv')), where
     assert '--work-dir' in command('hashnet-train', '--help')
     command('hashnet-train', 'my_hashnet.py', '--work-dir', 'work',
@@ -190,12 +214,13 @@ def test_the_installed_wheel_works_without_the_clone(wheel, tmp_path):
                                       checkpoint, '--work-dir', 'work',
                                       '--data-root', data)
     command('hashnet-encode', 'my_hashnet.py', checkpoint, '--list',
-            osp.join(data, 'database.txt'), '--out', 'codes.npz',
-            '--work-dir', 'work')
+            osp.join(data, 'database.txt'), '--out', 'codes.npz', '--work-dir',
+            'work')
     command('hashnet-build-index', 'codes.npz', '--out', 'gallery.index')
-    command('hashnet-search', 'my_hashnet.py', checkpoint, 'gallery.index',
-            '--query', osp.join(data, 'images', '00000.png'), '--topk', '3',
-            '--out', 'hits.json', '--device', 'cpu')
+    command('hashnet-search', 'my_hashnet.py',
+            checkpoint, 'gallery.index', '--query',
+            osp.join(data, 'images', '00000.png'), '--topk', '3', '--out',
+            'hits.json', '--device', 'cpu')
     with open(user / 'hits.json') as f:
         found = json.load(f)
     assert len(found) == 1 and len(found[0]['neighbours']) == 3
@@ -206,12 +231,18 @@ def test_the_installed_wheel_works_without_the_clone(wheel, tmp_path):
     mim = [str(bin_dir / 'python'), '-W', 'ignore', '-m', 'mim']
     listed = run(mim + ['search', 'hashnet_mm'], user, env).stdout
     assert 'hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit' in listed
-    run(mim + ['train', 'hashnet_mm', 'my_hashnet.py', '--work-dir',
-               'work_mim', '--data-root', data], user, env)
+    run(
+        mim + [
+            'train', 'hashnet_mm', 'my_hashnet.py', '--work-dir', 'work_mim',
+            '--data-root', data
+        ], user, env)
     assert (user / 'work_mim' / 'iter_2.pth').exists()
-    tested = run(mim + ['test', 'hashnet_mm', 'my_hashnet.py',
-                        '--checkpoint', 'work_mim/iter_2.pth', '--work-dir',
-                        'work_mim', '--data-root', data], user, env).stdout
+    tested = run(
+        mim + [
+            'test', 'hashnet_mm', 'my_hashnet.py', '--checkpoint',
+            'work_mim/iter_2.pth', '--work-dir', 'work_mim', '--data-root',
+            data
+        ], user, env).stdout
     assert 'retrieval/mAP' in tested
 
 
@@ -220,8 +251,10 @@ def user_setup(tmp_path):
     """A scratch folder outside the clone: made images with COCO's 80
     labels, and the user's 5-line config."""
     rng = np.random.default_rng(0)
-    labels = {split: np.eye(80, dtype=np.int64)[rng.integers(6, size=n)]
-              for split, n in (('train', 8), ('query', 4), ('database', 8))}
+    labels = {
+        split: np.eye(80, dtype=np.int64)[rng.integers(6, size=n)]
+        for split, n in (('train', 8), ('query', 4), ('database', 8))
+    }
     data = write_tiny_dataset(str(tmp_path / 'data'), labels)
     user = tmp_path / 'user'
     user.mkdir()
@@ -231,8 +264,8 @@ def user_setup(tmp_path):
 
 
 def run(command, cwd, env):
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True,
-                            text=True, timeout=900)
+    result = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + \
         result.stderr[-3000:]
     return result
@@ -240,8 +273,11 @@ def run(command, cwd, env):
 
 def test_user_config_trains_with_this_projects_train_tool(user_setup):
     user, data, env = user_setup
-    run([sys.executable, osp.join(REPO, 'tools', 'train.py'), 'my_hashnet.py',
-         '--work-dir', 'work', '--data-root', data], user, env)
+    run([
+        sys.executable,
+        osp.join(REPO, 'tools', 'train.py'), 'my_hashnet.py', '--work-dir',
+        'work', '--data-root', data
+    ], user, env)
     assert (user / 'work' / 'iter_2.pth').exists()
 
 
@@ -250,15 +286,19 @@ def test_user_config_trains_with_mmpretrains_train_tool(user_setup):
     config: it has no --data-root, so the dataset roots are given one by
     one."""
     import mmpretrain
-    tool = osp.join(osp.dirname(mmpretrain.__file__), '.mim', 'tools',
-                    'train.py')
+    tool = osp.join(
+        osp.dirname(mmpretrain.__file__), '.mim', 'tools', 'train.py')
     user, data, env = user_setup
-    roots = [f'{loader}.dataset.{split}data_root={data}'
-             for loader, split in (('train_dataloader', ''),
-                                   ('val_dataloader', 'query.'),
-                                   ('val_dataloader', 'database.'),
-                                   ('test_dataloader', 'query.'),
-                                   ('test_dataloader', 'database.'))]
-    run([sys.executable, tool, 'my_hashnet.py', '--work-dir', 'work',
-         '--cfg-options', *roots], user, env)
+    roots = [
+        f'{loader}.dataset.{split}data_root={data}'
+        for loader, split in (('train_dataloader', ''), ('val_dataloader',
+                                                         'query.'),
+                              ('val_dataloader',
+                               'database.'), ('test_dataloader', 'query.'),
+                              ('test_dataloader', 'database.'))
+    ]
+    run([
+        sys.executable, tool, 'my_hashnet.py', '--work-dir', 'work',
+        '--cfg-options', *roots
+    ], user, env)
     assert (user / 'work' / 'iter_2.pth').exists()

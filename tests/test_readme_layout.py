@@ -30,12 +30,15 @@ def test_readme_is_a_front_page():
 
 def test_every_relative_link_exists():
     targets = link_targets(readme())
-    relative = [t for t in targets
-                if not re.match(r'[a-z][a-z0-9+.-]*:', t) and
-                not t.startswith('#')]
+    relative = [
+        t for t in targets
+        if not re.match(r'[a-z][a-z0-9+.-]*:', t) and not t.startswith('#')
+    ]
     assert relative, 'README.md links to no documentation page'
-    missing = [t for t in relative
-               if not osp.exists(osp.join(ROOT, t.split('#')[0]))]
+    missing = [
+        t for t in relative if not osp.exists(osp.join(ROOT,
+                                                       t.split('#')[0]))
+    ]
     assert not missing, f'README.md links to missing files: {missing}'
 
 
@@ -45,11 +48,14 @@ def test_every_docs_page_is_one_click_away():
     for folder, _, files in os.walk(osp.join(ROOT, 'docs', 'en')):
         if '_build' in folder:
             continue
-        pages += [osp.relpath(osp.join(folder, f), ROOT) for f in files
-                  if f.endswith('.md')]
+        pages += [
+            osp.relpath(osp.join(folder, f), ROOT) for f in files
+            if f.endswith('.md')
+        ]
     # The benchmark pages are one click from their index, which README
     # links; every other page is linked from README itself.
-    missing = [p for p in pages
-               if p not in targets and
-               not p.startswith(osp.join('docs', 'en', 'benchmarks'))]
+    missing = [
+        p for p in pages if p not in targets
+        and not p.startswith(osp.join('docs', 'en', 'benchmarks'))
+    ]
     assert not missing, f'pages README.md does not link: {missing}'

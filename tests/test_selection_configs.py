@@ -4,7 +4,6 @@ import pytest
 
 from hashnet_mm.datasets.validation_split import resolve_val_queries
 from hashnet_mm.utils.selection import check_selection_data
-
 from .test_configs import LEAF_CONFIGS, load_config
 
 # (training-list size of the converter's default, validation queries) of
@@ -37,8 +36,7 @@ def test_validation_is_held_out_of_the_training_list(name):
     # A list file names an image dataset's part, a split a feature set's.
     part_key = 'split' if train.type == 'FeatureDataset' else 'ann_file'
     for part in (val.query, val.database):
-        for key in ('type', 'data_root', part_key, 'val_queries',
-                    'val_seed'):
+        for key in ('type', 'data_root', part_key, 'val_queries', 'val_seed'):
             assert part[key] == train[key], (name, key)
         assert part.pipeline == test.query.pipeline  # no augmentation
     # Distinct from the test lists; the same measure as the test.

@@ -15,7 +15,7 @@ def run_two_processes(worker, *args, cwd):
         '--nproc_per_node=2',
         osp.join(REPO, 'tests', worker), *map(str, args)
     ]
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     output = result.stdout[-3000:] + result.stderr[-3000:]
     assert result.returncode == 0, output

@@ -23,7 +23,7 @@ stages (the target file, ``cnnh_targets_{num_bits}bit.npz``, is one a K):
         --cfg-options model.head.num_bits=32
 
 Memory: two n x n float64 matrices (n = 5,000: 400 MB).
-"""
+"""  # noqa: E501
 import argparse
 import os
 import os.path as osp
@@ -76,17 +76,17 @@ def coordinate_step(a1: float, a2: float, a3: float, low: float,
     return candidates[int(np.argmin(values))]
 
 
-def learn_target_codes(similarity: np.ndarray, num_bits: int,
-                       sweeps: int = 10, seed: int = 0
-                       ) -> Tuple[np.ndarray, List[float]]:
+def learn_target_codes(similarity: np.ndarray,
+                       num_bits: int,
+                       sweeps: int = 10,
+                       seed: int = 0) -> Tuple[np.ndarray, List[float]]:
     """Codes (n, K) int8 in {-1, +1} approximating ``similarity``, and the
     relaxed objective (:func:`objective`) after each sweep. H starts
     uniform in [-1, 1]; R = H H^T - K S is kept up to date in O(n) a step.
     """
     similarity = np.asarray(similarity, dtype=np.float64)
     n = len(similarity)
-    if similarity.shape != (n, n) or not np.allclose(similarity,
-                                                     similarity.T):
+    if similarity.shape != (n, n) or not np.allclose(similarity, similarity.T):
         raise ValueError('similarity must be a symmetric (n, n) matrix, got '
                          f'shape {similarity.shape}')
     if num_bits < 1 or sweeps < 1:
@@ -121,8 +121,9 @@ def training_labels(cfg: Config) -> Tuple[List[str], np.ndarray]:
     """Image paths and (n, C) multi-hot labels of the config's training
     set, in its sample order (``sample_idx``)."""
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    import hashnet_mm  # noqa: F401  (registers HashListDataset)
     from mmpretrain.registry import DATASETS
+
+    import hashnet_mm  # noqa: F401  (registers HashListDataset)
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     if not all('img_path' in info and 'gt_label' in info for info in infos):
@@ -140,15 +141,25 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='CNNH stage 1: target codes for a config\'s training set')
     parser.add_argument('config', help='a CNNH config (TargetCodeHashHead)')
-    parser.add_argument('--bits', type=int,
-                        help='code length (default: the config\'s num_bits)')
-    parser.add_argument('--out', help='output .npz (default: the config\'s '
-                        'model.head.targets_file)')
-    parser.add_argument('--sweeps', type=int, default=10,
-                        help='coordinate-descent sweeps over all entries')
+    parser.add_argument(
+        '--bits',
+        type=int,
+        help='code length (default: the config\'s num_bits)')
+    parser.add_argument(
+        '--out',
+        help='output .npz (default: the config\'s '
+        'model.head.targets_file)')
+    parser.add_argument(
+        '--sweeps',
+        type=int,
+        default=10,
+        help='coordinate-descent sweeps over all entries')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override config entries')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries')
     return parser.parse_args(argv)
 
 

@@ -33,11 +33,13 @@ def parse_args(argv=None):
     add_checkpoint_args(parser)
     parser.add_argument('--split', required=True, choices=SPLITS)
     parser.add_argument(
-        '--layer', help='module name whose output is the feature, e.g. '
+        '--layer',
+        help='module name whose output is the feature, e.g. '
         'backbone, neck, head.fch, backbone.layer3 (default: neck, or '
         'backbone without a neck)')
-    parser.add_argument('--out', help='output folder (default: '
-                        'WORK_DIR/features)')
+    parser.add_argument(
+        '--out', help='output folder (default: '
+        'WORK_DIR/features)')
     parser.add_argument('--batch-size', type=int, default=128)
     parser.add_argument('--num-workers', type=int, default=2)
     parser.add_argument(
@@ -53,8 +55,8 @@ def main(argv=None):
                          'the GPU with --device')
     cfg = load_runner_config(args)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    model = HashInferencer(cfg, args.checkpoint, args.device,
-                           strict=not args.partial_load).model
+    model = HashInferencer(
+        cfg, args.checkpoint, args.device, strict=not args.partial_load).model
     name = args.layer or ('neck' if model.with_neck else 'backbone')
     layer = LayerOutput(model, name)
 

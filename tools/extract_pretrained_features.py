@@ -36,11 +36,14 @@ CONVERTER = osp.join(TOOLS, 'model_converters',
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('configs', nargs='*', default=DEFAULT_CONFIGS,
-                        help='extraction configs (default: the demo and '
-                        'the mosaics)')
-    parser.add_argument('--splits', nargs='+', default=list(SPLITS),
-                        choices=SPLITS)
+    parser.add_argument(
+        'configs',
+        nargs='*',
+        default=DEFAULT_CONFIGS,
+        help='extraction configs (default: the demo and '
+        'the mosaics)')
+    parser.add_argument(
+        '--splits', nargs='+', default=list(SPLITS), choices=SPLITS)
     parser.add_argument('--batch-size', type=int, default=64)
     parser.add_argument(
         '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
@@ -68,9 +71,11 @@ def main(argv=None):
     results = {}
     for config in args.configs:
         ensure_weights(config)
-        results[config] = ensure_features(config, args.splits,
-                                          batch_size=args.batch_size,
-                                          device=args.device)
+        results[config] = ensure_features(
+            config,
+            args.splits,
+            batch_size=args.batch_size,
+            device=args.device)
     return results
 
 

@@ -63,11 +63,13 @@ def parse_args(argv=None):
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument(
-        'index', help='index file, or folder of per-shard indexes '
+        'index',
+        help='index file, or folder of per-shard indexes '
         '(tools/build_index.py)')
     queries = parser.add_mutually_exclusive_group(required=True)
     queries.add_argument(
-        '--query', nargs='+',
+        '--query',
+        nargs='+',
         help='query images, or folders (their images, recursively)')
     queries.add_argument(
         '--query-list',
@@ -82,14 +84,17 @@ def parse_args(argv=None):
     scope.add_argument(
         '--topk', type=int, default=10, help='neighbours per query')
     scope.add_argument(
-        '--radius', type=int,
+        '--radius',
+        type=int,
         help='every item within this Hamming distance, instead of --topk')
     parser.add_argument(
-        '--nprobe', type=int,
+        '--nprobe',
+        type=int,
         help="ivf index: lists scanned per query (default: the index's); "
         'top-k is exact only when it equals nlist')
     parser.add_argument(
-        '--nflip', type=int,
+        '--nflip',
+        type=int,
         help='hash index: approximate top-k probing buckets within this '
         'many flips of each substring (faster); default: exact top-k')
     parser.add_argument(
@@ -99,10 +104,15 @@ def parse_args(argv=None):
         'the images have moved')
     output = parser.add_mutually_exclusive_group()
     output.add_argument(
-        '--format', choices=('table', 'json'), default='table',
+        '--format',
+        choices=('table', 'json'),
+        default='table',
         help='what is printed: a table per query (default) or JSON')
     output.add_argument(
-        '--json', dest='format', action='store_const', const='json',
+        '--json',
+        dest='format',
+        action='store_const',
+        const='json',
         help='print JSON (the same as --format json)')
     parser.add_argument(
         '--out', help='write the results here as JSON (instead of printing)')
@@ -113,7 +123,9 @@ def parse_args(argv=None):
     parser.add_argument('--batch-size', type=int, default=32)
     add_max_pixels_arg(parser, 'a query image')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config entries')
     args = parser.parse_args(argv)
     if args.data_root and not args.query_list:
@@ -122,9 +134,11 @@ def parse_args(argv=None):
     return args
 
 
-def read_query_list(list_file: str, data_root: Optional[str] = None,
-                    num_classes: Optional[int] = None
-                    ) -> Tuple[List[str], Optional[np.ndarray]]:
+def read_query_list(
+    list_file: str,
+    data_root: Optional[str] = None,
+    num_classes: Optional[int] = None
+) -> Tuple[List[str], Optional[np.ndarray]]:
     """``(paths, labels)`` of a query list: (Q, C) bool multi-hot labels, or
     None for a list of paths alone.
 
@@ -140,8 +154,11 @@ def read_query_list(list_file: str, data_root: Optional[str] = None,
     if len(lines[0][1].split()) == 1:  # paths alone
         paths = [osp.join(root, line) for _, line in lines]
         return paths, None
-    dataset = HashListDataset(ann_file=list_file, data_root=root,
-                              num_classes=num_classes, pipeline=[])
+    dataset = HashListDataset(
+        ann_file=list_file,
+        data_root=root,
+        num_classes=num_classes,
+        pipeline=[])
     width = num_classes or len(dataset.metainfo['classes'])
     labels = np.zeros((len(dataset), width), dtype=bool)
     paths = []
@@ -162,9 +179,8 @@ def expand_queries(queries: Sequence[str]) -> List[str]:
             continue
         images, others = find_image_files(query)
         if not images:
-            raise FileNotFoundError(
-                f'query folder {query} holds no images'
-                + (f' ({len(others)} other files)' if others else ''))
+            raise FileNotFoundError(f'query folder {query} holds no images' + (
+                f' ({len(others)} other files)' if others else ''))
         expanded.extend(images)
     return expanded
 
@@ -185,8 +201,8 @@ def set_search_knobs(index, args) -> None:
 
 
 def check_images_exist(results: Sequence[Neighbours],
-                       image_root: Optional[str],
-                       recorded_root: Optional[str], source: str) -> None:
+                       image_root: Optional[str], recorded_root: Optional[str],
+                       source: str) -> None:
     """FileNotFoundError naming the first result image that is missing,
     where it was looked for and what to do (before anything is drawn)."""
     for result in results:
@@ -200,7 +216,8 @@ def check_images_exist(results: Sequence[Neighbours],
                                           recorded_root, source)
 
 
-def as_json(queries: Sequence[str], results: Sequence[Neighbours],
+def as_json(queries: Sequence[str],
+            results: Sequence[Neighbours],
             query_labels: Optional[np.ndarray] = None) -> List[dict]:
     """Each query's neighbours as JSON-able dicts, nearest first.
 
@@ -245,20 +262,23 @@ def as_table(report: List[dict], scope: str) -> str:
         if not neighbours:
             lines.append(f'  (no neighbours {scope})')
         else:
-            columns = ['rank', 'id', 'distance'] + (['mark'] if marked
-                                                    else []) + ['path']
-            rows = [[str(n['rank']), str(n['id']), str(n['distance'])] +
+            columns = ['rank', 'id', 'distance'
+                       ] + (['mark'] if marked else []) + ['path']
+            rows = [[str(n['rank']),
+                     str(n['id']),
+                     str(n['distance'])] +
                     (['right' if n['right'] else 'wrong'] if marked else []) +
                     ['-' if n['path'] is None else n['path']]
                     for n in neighbours]
-            widths = [max(len(c), *(len(r[i]) for r in rows))
-                      for i, c in enumerate(columns)]
+            widths = [
+                max(len(c), *(len(r[i]) for r in rows))
+                for i, c in enumerate(columns)
+            ]
             numeric = {'rank', 'id', 'distance'}
 
             def line(cells):
                 return '  ' + '  '.join(
-                    cell.rjust(width) if name in numeric else
-                    cell.ljust(width)
+                    cell.rjust(width) if name in numeric else cell.ljust(width)
                     for name, cell, width in zip(columns, cells,
                                                  widths)).rstrip()
 
@@ -277,13 +297,16 @@ def main(argv=None):
     set_search_knobs(index, args)
     query_labels = None
     if args.query_list:
-        queries, query_labels = read_query_list(
-            args.query_list, args.data_root, index.num_classes)
+        queries, query_labels = read_query_list(args.query_list,
+                                                args.data_root,
+                                                index.num_classes)
         if query_labels is not None and index.num_classes is None:
-            print(f'note: {args.index} holds no labels (built from an '
-                  'unlabelled list or folder, or from a codes file written '
-                  'before labels were kept): neighbours are not marked right '
-                  'or wrong', file=sys.stderr)
+            print(
+                f'note: {args.index} holds no labels (built from an '
+                'unlabelled list or folder, or from a codes file written '
+                'before labels were kept): neighbours are not marked right '
+                'or wrong',
+                file=sys.stderr)
     else:
         queries = args.query
     queries = expand_queries(queries) if args.query else queries
@@ -293,15 +316,15 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    inferencer = HashInferencer(cfg, args.checkpoint, args.device,
-                                max_pixels=args.max_pixels)
+    inferencer = HashInferencer(
+        cfg, args.checkpoint, args.device, max_pixels=args.max_pixels)
     if inferencer.num_bits != index.num_bits:
         raise ValueError(
-            f'the model makes {inferencer.num_bits}-bit codes but {args.index} '
-            f'holds {index.num_bits}-bit codes: was it built with another '
-            'checkpoint?')
-    codes = inferencer(queries, batch_size=args.batch_size,
-                       packed=True)['codes']
+            f'the model makes {inferencer.num_bits}-bit codes but '
+            f'{args.index} holds {index.num_bits}-bit codes: was it built '
+            'with another checkpoint?')
+    codes = inferencer(
+        queries, batch_size=args.batch_size, packed=True)['codes']
     if args.radius is not None:
         results = index.search_radius(codes, args.radius)
         scope = f'within Hamming distance {args.radius}'
@@ -319,11 +342,12 @@ def main(argv=None):
     else:
         print(as_table(report, scope))
     if args.contact_sheet:
-        check_images_exist(results, args.image_root, recorded_root,
-                           args.index)
-        draw_contact_sheet(queries, results, args.contact_sheet,
-                           query_labels=None if query_labels is None
-                           else list(query_labels))
+        check_images_exist(results, args.image_root, recorded_root, args.index)
+        draw_contact_sheet(
+            queries,
+            results,
+            args.contact_sheet,
+            query_labels=None if query_labels is None else list(query_labels))
 
 
 if __name__ == '__main__':

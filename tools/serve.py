@@ -29,22 +29,31 @@ def parse_args(argv=None):
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('index', help='index file (tools/build_index.py)')
     parser.add_argument(
-        '--host', default='127.0.0.1',
+        '--host',
+        default='127.0.0.1',
         help='address to listen on (default 127.0.0.1, this machine only)')
-    parser.add_argument('--port', type=int, default=8000,
-                        help='port (default 8000; 0: any free port)')
+    parser.add_argument(
+        '--port',
+        type=int,
+        default=8000,
+        help='port (default 8000; 0: any free port)')
     parser.add_argument(
         '--device', help='cuda or cpu (default: cuda when available)')
     parser.add_argument(
-        '--max-upload-mb', type=float,
+        '--max-upload-mb',
+        type=float,
         default=DEFAULT_MAX_UPLOAD_BYTES / 2**20,
         help='largest image file accepted, in MiB (default %(default)g)')
     add_max_pixels_arg(parser, 'an upload')
     parser.add_argument(
-        '--max-results', type=int, default=DEFAULT_MAX_RESULTS,
+        '--max-results',
+        type=int,
+        default=DEFAULT_MAX_RESULTS,
         help='most results of one search (default %(default)d)')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override config entries')
     args = parser.parse_args(argv)
     if args.max_upload_mb <= 0:
@@ -64,16 +73,24 @@ def main(argv=None):
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
     service = SearchService.from_files(
-        cfg, args.checkpoint, args.index, args.device,
+        cfg,
+        args.checkpoint,
+        args.index,
+        args.device,
         config_name=args.config,
         max_upload_bytes=int(args.max_upload_mb * 2**20),
-        max_pixels=args.max_pixels, max_results=args.max_results)
+        max_pixels=args.max_pixels,
+        max_results=args.max_results)
     if args.host not in LOOPBACK:
-        print(f'warning: listening on {args.host}: the page and the images '
-              'of the index are open to the network', file=sys.stderr)
+        print(
+            f'warning: listening on {args.host}: the page and the images '
+            'of the index are open to the network',
+            file=sys.stderr)
     health = service.health()
-    print(f"serving {health['config']} ({health['num_bits']}-bit codes) over "
-          f"{args.index} ({health['index_size']:,} items)", flush=True)
+    print(
+        f"serving {health['config']} ({health['num_bits']}-bit codes) over "
+        f"{args.index} ({health['index_size']:,} items)",
+        flush=True)
     run_server(create_app(service), args.host, args.port)
 
 

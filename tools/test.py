@@ -45,8 +45,11 @@ def main(argv=None):
     if args.amp:
         cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
     runner = Runner.from_cfg(cfg)
-    load_model_weights(runner.model, args.checkpoint,
-                       strict=not args.partial_load, logger=runner.logger)
+    load_model_weights(
+        runner.model,
+        args.checkpoint,
+        strict=not args.partial_load,
+        logger=runner.logger)
     runner.register_hook(ProgressBarHook())
     if args.out and args.out_item in ('pred', None):
         runner.test_evaluator.metrics.append(
@@ -57,8 +60,13 @@ def main(argv=None):
     if runner.rank == 0:
         saved = osp.join(runner.log_dir, f'{runner.timestamp}.json')
         print(f'all metrics, curves included: {saved}')
-        print(json.dumps({k: round(v, 4) for k, v in metrics.items()
-                          if not isinstance(v, list)}, indent=1))
+        print(
+            json.dumps(
+                {
+                    k: round(v, 4)
+                    for k, v in metrics.items() if not isinstance(v, list)
+                },
+                indent=1))
     return metrics
 
 

@@ -10,8 +10,12 @@ default_hooks = dict(
     # Also keeps the checkpoint of the best validation MAP (the metric's
     # first key, retrieval/mAP@R), as hashing repositories usually do.
     checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=2000,
-        max_keep_ckpts=2, save_best='auto', rule='greater'),
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=2000,
+        max_keep_ckpts=2,
+        save_best='auto',
+        rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )

@@ -20,6 +20,5 @@ train_dataloader = dict(
 test_dataloader = dict(
     dataset=dict(
         query=dict(data_root=data_root, pipeline=_base_.feature_pipeline),
-        database=dict(data_root=data_root,
-                      pipeline=_base_.feature_pipeline)))
+        database=dict(data_root=data_root, pipeline=_base_.feature_pipeline)))
 val_dataloader = test_dataloader

@@ -11,5 +11,4 @@ _base_ = [
 
 model = dict(head=dict(num_bits=64))
 default_hooks = dict(
-    logger=dict(interval=100),
-    checkpoint=dict(interval=300, max_keep_ckpts=1))
+    logger=dict(interval=100), checkpoint=dict(interval=300, max_keep_ckpts=1))

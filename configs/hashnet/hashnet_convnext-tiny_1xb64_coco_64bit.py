@@ -9,10 +9,11 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(init_cfg=dict(
-        type='Pretrained',
-        checkpoint='https://download.openmmlab.com/mmclassification/v0/'
-        'convnext/convnext-tiny_32xb128_in1k_20221207-998cf3e9.pth',
-        prefix='backbone')),
+    backbone=dict(
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='https://download.openmmlab.com/mmclassification/v0/'
+            'convnext/convnext-tiny_32xb128_in1k_20221207-998cf3e9.pth',
+            prefix='backbone')),
     head=dict(_delete_=True, type='HashHead', num_bits=64, in_channels=768),
     train_cfg=None)  # no Mixup / CutMix: they would blend the labels

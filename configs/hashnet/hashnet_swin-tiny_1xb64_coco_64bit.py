@@ -11,11 +11,13 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(init_cfg=dict(
-        type='Pretrained',
-        checkpoint='https://download.openmmlab.com/mmclassification/v0/swin-'
-        'transformer/swin_tiny_224_b16x64_300e_imagenet_20210616_090925-'
-        '66df6be6.pth',
-        prefix='backbone')),
+    backbone=dict(
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='https://download.openmmlab.com/mmclassification/v0/'
+            'swin-'
+            'transformer/swin_tiny_224_b16x64_300e_imagenet_20210616_090925-'
+            '66df6be6.pth',
+            prefix='backbone')),
     head=dict(_delete_=True, type='HashHead', num_bits=64, in_channels=768),
     train_cfg=None)  # no Mixup / CutMix: they would blend the labels

@@ -9,10 +9,12 @@ _base_ = [
 ]
 
 model = dict(
-    backbone=dict(init_cfg=dict(
-        _delete_=True,
-        type='Pretrained',
-        checkpoint='https://download.openmmlab.com/mmclassification/v0/vit/'
-        'vit-base-p16_pt-32xb128-mae_in1k_20220623-4c544545.pth',
-        prefix='backbone')),
+    backbone=dict(
+        init_cfg=dict(
+            _delete_=True,
+            type='Pretrained',
+            checkpoint='https://download.openmmlab.com/mmclassification/v0/'
+            'vit/'
+            'vit-base-p16_pt-32xb128-mae_in1k_20220623-4c544545.pth',
+            prefix='backbone')),
     head=dict(_delete_=True, type='HashHead', num_bits=64, in_channels=768))

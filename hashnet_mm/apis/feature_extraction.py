@@ -72,15 +72,22 @@ def multi_hot(dataset) -> np.ndarray:
 
 
 @torch.no_grad()
-def extract(model, dataset, layer: LayerOutput, batch_size: int,
-            num_workers: int, progress: bool = True) -> np.ndarray:
+def extract(model,
+            dataset,
+            layer: LayerOutput,
+            batch_size: int,
+            num_workers: int,
+            progress: bool = True) -> np.ndarray:
     """(n, d) float32 features of ``layer`` for every sample of
     ``dataset``, in dataset order (the model in eval mode, in tensor
     mode)."""
     model.eval()
     loader = torch.utils.data.DataLoader(
-        dataset, batch_size=batch_size, num_workers=num_workers,
-        shuffle=False, collate_fn=pseudo_collate)
+        dataset,
+        batch_size=batch_size,
+        num_workers=num_workers,
+        shuffle=False,
+        collate_fn=pseudo_collate)
     bar = ProgressBar(len(dataset)) if progress else None
     features = []
     for batch in loader:

@@ -110,8 +110,8 @@ class HashInferencer(BaseInferencer):
         if not isinstance(model, BaseModel):
             model = get_model(model, pretrained=False)
             if pretrained:
-                load_model_weights(model, pretrained, strict=strict,
-                                   logger='silent')
+                load_model_weights(
+                    model, pretrained, strict=strict, logger='silent')
         model.to(device or get_device())
         super().__init__(model, pretrained=False)
 
@@ -177,9 +177,12 @@ class HashInferencer(BaseInferencer):
         if isinstance(image, (bytes, bytearray, memoryview)):
             image = bytes(image)
             img = read_image(
-                image, self.max_pixels, flag=load.color_type,
+                image,
+                self.max_pixels,
+                flag=load.color_type,
                 name=f'HashInferencer: input {index} ({len(image):,} bytes)',
-                setting=MAX_PIXELS_SETTING, backend=load.imdecode_backend)
+                setting=MAX_PIXELS_SETTING,
+                backend=load.imdecode_backend)
         elif isinstance(image, np.ndarray):
             img = image
         else:
@@ -241,8 +244,11 @@ class HashInferencer(BaseInferencer):
             raise ValueError('HashInferencer: no inputs to encode')
         return list(inputs)
 
-    def __call__(self, inputs, return_datasamples: bool = False,
-                 batch_size: int = 1, **kwargs):
+    def __call__(self,
+                 inputs,
+                 return_datasamples: bool = False,
+                 batch_size: int = 1,
+                 **kwargs):
         """Codes of ``inputs`` (one image, a list, or a folder's images).
 
         Returns ``{'codes': (N, K) int8 in {-1, +1}}`` (``packed=True``:
@@ -252,8 +258,8 @@ class HashInferencer(BaseInferencer):
         """
         _, _, _, postprocess_kwargs = self._dispatch_kwargs(**kwargs)
         preds = []
-        for data in self.preprocess(self._inputs_to_list(inputs),
-                                    batch_size=batch_size):
+        for data in self.preprocess(
+                self._inputs_to_list(inputs), batch_size=batch_size):
             preds.extend(self.forward(data))
         return self.postprocess(preds, None, return_datasamples,
                                 **postprocess_kwargs)
@@ -261,17 +267,21 @@ class HashInferencer(BaseInferencer):
     def visualize(self, *args, **kwargs):
         return None
 
-    def postprocess(self, preds, visualization=None,
-                    return_datasamples: bool = False, packed: bool = False,
+    def postprocess(self,
+                    preds,
+                    visualization=None,
+                    return_datasamples: bool = False,
+                    packed: bool = False,
                     with_logits: bool = False):
         if return_datasamples:
             return preds
         codes = torch.stack([s.hash_code for s in preds]).cpu()
-        result = dict(codes=pack_codes(codes) if packed
-                      else codes.numpy().astype(np.int8))
+        result = dict(
+            codes=pack_codes(codes) if packed else codes.numpy().astype(np.int8
+                                                                        ))
         if with_logits:
-            result['logits'] = torch.stack(
-                [s.hash_logits for s in preds]).cpu().numpy()
+            result['logits'] = torch.stack([s.hash_logits
+                                            for s in preds]).cpu().numpy()
         return result
 
     @staticmethod

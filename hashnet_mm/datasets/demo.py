@@ -14,8 +14,8 @@ import numpy as np
 from hashnet_mm.datasets.fashion_mnist import CLASSES, write_list_dataset
 from hashnet_mm.datasets.validation_split import describe_validation
 
-DEMO_NPZ = os.path.join(os.path.dirname(__file__), 'demo_data',
-                        'fashion_mnist_demo.npz')
+DEMO_NPZ = os.path.join(
+    os.path.dirname(__file__), 'demo_data', 'fashion_mnist_demo.npz')
 SPLITS = ('query', 'train', 'database')
 
 
@@ -31,8 +31,9 @@ def materialize_demo(out_dir):
     with np.load(DEMO_NPZ) as data:
         splits = {name: data[name] for name in SPLITS}
         paths = {name: os.path.join(out_dir, f'{name}.txt') for name in SPLITS}
-        if all(os.path.isfile(p) and _count_lines(p) == len(splits[name])
-               for name, p in paths.items()):
+        if all(
+                os.path.isfile(p) and _count_lines(p) == len(splits[name])
+                for name, p in paths.items()):
             print(f'Fashion-MNIST demo already in {out_dir}')
             return paths
         paths = write_list_dataset(out_dir, data['images'], data['labels'],

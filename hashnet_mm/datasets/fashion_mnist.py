@@ -69,8 +69,7 @@ def balanced_split(labels, num_query, num_train, num_database=None, seed=0):
     not in query or train. Sizes must be divisible by the class count."""
     labels = np.asarray(labels)
     classes = np.unique(labels)
-    sizes = {'query': num_query, 'train': num_train,
-             'database': num_database}
+    sizes = {'query': num_query, 'train': num_train, 'database': num_database}
     per_class = {}
     for name, size in sizes.items():
         if size is not None and size % len(classes):
@@ -90,8 +89,10 @@ def balanced_split(labels, num_query, num_train, num_database=None, seed=0):
             stop = len(idx) if n is None else start + n
             splits[name].append(idx[start:stop])
             start = stop
-    return {name: np.sort(np.concatenate(parts))
-            for name, parts in splits.items()}
+    return {
+        name: np.sort(np.concatenate(parts))
+        for name, parts in splits.items()
+    }
 
 
 def write_list_dataset(out_dir, images, labels, splits, num_classes):

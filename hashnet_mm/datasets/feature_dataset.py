@@ -44,15 +44,22 @@ class FeatureDataset(BaseDataset):
             with ``classes``, ``data_root``, ``test_mode``, ...).
     """
 
-    def __init__(self, split: str, feature_dir: str = '', subset: str = 'all',
-                 val_queries: int = 0, val_seed: int = 0,
-                 num_classes: Optional[int] = None, data_root: str = '',
-                 pipeline: Sequence = (), **kwargs):
+    def __init__(self,
+                 split: str,
+                 feature_dir: str = '',
+                 subset: str = 'all',
+                 val_queries: int = 0,
+                 val_seed: int = 0,
+                 num_classes: Optional[int] = None,
+                 data_root: str = '',
+                 pipeline: Sequence = (),
+                 **kwargs):
         if split not in SPLITS:
             raise ValueError(f'FeatureDataset: split must be one of '
                              f'{SPLITS}, got {split!r}')
-        if isinstance(val_queries, bool) or not isinstance(
-                val_queries, int) or val_queries < 0:
+        if isinstance(
+                val_queries,
+                bool) or not isinstance(val_queries, int) or val_queries < 0:
             raise ValueError('FeatureDataset: val_queries must be an '
                              f'integer >= 0, got {val_queries!r}')
         self.feature_dir = osp.join(data_root, feature_dir)
@@ -63,8 +70,11 @@ class FeatureDataset(BaseDataset):
         super().__init__(
             ann_file=feature_paths(self.feature_dir, split)['features'],
             # mmpretrain's transforms, whatever the default scope.
-            pipeline=[TRANSFORMS.build(t) if isinstance(t, dict) else t
-                      for t in pipeline], **kwargs)
+            pipeline=[
+                TRANSFORMS.build(t) if isinstance(t, dict) else t
+                for t in pipeline
+            ],
+            **kwargs)
 
     def load_data_list(self) -> List[dict]:
         files = load_features(self.feature_dir, self.split)
@@ -89,8 +99,10 @@ class FeatureDataset(BaseDataset):
                              f'{self.split}): {e}') from None
         self.features = np.ascontiguousarray(files['features'][rows])
         return [
-            dict(feature_index=i, feature_id=files['ids'][row],
-                 gt_label=np.flatnonzero(labels[row]).astype(np.int64))
+            dict(
+                feature_index=i,
+                feature_id=files['ids'][row],
+                gt_label=np.flatnonzero(labels[row]).astype(np.int64))
             for i, row in enumerate(rows)
         ]
 
@@ -99,10 +111,11 @@ class FeatureDataset(BaseDataset):
         than deep-copied (a feature-track run reads every sample many
         times), with its ``feature`` row."""
         info = self.data_list[idx]
-        return dict(info, gt_label=info['gt_label'].copy(),
-                    sample_idx=idx if idx >= 0 else len(self) + idx,
-                    feature=torch.from_numpy(
-                        self.features[info['feature_index']]))
+        return dict(
+            info,
+            gt_label=info['gt_label'].copy(),
+            sample_idx=idx if idx >= 0 else len(self) + idx,
+            feature=torch.from_numpy(self.features[info['feature_index']]))
 
     @property
     def feature_dim(self) -> int:

@@ -74,11 +74,15 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
         **kwargs: as mmpretrain's ``BaseDataset``.
     """
 
-    def __init__(self, *args, num_classes: Optional[int] = None,
-                 subset: str = 'all', val_queries: int = 0,
-                 val_seed: int = 0, **kwargs):
-        if num_classes is not None and (isinstance(num_classes, bool) or
-                                        not isinstance(num_classes, int)
+    def __init__(self,
+                 *args,
+                 num_classes: Optional[int] = None,
+                 subset: str = 'all',
+                 val_queries: int = 0,
+                 val_seed: int = 0,
+                 **kwargs):
+        if num_classes is not None and (isinstance(num_classes, bool)
+                                        or not isinstance(num_classes, int)
                                         or num_classes < 1):
             raise ValueError('HashListDataset: num_classes must be an '
                              f'integer >= 1, got {num_classes!r}')
@@ -111,8 +115,8 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
         return len(declared) if declared else self.num_classes
 
     def load_data_list(self) -> List[dict]:
-        lines = numbered_lines(self.ann_file,
-                               unique=lambda line: line.split()[0])
+        lines = numbered_lines(
+            self.ann_file, unique=lambda line: line.split()[0])
         num_classes = self.declared_num_classes()
         data_list, width = [], None
         for line_no, line in lines:
@@ -149,8 +153,10 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
                 self.check_no_spaced_path(tokens, where)
                 raise FileNotFoundError(f'{where}: image {img_path} not found')
             data_list.append(
-                dict(img_path=img_path, list_line=line_no,
-                     gt_label=np.array(labels, dtype=np.int64)))
+                dict(
+                    img_path=img_path,
+                    list_line=line_no,
+                    gt_label=np.array(labels, dtype=np.int64)))
         if not data_list:
             raise ValueError(f'{self.ann_file}: no images listed')
         if num_classes is None:
@@ -161,8 +167,7 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
                 str(i) for i in range(num_classes))
         return self.select_subset(data_list, width)
 
-    def select_subset(self, data_list: List[dict],
-                      width: int) -> List[dict]:
+    def select_subset(self, data_list: List[dict], width: int) -> List[dict]:
         """The samples of ``subset`` (see the class docstring), in list
         order; each keeps its ``list_line``."""
         if self.subset == 'all' or (self.subset == 'train'

@@ -6,8 +6,8 @@ from typing import Optional
 from mmpretrain.datasets import CustomDataset
 from mmpretrain.registry import DATASETS
 
-from ..images import (DEFAULT_MAX_PIXELS, ImageTooLargeError,
-                      check_max_pixels, check_pixel_count)
+from ..images import (DEFAULT_MAX_PIXELS, ImageTooLargeError, check_max_pixels,
+                      check_pixel_count)
 
 
 def image_load_error(where: str, img_path: str,
@@ -33,8 +33,10 @@ class NamedImageErrorsMixin:
             ``test_dataloader.dataset.query.max_pixels``.
     """
 
-    def __init__(self, *args,
-                 max_pixels: Optional[int] = DEFAULT_MAX_PIXELS, **kwargs):
+    def __init__(self,
+                 *args,
+                 max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
+                 **kwargs):
         check_max_pixels(max_pixels, type(self).__name__)
         self.max_pixels = max_pixels
         super().__init__(*args, **kwargs)

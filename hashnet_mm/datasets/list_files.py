@@ -13,8 +13,10 @@ import numpy as np
 from PIL import Image
 
 
-def numbered_lines(path: str, unique: Optional[Callable[[str], str]] = None
-                   ) -> List[Tuple[int, str]]:
+def numbered_lines(
+        path: str,
+        unique: Optional[Callable[[str],
+                                  str]] = None) -> List[Tuple[int, str]]:
     """``(line number, stripped text)`` of each non-blank line of a text
     annotation file (list files, class lists, image lists, label columns).
 
@@ -67,8 +69,10 @@ def check_rel_paths(rel_paths: Sequence[str], where: str) -> None:
 
 def missing_images(data_root: str, rel_paths: Sequence[str]) -> List[int]:
     """Indices of the paths with no file under ``data_root``."""
-    return [i for i, rel in enumerate(rel_paths)
-            if not osp.isfile(osp.join(data_root, rel))]
+    return [
+        i for i, rel in enumerate(rel_paths)
+        if not osp.isfile(osp.join(data_root, rel))
+    ]
 
 
 def check_images_exist(data_root: str, rel_paths: Sequence[str],
@@ -105,9 +109,10 @@ def write_splits(out_dir: str, rel_paths: Sequence[str], labels,
     ``rel_paths`` / ``labels``); return ``{name: list-file path}``."""
     labels = check_multi_hot(labels, out_dir)
     return {
-        name: write_list_file(osp.join(out_dir, f'{name}.txt'),
-                              [rel_paths[i] for i in indices],
-                              labels[np.asarray(indices, dtype=np.int64)])
+        name:
+        write_list_file(
+            osp.join(out_dir, f'{name}.txt'), [rel_paths[i] for i in indices],
+            labels[np.asarray(indices, dtype=np.int64)])
         for name, indices in splits.items()
     }
 
@@ -118,8 +123,9 @@ def write_image_arrays(out_dir: str, images: np.ndarray, labels,
     uses, then the list files with the multi-hot ``labels``."""
     rel_paths = [f'images/{i:05d}.png' for i in range(len(images))]
     os.makedirs(osp.join(out_dir, 'images'), exist_ok=True)
-    used = np.unique(np.concatenate([np.asarray(s, dtype=np.int64)
-                                     for s in splits.values()]))
+    used = np.unique(
+        np.concatenate(
+            [np.asarray(s, dtype=np.int64) for s in splits.values()]))
     for i in used:
         Image.fromarray(images[i]).save(osp.join(out_dir, rel_paths[i]))
     return write_splits(out_dir, rel_paths, labels, splits)

@@ -24,10 +24,14 @@ def class_probabilities(num_classes: int, imbalance: float) -> np.ndarray:
     return weights / weights.sum()
 
 
-def make_mosaics(images: np.ndarray, labels: np.ndarray, num: int,
-                 seed=0, empty_prob: float = 0.5, imbalance: float = 10.,
-                 num_classes: int = None
-                 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+def make_mosaics(
+        images: np.ndarray,
+        labels: np.ndarray,
+        num: int,
+        seed=0,
+        empty_prob: float = 0.5,
+        imbalance: float = 10.,
+        num_classes: int = None) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Draw ``num`` mosaics from ``images`` (N, H, W) with class indices
     ``labels`` (N,).
 
@@ -57,8 +61,10 @@ def make_mosaics(images: np.ndarray, labels: np.ndarray, num: int,
     filled = rng.random((num, len(TILES))) >= empty_prob
     blank = np.flatnonzero(~filled.any(axis=1))
     filled[blank, rng.integers(len(TILES), size=len(blank))] = True
-    classes = rng.choice(num_classes, size=filled.shape,
-                         p=class_probabilities(num_classes, imbalance))
+    classes = rng.choice(
+        num_classes,
+        size=filled.shape,
+        p=class_probabilities(num_classes, imbalance))
     items = np.full(filled.shape, -1, dtype=np.int64)
     for c, pool in enumerate(members):
         chosen = filled & (classes == c)

@@ -21,8 +21,10 @@ class QueryDatabaseDataset(ConcatDataset):
         database (dict | BaseDataset): the database (retrieval set).
     """
 
-    def __init__(self, query: Union[dict, BaseDataset],
-                 database: Union[dict, BaseDataset], lazy_init: bool = False):
+    def __init__(self,
+                 query: Union[dict, BaseDataset],
+                 database: Union[dict, BaseDataset],
+                 lazy_init: bool = False):
         datasets = [
             DATASETS.build(d) if isinstance(d, dict) else d
             for d in (query, database)

@@ -14,7 +14,9 @@ import numpy as np
 from .fashion_mnist import balanced_split
 
 
-def random_split(num_images: int, num_query: int, num_train: int,
+def random_split(num_images: int,
+                 num_query: int,
+                 num_train: int,
                  seed: int = 0) -> Dict[str, np.ndarray]:
     """``num_query`` random queries; the database is every other image; the
     ``num_train`` training images are a random subset of the database.
@@ -33,9 +35,12 @@ def random_split(num_images: int, num_query: int, num_train: int,
     }
 
 
-def balanced_protocol(labels, num_query: int, num_train: int, seed: int = 0,
-                      database_includes_train: bool = False
-                      ) -> Dict[str, np.ndarray]:
+def balanced_protocol(
+        labels,
+        num_query: int,
+        num_train: int,
+        seed: int = 0,
+        database_includes_train: bool = False) -> Dict[str, np.ndarray]:
     """Class-balanced query and train sets; the database is every other
     image, plus the train set with ``database_includes_train``."""
     splits = balanced_split(labels, num_query, num_train, seed=seed)

@@ -38,7 +38,8 @@ def label_strata(labels) -> np.ndarray:
     return strata.astype(np.int64)
 
 
-def validation_split(labels, num_queries: int,
+def validation_split(labels,
+                     num_queries: int,
                      seed: int = 0) -> Dict[str, np.ndarray]:
     """Split the training images into ``'query'`` (``num_queries`` validation
     queries, stratified by :func:`label_strata`) and ``'rest'`` (every other
@@ -56,8 +57,10 @@ def validation_split(labels, num_queries: int,
     order = np.lexsort((ids, -counts, -(exact - share)))
     share[order[:num_queries - share.sum()]] += 1
     rng = np.random.default_rng(seed)
-    query = [rng.permutation(np.flatnonzero(strata == s))[:k]
-             for s, k in zip(ids, share)]
+    query = [
+        rng.permutation(np.flatnonzero(strata == s))[:k]
+        for s, k in zip(ids, share)
+    ]
     query = np.sort(np.concatenate(query))
     rest = np.setdiff1d(np.arange(n), query, assume_unique=True)
     return {'query': query, 'rest': rest}
@@ -85,14 +88,18 @@ def resolve_val_queries(val_queries, num_train: int) -> int:
     ``'auto'`` as :func:`default_val_queries` of the list's length."""
     if val_queries == AUTO:
         return default_val_queries(num_train)
-    if isinstance(val_queries, bool) or not isinstance(
-            val_queries, (int, np.integer)) or val_queries < 0:
+    if isinstance(
+            val_queries,
+            bool) or not isinstance(val_queries,
+                                    (int, np.integer)) or val_queries < 0:
         raise ValueError("val_queries must be an integer >= 0 or 'auto', "
                          f'got {val_queries!r}')
     return int(val_queries)
 
 
-def subset_indices(labels, subset: str, val_queries,
+def subset_indices(labels,
+                   subset: str,
+                   val_queries,
                    val_seed: int = 0) -> np.ndarray:
     """Indices of one part of a training list: ``'all'``; ``'val_query'``,
     the :func:`validation_split` queries; or ``'train'``, the rest (trained

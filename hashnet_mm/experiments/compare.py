@@ -26,26 +26,41 @@ def parse_args(argv=None):
         description='Deep and shallow hashing methods x code lengths x '
         'seeds on feature datasets: selected on validation, reported on '
         'test; a markdown table, a figure and JSON.')
-    parser.add_argument('configs', nargs='+', help='feature-track HashNet '
-                        'configs, one a dataset (configs/feature_track/'
-                        'hashnet_mlp_*.py)')
     parser.add_argument(
-        '--methods', nargs='+', help='deep: hashnet and the names of '
+        'configs',
+        nargs='+',
+        help='feature-track HashNet '
+        'configs, one a dataset (configs/feature_track/'
+        'hashnet_mlp_*.py)')
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        help='deep: hashnet and the names of '
         'configs/_base_/methods/*.py (hashnet-w, dhn, ...); shallow: ' +
         ', '.join(SHALLOW_METHODS) + ' (default: every one that runs on '
         'features)')
     parser.add_argument('--bits', type=int, nargs='+', default=[16, 32, 64])
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--jobs', type=int, default=1,
-                        help='worker processes (default 1: this process)')
-    parser.add_argument('--max-iters', type=int,
-                        help='every deep run\'s iterations (default: the '
-                        'config\'s)')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='merged into every deep config')
+    parser.add_argument(
+        '--jobs',
+        type=int,
+        default=1,
+        help='worker processes (default 1: this process)')
+    parser.add_argument(
+        '--max-iters',
+        type=int,
+        help='every deep run\'s iterations (default: the '
+        'config\'s)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='merged into every deep config')
     parser.add_argument('--work-dir', default='work_dirs/compare')
-    parser.add_argument('--out', help='report stem: writes OUT.md, OUT.png '
-                        'and OUT.json (default: WORK_DIR/comparison)')
+    parser.add_argument(
+        '--out',
+        help='report stem: writes OUT.md, OUT.png '
+        'and OUT.json (default: WORK_DIR/comparison)')
     return parser.parse_args(argv)
 
 
@@ -87,10 +102,17 @@ def main(argv=None) -> str:
         f.write(header + table)
     figure(results, out + '.png')
     with open(out + '.json', 'w') as f:
-        json.dump(dict(command=command, machine=machine(), jobs=args.jobs,
-                       wall_seconds=round(wall, 1),
-                       labels={m: method_label(m) for m in methods},
-                       results=results), f, indent=1)
+        json.dump(
+            dict(
+                command=command,
+                machine=machine(),
+                jobs=args.jobs,
+                wall_seconds=round(wall, 1),
+                labels={m: method_label(m)
+                        for m in methods},
+                results=results),
+            f,
+            indent=1)
     print(table)
     print(f'-> {out}.md, {out}.png, {out}.json ({wall / 60:.1f} min)')
     return table

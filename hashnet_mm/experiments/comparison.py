@@ -53,7 +53,8 @@ SELECT_KEY = 'mAP@all'
 #: choose): the features L2-normalised or not (FeatureMLP's input_norm
 #: has the same choice); the methods' own settings are their defaults.
 SHALLOW_CANDIDATES = {
-    method: [dict(l2_normalize=False), dict(l2_normalize=True)]
+    method: [dict(l2_normalize=False),
+             dict(l2_normalize=True)]
     for method in ('lsh', 'sh', 'itq', 'itq-cca', 'ksh', 'bre')
 }
 #: the shallow methods of the comparison, in table order
@@ -143,8 +144,10 @@ def combined_config_text(dataset_config: str, method_file: str) -> str:
     labels are multi-label (what the method files leave to dataset
     configs)."""
     defined = Config.fromfile(method_file)
-    lines = [f'_base_ = [{osp.abspath(dataset_config)!r}, '
-             f'{osp.abspath(method_file)!r}]']
+    lines = [
+        f'_base_ = [{osp.abspath(dataset_config)!r}, '
+        f'{osp.abspath(method_file)!r}]'
+    ]
     if 'method_head' in defined:
         lines.append('model = dict(head=_base_.method_head)')
         parameters = loss_parameters(defined.method_head)
@@ -183,16 +186,14 @@ def unsupported_reason(cfg: Config) -> Optional[str]:
     return UNSUPPORTED_HEADS.get(cfg.model.head.get('type'))
 
 
-def default_methods(dataset_config: str,
-                    methods_folder: Optional[str] = None):
+def default_methods(dataset_config: str, methods_folder: Optional[str] = None):
     """``(methods, skipped)``: HashNet, every method file that runs on
     ``dataset_config`` and the shallow methods; ``{name: reason}`` for the
     method files that cannot."""
     files = method_files(methods_folder)
     deep, skipped = [BASE_METHOD], {}
     for name in files:
-        reason = unsupported_reason(method_config(dataset_config, name,
-                                                  files))
+        reason = unsupported_reason(method_config(dataset_config, name, files))
         if reason:
             skipped[name] = reason
         else:
@@ -214,7 +215,10 @@ class Run:
                         f'{self.bits}bit_seed{self.seed}')
 
 
-def deep_run_config(cfg: Config, bits: int, seed: int, run_dir: str,
+def deep_run_config(cfg: Config,
+                    bits: int,
+                    seed: int,
+                    run_dir: str,
                     max_iters: Optional[int] = None,
                     cfg_options: Optional[dict] = None) -> Config:
     """The config a deep run trains: K bits, the seed, a checkpoint at
@@ -236,16 +240,26 @@ def deep_run_config(cfg: Config, bits: int, seed: int, run_dir: str,
     interval = cfg.train_cfg.get('val_interval') or cfg.train_cfg.max_iters
     cfg.train_cfg.val_interval = interval
     cfg.default_hooks.checkpoint = dict(
-        type='CheckpointHook', by_epoch=False, interval=interval,
-        max_keep_ckpts=-1, save_last=True, save_optimizer=False)
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=interval,
+        max_keep_ckpts=-1,
+        save_last=True,
+        save_optimizer=False)
     cfg.default_hooks.logger = dict(
         type='RetrievalLoggerHook',
-        interval=max(1, min(cfg.default_hooks.logger.get('interval', 50),
-                            cfg.train_cfg.max_iters)))
-    hooks = [h for h in (cfg.get('custom_hooks') or [])
-             if h.get('type') != 'ValidationHistoryHook']
+        interval=max(
+            1,
+            min(
+                cfg.default_hooks.logger.get('interval', 50),
+                cfg.train_cfg.max_iters)))
+    hooks = [
+        h for h in (cfg.get('custom_hooks') or [])
+        if h.get('type') != 'ValidationHistoryHook'
+    ]
     cfg.custom_hooks = hooks + [
-        dict(type='ValidationHistoryHook', filename=HISTORY_FILE)]
+        dict(type='ValidationHistoryHook', filename=HISTORY_FILE)
+    ]
     cfg.work_dir = run_dir
     cfg.log_level = 'WARNING'
     return cfg
@@ -272,9 +286,11 @@ def metric_value(metrics: dict, key: str = SELECT_KEY) -> float:
 def plain_metrics(metrics: dict) -> dict:
     """Numeric metrics with the ``retrieval/`` prefix removed (a history
     entry's ``iter`` left out)."""
-    return {re.sub(r'^retrieval/', '', k): float(v)
-            for k, v in metrics.items()
-            if isinstance(v, (int, float)) and k != 'iter'}
+    return {
+        re.sub(r'^retrieval/', '', k): float(v)
+        for k, v in metrics.items()
+        if isinstance(v, (int, float)) and k != 'iter'
+    }
 
 
 class UnformattedConfig(Config):
@@ -311,13 +327,15 @@ def train_and_test_deep(cfg: Config) -> dict:
             os.remove(osp.join(cfg.work_dir, name))
     del runner
     gc.collect()
-    return dict(selected=dict(iter=chosen['iter'],
-                              validation=plain_metrics(chosen),
-                              checkpoint=osp.basename(checkpoint)),
-                validation_history=[dict(iter=h['iter'],
-                                         **plain_metrics(h))
-                                    for h in history],
-                test=plain_metrics(test))
+    return dict(
+        selected=dict(
+            iter=chosen['iter'],
+            validation=plain_metrics(chosen),
+            checkpoint=osp.basename(checkpoint)),
+        validation_history=[
+            dict(iter=h['iter'], **plain_metrics(h)) for h in history
+        ],
+        test=plain_metrics(test))
 
 
 def shallow_split(feature_dir: str, val_split: dict) -> dict:
@@ -339,8 +357,7 @@ def shallow_split(feature_dir: str, val_split: dict) -> dict:
 
 
 def fit_and_test_shallow(method: str, bits: int, seed: int, parts: dict,
-                         candidates: Sequence[dict],
-                         evaluator: dict) -> dict:
+                         candidates: Sequence[dict], evaluator: dict) -> dict:
     """Fit each option set on ``parts['train']``, score it on the
     validation queries, test the best one's codes."""
     import torch
@@ -356,30 +373,35 @@ def fit_and_test_shallow(method: str, bits: int, seed: int, parts: dict,
 
     history, fitted = [], []
     for options in candidates:
-        hasher_options = {k: v for k, v in options.items()
-                          if k != 'l2_normalize'}
+        hasher_options = {
+            k: v
+            for k, v in options.items() if k != 'l2_normalize'
+        }
         hasher = build_method(method, bits, seed, hasher_options)
         train_x = prepare(parts['train'][0], options)
         hasher.fit(train_x, torch.from_numpy(parts['train'][1]))
         database_codes = hasher.encode(train_x)
-        metrics = score(hasher.encode(prepare(parts['val_query'][0],
-                                              options)),
-                        parts['val_query'][1], database_codes,
-                        parts['train'][1])
+        metrics = score(
+            hasher.encode(prepare(parts['val_query'][0], options)),
+            parts['val_query'][1], database_codes, parts['train'][1])
         history.append(dict(options=dict(options), **metrics))
         fitted.append(hasher)
-    best = max(range(len(history)),
-               key=lambda i: (metric_value(history[i]), -i))
+    best = max(
+        range(len(history)), key=lambda i: (metric_value(history[i]), -i))
     options, hasher = candidates[best], fitted[best]
-    test = score(hasher.encode(prepare(parts['query'][0], options)),
-                 parts['query'][1],
-                 hasher.encode(prepare(parts['database'][0], options)),
-                 parts['database'][1])
-    return dict(selected=dict(options=dict(options),
-                              validation=plain_metrics(
-                                  {k: v for k, v in history[best].items()
-                                   if k != 'options'})),
-                validation_history=history, test=test)
+    test = score(
+        hasher.encode(prepare(parts['query'][0], options)), parts['query'][1],
+        hasher.encode(prepare(parts['database'][0], options)),
+        parts['database'][1])
+    return dict(
+        selected=dict(
+            options=dict(options),
+            validation=plain_metrics({
+                k: v
+                for k, v in history[best].items() if k != 'options'
+            })),
+        validation_history=history,
+        test=test)
 
 
 def scorer(evaluator: dict) -> Callable:
@@ -394,8 +416,10 @@ def scorer(evaluator: dict) -> Callable:
     metric = METRICS.build(evaluator)
 
     def score(query_codes, query_labels, database_codes, database_labels):
-        tensors = [torch.as_tensor(t).cpu() for t in (
-            query_codes, query_labels, database_codes, database_labels)]
+        tensors = [
+            torch.as_tensor(t).cpu() for t in (query_codes, query_labels,
+                                               database_codes, database_labels)
+        ]
         return plain_metrics(metric.score(*tensors))
 
     return score
@@ -418,8 +442,12 @@ class Comparison:
             package's ``configs/_base_/methods``).
     """
 
-    def __init__(self, datasets: Dict[str, str], methods: Sequence[str],
-                 bits: Sequence[int], seeds: Sequence[int], work_dir: str,
+    def __init__(self,
+                 datasets: Dict[str, str],
+                 methods: Sequence[str],
+                 bits: Sequence[int],
+                 seeds: Sequence[int],
+                 work_dir: str,
                  max_iters: Optional[int] = None,
                  cfg_options: Optional[dict] = None,
                  methods_folder: Optional[str] = None):
@@ -430,8 +458,10 @@ class Comparison:
         self.work_dir = work_dir
         self.max_iters, self.cfg_options = max_iters, cfg_options
         deep = {BASE_METHOD, *self.method_files}
-        unknown = [m for m in self.methods
-                   if m not in deep and m not in SHALLOW_CANDIDATES]
+        unknown = [
+            m for m in self.methods
+            if m not in deep and m not in SHALLOW_CANDIDATES
+        ]
         if unknown:
             raise ValueError(
                 f'unknown methods {unknown}; deep: {sorted(deep)}, shallow: '
@@ -448,21 +478,26 @@ class Comparison:
                 self.configs[dataset, method] = cfg
 
     def runs(self) -> List[Run]:
-        return [Run(d, m, k, s) for d in self.datasets for m in self.methods
-                for k in self.bits for s in self.seeds]
+        return [
+            Run(d, m, k, s) for d in self.datasets for m in self.methods
+            for k in self.bits for s in self.seeds
+        ]
 
     def request(self, run: Run) -> dict:
         """Everything a run's result depends on."""
         if run.method in SHALLOW_CANDIDATES:
             cfg = Config.fromfile(self.datasets[run.dataset])
-            return dict(kind='shallow', **asdict(run),
-                        feature_dir=osp.abspath(shallow_feature_dir(cfg)),
-                        val_split=shallow_val_split(cfg),
-                        candidates=SHALLOW_CANDIDATES[run.method],
-                        evaluator=cfg.test_evaluator.to_dict())
-        cfg = deep_run_config(self.configs[run.dataset, run.method],
-                              run.bits, run.seed, run.folder(self.work_dir),
-                              self.max_iters, self.cfg_options)
+            return dict(
+                kind='shallow',
+                **asdict(run),
+                feature_dir=osp.abspath(shallow_feature_dir(cfg)),
+                val_split=shallow_val_split(cfg),
+                candidates=SHALLOW_CANDIDATES[run.method],
+                evaluator=cfg.test_evaluator.to_dict())
+        cfg = deep_run_config(self.configs[run.dataset,
+                                           run.method], run.bits, run.seed,
+                              run.folder(self.work_dir), self.max_iters,
+                              self.cfg_options)
         return dict(kind='deep', **asdict(run), config=cfg.pretty_text)
 
     def check(self) -> Dict[Run, Optional[dict]]:
@@ -502,8 +537,8 @@ class Comparison:
                f'run with {jobs} job(s)')
         # A seed at a time (a grid cut short still has every cell), the
         # longer runs first within it.
-        todo.sort(key=lambda r: (r.seed, r.method in SHALLOW_CANDIDATES,
-                                 -r.bits))
+        todo.sort(
+            key=lambda r: (r.seed, r.method in SHALLOW_CANDIDATES, -r.bits))
         tasks = [(run, self.request(run), self.work_dir) for run in todo]
         failures = []
 
@@ -525,8 +560,10 @@ class Comparison:
             with ProcessPoolExecutor(
                     jobs, mp_context=get_context('spawn'),
                     initializer=worker_init) as pool:
-                futures = {pool.submit(execute, *task): task[0]
-                           for task in tasks}
+                futures = {
+                    pool.submit(execute, *task): task[0]
+                    for task in tasks
+                }
                 for future in as_completed(futures):
                     finished(futures[future], *future.result())
         if failures:
@@ -543,15 +580,16 @@ def shallow_feature_dir(cfg: Config) -> str:
         raise ValueError('shallow methods need a feature-track config '
                          '(train_dataloader.dataset FeatureDataset), got '
                          f'{dataset.get("type")}')
-    return osp.join(dataset.get('data_root', ''),
-                    dataset.get('feature_dir', ''))
+    return osp.join(
+        dataset.get('data_root', ''), dataset.get('feature_dir', ''))
 
 
 def shallow_val_split(cfg: Config) -> dict:
     """The training set's validation split settings."""
     dataset = cfg.train_dataloader.dataset
-    return dict(val_queries=dataset.get('val_queries', 0),
-                val_seed=dataset.get('val_seed', 0))
+    return dict(
+        val_queries=dataset.get('val_queries', 0),
+        val_seed=dataset.get('val_seed', 0))
 
 
 def worker_init() -> None:
@@ -577,13 +615,15 @@ def execute(run: Run, request: dict, work_dir: str):
             cfg = Config.fromstring(request['config'], '.py')
             outcome = train_and_test_deep(cfg)
         else:
-            parts = shallow_split(request['feature_dir'],
-                                  request['val_split'])
+            parts = shallow_split(request['feature_dir'], request['val_split'])
             outcome = fit_and_test_shallow(run.method, run.bits, run.seed,
                                            parts, request['candidates'],
                                            request['evaluator'])
-        result = dict(asdict(run), kind=request['kind'], **outcome,
-                      seconds=round(time.perf_counter() - start, 2))
+        result = dict(
+            asdict(run),
+            kind=request['kind'],
+            **outcome,
+            seconds=round(time.perf_counter() - start, 2))
         with open(osp.join(folder, RESULT_FILE), 'w') as f:
             json.dump(result, f, indent=1)
         return result, None

@@ -71,14 +71,22 @@ from ..utils.selection import check_selection_data
 from .report import mean_std as format_values
 
 #: the source tree's tools/ (train.py, test.py, cnnh_targets.py)
-TOOLS = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(
-    __file__)))), 'tools')
+TOOLS = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools')
 # Row names of the configs' method prefixes (the file name up to '_').
 METHOD_NAMES = {
-    'hashnet': 'HashNet', 'hashnet-w': 'HashNet-W', 'hashnet-c': 'HashNet-C',
-    'dhn': 'DHN', 'dpsh': 'DPSH', 'dnnh': 'DNNH', 'cnnh': 'CNNH',
-    'csq': 'CSQ', 'dpn': 'DPN', 'orthohash': 'OrthoHash',
-    'greedyhash': 'GreedyHash', 'dsh': 'DSH'
+    'hashnet': 'HashNet',
+    'hashnet-w': 'HashNet-W',
+    'hashnet-c': 'HashNet-C',
+    'dhn': 'DHN',
+    'dpsh': 'DPSH',
+    'dnnh': 'DNNH',
+    'cnnh': 'CNNH',
+    'csq': 'CSQ',
+    'dpn': 'DPN',
+    'orthohash': 'OrthoHash',
+    'greedyhash': 'GreedyHash',
+    'dsh': 'DSH'
 }
 # Table column: pattern of the metric key in the saved results.
 METRIC_COLUMNS = OrderedDict([
@@ -117,8 +125,8 @@ def compress_schedule(cfg: Config, max_iters: int) -> Config:
     factor = max_iters / original
     cfg.train_cfg.max_iters = max_iters
     schedulers = cfg.get('param_scheduler') or []
-    for scheduler in (schedulers if isinstance(schedulers, list)
-                      else [schedulers]):
+    for scheduler in (schedulers
+                      if isinstance(schedulers, list) else [schedulers]):
         if scheduler.get('by_epoch', True):
             raise ValueError('only iteration-based param_scheduler entries '
                              f'can be compressed, got {scheduler}')
@@ -129,12 +137,15 @@ def compress_schedule(cfg: Config, max_iters: int) -> Config:
                 scheduler[key] = max(1, round(scheduler[key] * factor))
         if 'milestones' in scheduler:
             scheduler['milestones'] = [
-                round(m * factor) for m in scheduler['milestones']]
+                round(m * factor) for m in scheduler['milestones']
+            ]
     for hook in cfg.get('custom_hooks') or []:
         if hook['type'] != 'ContinuationHook':
             continue
-        settings = ContinuationHook(
-            **{key: value for key, value in hook.items() if key != 'type'})
+        settings = ContinuationHook(**{
+            key: value
+            for key, value in hook.items() if key != 'type'
+        })
         if settings.schedule == 'stages':
             hook['stages'] = [(round(start * factor), beta)
                               for start, beta in settings.stages]
@@ -146,7 +157,9 @@ def compress_schedule(cfg: Config, max_iters: int) -> Config:
     return cfg
 
 
-def asked_config(config: str, bits: int, seed: int,
+def asked_config(config: str,
+                 bits: int,
+                 seed: int,
                  max_iters: Optional[int] = None,
                  cfg_options: Optional[dict] = None,
                  data_root: Optional[str] = None) -> Config:
@@ -161,7 +174,10 @@ def asked_config(config: str, bits: int, seed: int,
     return cfg
 
 
-def build_run_config(config: str, bits: int, seed: int, run_dir: str,
+def build_run_config(config: str,
+                     bits: int,
+                     seed: int,
+                     run_dir: str,
                      max_iters: Optional[int] = None,
                      cfg_options: Optional[dict] = None,
                      objective_interval: Optional[int] = None,
@@ -192,7 +208,8 @@ def validation_config(asked: Config, run_cfg: Config) -> Optional[Config]:
     return cfg
 
 
-def selection_warnings(cfg: Config, config: str,
+def selection_warnings(cfg: Config,
+                       config: str,
                        strict: bool = False) -> List[str]:
     """:func:`check_selection_data` of a run's asked config as a sweep's
     (its warnings are logged); ``strict``: a warning is a ValueError naming
@@ -268,9 +285,11 @@ def run_tool(args: Sequence[str], log_path: str) -> float:
             f'the grid runs the tools of a source checkout; no {TOOLS}')
     start = time.perf_counter()
     with open(log_path, 'w') as log:
-        result = subprocess.run([sys.executable, osp.join(TOOLS, args[0]),
-                                 *args[1:]], stdout=log,
-                                stderr=subprocess.STDOUT)
+        result = subprocess.run(
+            [sys.executable,
+             osp.join(TOOLS, args[0]), *args[1:]],
+            stdout=log,
+            stderr=subprocess.STDOUT)
     if result.returncode:
         raise RuntimeError(f'{" ".join(args)} failed ({result.returncode}); '
                            f'see {log_path}')
@@ -293,14 +312,22 @@ def tested(config_path: str, checkpoint: str, run_dir: str,
     """``tools/test.py`` of ``checkpoint`` with ``config_path`` into
     ``{run_dir}/{part}``: (wall seconds, numeric metrics)."""
     folder = osp.join(run_dir, part)
-    seconds = run_tool(['test.py', config_path, checkpoint, '--work-dir',
-                        folder], osp.join(run_dir, f'{part}.log'))
-    return seconds, {k: v for k, v in saved_test_metrics(folder).items()
-                     if isinstance(v, (int, float))}
+    seconds = run_tool(
+        ['test.py', config_path, checkpoint, '--work-dir', folder],
+        osp.join(run_dir, f'{part}.log'))
+    return seconds, {
+        k: v
+        for k, v in saved_test_metrics(folder).items()
+        if isinstance(v, (int, float))
+    }
 
 
-def run_one(config: str, bits: int, seed: int, work_dir: str,
-            strict: bool = False, **options) -> dict:
+def run_one(config: str,
+            bits: int,
+            seed: int,
+            work_dir: str,
+            strict: bool = False,
+            **options) -> dict:
     """Train, validate and test one (config, bits, seed); its result,
     saved (or read back when the run was done before). ``options`` are
     :func:`build_run_config`'s; ``strict``: refuse a config that selects
@@ -326,18 +353,21 @@ def run_one(config: str, bits: int, seed: int, work_dir: str,
     validation, val_seconds = None, None
     val_path = osp.join(run_dir, VALIDATION_CONFIG)
     if osp.isfile(val_path):
-        val_seconds, validation = tested(val_path, checkpoint, run_dir,
-                                         'val')
+        val_seconds, validation = tested(val_path, checkpoint, run_dir, 'val')
     test_seconds, metrics = tested(config_path, checkpoint, run_dir, 'test')
     result = dict(
-        config=config, method=method_name(config), bits=bits, seed=seed,
+        config=config,
+        method=method_name(config),
+        bits=bits,
+        seed=seed,
         max_iters=Config.fromfile(config_path).train_cfg.max_iters,
         train_seconds=round(train_seconds + targets_seconds, 1),
         test_seconds=round(test_seconds, 1),
         val_seconds=None if val_seconds is None else round(val_seconds, 1),
-        selected=dict(checkpoint=osp.basename(checkpoint),
-                      rule='the last checkpoint'),
-        validation=validation, selection_warnings=warnings,
+        selected=dict(
+            checkpoint=osp.basename(checkpoint), rule='the last checkpoint'),
+        validation=validation,
+        selection_warnings=warnings,
         metrics=metrics)
     with open(result_path, 'w') as f:
         json.dump(result, f, indent=1)
@@ -352,8 +382,12 @@ def column_key(metrics: Optional[dict], pattern: str) -> Optional[str]:
     return keys[0] if keys else None
 
 
-def values(results: Sequence[dict], row_key: str, row: str, bits: int,
-           pattern: str, part: str = 'metrics') -> List[float]:
+def values(results: Sequence[dict],
+           row_key: str,
+           row: str,
+           bits: int,
+           pattern: str,
+           part: str = 'metrics') -> List[float]:
     """The ``part`` (``'metrics'``: test, ``'validation'``) values matching
     ``pattern`` of the runs of one row (``result[row_key] == row``) at
     ``bits`` bits, over seeds."""
@@ -365,7 +399,9 @@ def values(results: Sequence[dict], row_key: str, row: str, bits: int,
     return found
 
 
-def column_label(results: Sequence[dict], title: str, pattern: str,
+def column_label(results: Sequence[dict],
+                 title: str,
+                 pattern: str,
                  part: str = 'metrics') -> str:
     """The metric's name without ``retrieval/`` when every run has the
     same key (``mAP@all``), else ``title``."""
@@ -389,7 +425,8 @@ def best_on_validation(results: Sequence[dict], row_key: str,
     return max(means, key=means.get) if means else None
 
 
-def markdown_table(results: Sequence[dict], row_key: str = 'method',
+def markdown_table(results: Sequence[dict],
+                   row_key: str = 'method',
                    columns: Optional[Dict[str, str]] = None,
                    rows: Optional[Sequence[str]] = None) -> str:
     """Rows: ``rows`` (default: the values of ``row_key`` in first-seen
@@ -399,18 +436,20 @@ def markdown_table(results: Sequence[dict], row_key: str = 'method',
     columns = METRIC_COLUMNS if columns is None else columns
     rows = list(rows or OrderedDict.fromkeys(r[row_key] for r in results))
     bits = sorted({r['bits'] for r in results})
-    parts = [('validation', 'val ' + column_label(
-        results, 'mAP', VALIDATION_COLUMN, 'validation'), VALIDATION_COLUMN)]
+    parts = [('validation', 'val ' +
+              column_label(results, 'mAP', VALIDATION_COLUMN, 'validation'),
+              VALIDATION_COLUMN)]
     parts += [('metrics', column_label(results, title, pattern), pattern)
               for title, pattern in columns.items()]
-    headers = [row_key] + [f'{label} {k} bits' for _, label, _ in parts
-                           for k in bits]
-    lines = ['| ' + ' | '.join(headers) + ' |',
-             '|' + '---|' * len(headers)]
+    headers = [row_key] + [
+        f'{label} {k} bits' for _, label, _ in parts for k in bits
+    ]
+    lines = ['| ' + ' | '.join(headers) + ' |', '|' + '---|' * len(headers)]
     for row in rows:
         cells = [row] + [
             format_values(values(results, row_key, row, k, pattern, part))
-            for part, _, pattern in parts for k in bits]
+            for part, _, pattern in parts for k in bits
+        ]
         lines.append('| ' + ' | '.join(cells) + ' |')
     return '\n'.join(lines) + '\n'
 
@@ -433,7 +472,9 @@ def best_lines(results: Sequence[dict], row_key: str = 'method') -> str:
             'reported):\n\n' + '\n'.join(lines) + '\n')
 
 
-def write_results(results: Sequence[dict], table: str, json_path: str,
+def write_results(results: Sequence[dict],
+                  table: str,
+                  json_path: str,
                   table_path: Optional[str] = None) -> None:
     """Save the runs' results as JSON and the table as markdown (when
     ``table_path`` is given); print the table."""
@@ -449,9 +490,8 @@ def write_results(results: Sequence[dict], table: str, json_path: str,
 def run_summary(result: dict, name: str) -> str:
     """One line of a finished run: validation and test metrics, time."""
     parts = []
-    for part, patterns, prefix in (
-            ('validation', [VALIDATION_COLUMN], 'val '),
-            ('metrics', METRIC_COLUMNS.values(), '')):
+    for part, patterns, prefix in (('validation', [VALIDATION_COLUMN], 'val '),
+                                   ('metrics', METRIC_COLUMNS.values(), '')):
         for pattern in patterns:
             key = column_key(result.get(part), pattern)
             if key:
@@ -460,9 +500,12 @@ def run_summary(result: dict, name: str) -> str:
             ', '.join(parts) + f' (train {result["train_seconds"]} s)')
 
 
-def run_grid(configs: Sequence[str], bits: Sequence[int],
-             seeds: Sequence[int], work_dir: str,
-             table_path: Optional[str] = None, **options) -> str:
+def run_grid(configs: Sequence[str],
+             bits: Sequence[int],
+             seeds: Sequence[int],
+             work_dir: str,
+             table_path: Optional[str] = None,
+             **options) -> str:
     """Every (config, bits, seed) by :func:`run_one`, a line each as it
     ends; ``{work_dir}/grid.json`` and the table (also to ``table_path``)
     written; the table returned."""
@@ -474,6 +517,5 @@ def run_grid(configs: Sequence[str], bits: Sequence[int],
                 print(run_summary(result, result['method']), flush=True)
                 results.append(result)
     table = markdown_table(results)
-    write_results(results, table, osp.join(work_dir, 'grid.json'),
-                  table_path)
+    write_results(results, table, osp.join(work_dir, 'grid.json'), table_path)
     return table

@@ -60,14 +60,19 @@ def source_record(cfg: Config, split: str) -> dict:
                                 'missing')
     stat = os.stat(weights)
     text = json.dumps(
-        dict(model=cfg.model.to_dict(),
-             preprocessor=cfg.data_preprocessor.to_dict(),
-             dataset=split_dataset_cfg(cfg, split).to_dict(), layer=LAYER,
-             weights=[osp.abspath(weights), stat.st_size,
-                      int(stat.st_mtime)]),
-        sort_keys=True, default=str)
-    return dict(digest=hashlib.sha256(text.encode()).hexdigest(),
-                weights=weights, layer=LAYER)
+        dict(
+            model=cfg.model.to_dict(),
+            preprocessor=cfg.data_preprocessor.to_dict(),
+            dataset=split_dataset_cfg(cfg, split).to_dict(),
+            layer=LAYER,
+            weights=[osp.abspath(weights), stat.st_size,
+                     int(stat.st_mtime)]),
+        sort_keys=True,
+        default=str)
+    return dict(
+        digest=hashlib.sha256(text.encode()).hexdigest(),
+        weights=weights,
+        layer=LAYER)
 
 
 def dataset_ids(dataset) -> list:
@@ -78,8 +83,7 @@ def dataset_ids(dataset) -> list:
     ]
 
 
-def cached(folder: str, split: str, record: dict,
-           ids: Sequence[str]) -> bool:
+def cached(folder: str, split: str, record: dict, ids: Sequence[str]) -> bool:
     """Whether the split's files are complete, valid and of ``record``."""
     path = source_path(folder, split)
     if not osp.isfile(path):
@@ -100,10 +104,12 @@ def build_model(cfg: Config, device: str) -> torch.nn.Module:
     """The config's model with the backbone weights loaded: every backbone
     parameter must come from the checkpoint."""
     model_cfg = cfg.model.copy()
-    model_cfg.backbone = {k: v for k, v in model_cfg.backbone.items()
-                          if k != 'init_cfg'}
-    model_cfg.data_preprocessor = dict(type='ClsDataPreprocessor',
-                                       **cfg.data_preprocessor)
+    model_cfg.backbone = {
+        k: v
+        for k, v in model_cfg.backbone.items() if k != 'init_cfg'
+    }
+    model_cfg.data_preprocessor = dict(
+        type='ClsDataPreprocessor', **cfg.data_preprocessor)
     model = MODELS.build(model_cfg)
     state = _load_checkpoint(weights_file(cfg), map_location='cpu')
     state = state.get('state_dict', state)
@@ -113,17 +119,23 @@ def build_model(cfg: Config, device: str) -> torch.nn.Module:
             raise RuntimeError(f'keys the model does not have: {unknown[:5]}')
         # Only the backbone makes features; it must be loaded whole.
         model.backbone.load_state_dict(
-            {k[len('backbone.'):]: v for k, v in state.items()
-             if k.startswith('backbone.')}, strict=True)
+            {
+                k[len('backbone.'):]: v
+                for k, v in state.items() if k.startswith('backbone.')
+            },
+            strict=True)
     except RuntimeError as error:
         raise ValueError(f'{weights_file(cfg)} does not fit the backbone: '
                          f'{error}') from error
     return model.to(device).eval()
 
 
-def ensure_features(config: str, splits: Sequence[str] = SPLITS,
-                    feature_dir: Optional[str] = None, batch_size: int = 64,
-                    device: str = 'cpu', logger=print) -> Dict[str, str]:
+def ensure_features(config: str,
+                    splits: Sequence[str] = SPLITS,
+                    feature_dir: Optional[str] = None,
+                    batch_size: int = 64,
+                    device: str = 'cpu',
+                    logger=print) -> Dict[str, str]:
     """Extract (or keep) the features of ``splits`` of ``config``'s
     datasets into ``feature_dir`` (default: the config's). Returns, per
     split, ``'cached'``, ``'copied'`` (from another split) or
@@ -134,8 +146,10 @@ def ensure_features(config: str, splits: Sequence[str] = SPLITS,
     if not folder:
         raise ValueError(f'{config}: set feature_dir (or pass one)')
     os.makedirs(folder, exist_ok=True)
-    built = {split: DATASETS.build(split_dataset_cfg(cfg, split))
-             for split in splits}
+    built = {
+        split: DATASETS.build(split_dataset_cfg(cfg, split))
+        for split in splits
+    }
     datasets, status, model = {}, {}, None
     # The largest first, so that a split inside another is copied from it.
     for split in sorted(splits, key=lambda s: -len(built[s])):

@@ -36,18 +36,20 @@ def markdown_table(results: Sequence[dict], key: str = SELECT_KEY) -> str:
     out = []
     for dataset, rows in grouped(results, key).items():
         bits = sorted({k for cells in rows.values() for k in cells})
-        out += [f'**{dataset}**, test {key} (mean ± std over seeds)', '',
-                '| method | ' + ' | '.join(f'{k} bits' for k in bits) + ' |',
-                '|---' * (len(bits) + 1) + '|']
+        out += [
+            f'**{dataset}**, test {key} (mean ± std over seeds)', '',
+            '| method | ' + ' | '.join(f'{k} bits' for k in bits) + ' |',
+            '|---' * (len(bits) + 1) + '|'
+        ]
         for label, cells in rows.items():
-            out.append(f'| {label} | ' + ' | '.join(
-                mean_std(cells.get(k, [])) for k in bits) + ' |')
+            out.append(f'| {label} | ' +
+                       ' | '.join(mean_std(cells.get(k, []))
+                                  for k in bits) + ' |')
         out.append('')
     return '\n'.join(out)
 
 
-def figure(results: Sequence[dict], out: str,
-           key: str = SELECT_KEY) -> dict:
+def figure(results: Sequence[dict], out: str, key: str = SELECT_KEY) -> dict:
     """``out`` (PNG): test ``key`` against code length, a panel a dataset,
     a line a method (the mean over seeds; the bar spans the seeds' min to
     max; shallow methods dashed), and ``out``'s ``.json`` with the plotted
@@ -58,14 +60,20 @@ def figure(results: Sequence[dict], out: str,
     from ..utils.figures import PanelRow
     shallow = {label for _, label in METHODS.values()}
     groups = grouped(results, key)
-    labels = list(OrderedDict.fromkeys(
-        label for rows in groups.values() for label in rows))
+    labels = list(
+        OrderedDict.fromkeys(label for rows in groups.values()
+                             for label in rows))
     # tab10, then tab20's light shades: distinct for up to 20 methods.
-    colours = (list(matplotlib.colormaps['tab10'].colors) +
-               list(matplotlib.colormaps['tab20'].colors[1::2]))
-    style = {label: dict(color=colours[i % len(colours)],
-                         linestyle='--' if label in shallow else '-')
-             for i, label in enumerate(labels)}
+    colours = (
+        list(matplotlib.colormaps['tab10'].colors) +
+        list(matplotlib.colormaps['tab20'].colors[1::2]))
+    style = {
+        label:
+        dict(
+            color=colours[i % len(colours)],
+            linestyle='--' if label in shallow else '-')
+        for i, label in enumerate(labels)
+    }
     panels = PanelRow(len(groups), 5.0)
     for ax, (dataset, rows) in zip(panels, groups.items()):
         for label, cells in rows.items():
@@ -74,10 +82,19 @@ def figure(results: Sequence[dict], out: str,
             # Clipped at 0: the mean of equal values may round past them.
             low = [max(0., m - min(cells[k])) for m, k in zip(mean, bits)]
             high = [max(0., max(cells[k]) - m) for m, k in zip(mean, bits)]
-            ax.errorbar(bits, mean, yerr=[low, high], marker='o',
-                        markersize=3, capsize=3, label=label, **style[label])
+            ax.errorbar(
+                bits,
+                mean,
+                yerr=[low, high],
+                marker='o',
+                markersize=3,
+                capsize=3,
+                label=label,
+                **style[label])
             panels.summary.setdefault(dataset, {})[label] = {
-                str(k): cells[k] for k in bits}
+                str(k): cells[k]
+                for k in bits
+            }
         ax.set_xscale('log', base=2)
         all_bits = sorted({k for c in rows.values() for k in c})
         ax.set_xticks(all_bits, [str(k) for k in all_bits])
@@ -87,9 +104,10 @@ def figure(results: Sequence[dict], out: str,
         ax.grid(alpha=0.3)
     axes = list(panels)
     axes[-1].legend(fontsize=7, loc='center left', bbox_to_anchor=(1, 0.5))
-    panels.summary = dict(metric=f'test {key}',
-                          spread='min to max over seeds',
-                          values=panels.summary)
+    panels.summary = dict(
+        metric=f'test {key}',
+        spread='min to max over seeds',
+        values=panels.summary)
     return panels.save(out)
 
 

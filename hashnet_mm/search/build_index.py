@@ -24,8 +24,8 @@ import numpy as np
 
 from .codes_file import CodesFile
 from .hamming_index import KINDS, HammingIndex
-from .shards import Manifest, is_shards
 from .sharded_index import index_part_name, write_index_manifest
+from .shards import Manifest, is_shards
 
 INDEX_PARAMS = ('hash_bits', 'num_tables', 'nflip', 'nlist', 'nprobe')
 
@@ -41,25 +41,30 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Build a Hamming index from a codes file or shards')
     parser.add_argument(
-        'codes', help='codes file (.npz) or shards folder (or its '
+        'codes',
+        help='codes file (.npz) or shards folder (or its '
         'manifest.json) of tools/encode.py')
     parser.add_argument(
-        '--out', required=True,
+        '--out',
+        required=True,
         help='index file to write; with --per-shard, a folder')
-    parser.add_argument('--kind', choices=KINDS, default='flat',
-                        help=KIND_HELP)
     parser.add_argument(
-        '--per-shard', action='store_true',
+        '--kind', choices=KINDS, default='flat', help=KIND_HELP)
+    parser.add_argument(
+        '--per-shard',
+        action='store_true',
         help='one index per shard in the --out folder, with index.json')
     parser.add_argument(
-        '--train-size', type=int, default=262144,
+        '--train-size',
+        type=int,
+        default=262144,
         help='ivf: codes drawn from the collection to train the lists on '
         '(default 262144, all of them when fewer)')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='ivf: seed of the training sample')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='ivf: seed of the training sample')
     for name in INDEX_PARAMS:
-        parser.add_argument(f"--{name.replace('_', '-')}", type=int,
-                            help='see HammingIndex')
+        parser.add_argument(
+            f"--{name.replace('_', '-')}", type=int, help='see HammingIndex')
     args = parser.parse_args(argv)
     if args.per_shard and not is_shards(args.codes):
         parser.error('--per-shard needs a shards folder, not a codes file')
@@ -110,8 +115,10 @@ class Collection:
 
 
 def new_index(collection: Collection, args) -> HammingIndex:
-    params = {name: getattr(args, name) for name in INDEX_PARAMS
-              if getattr(args, name) is not None}
+    params = {
+        name: getattr(args, name)
+        for name in INDEX_PARAMS if getattr(args, name) is not None
+    }
     index = HammingIndex(collection.num_bits, args.kind, **params)
     index.image_root = collection.image_root
     if args.kind == 'ivf':
@@ -132,8 +139,12 @@ def build(collection: Collection, args) -> Union[HammingIndex, int]:
         piece.add(part.codes, part.ids, part.paths, part.labels)
         name = index_part_name(position)
         sha256 = piece.save(osp.join(args.out, name))
-        entries.append(dict(file=name, first_id=int(part.ids[0]),
-                            count=len(part.ids), sha256=sha256))
+        entries.append(
+            dict(
+                file=name,
+                first_id=int(part.ids[0]),
+                count=len(part.ids),
+                sha256=sha256))
     write_index_manifest(args.out, index, entries, collection.image_root)
     return len(entries)
 

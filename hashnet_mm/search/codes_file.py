@@ -80,14 +80,15 @@ class CodesFile:
         try:
             paths = array_to_strings(arrays['paths'], len(arrays['ids'])) \
                 if 'paths' in arrays else None
-            return cls(arrays['codes'], meta.get('num_bits'), arrays['ids'],
-                       paths, arrays.get('labels'),
+            return cls(arrays['codes'], meta.get('num_bits'),
+                       arrays['ids'], paths, arrays.get('labels'),
                        meta.get('image_root')), meta
         except ValueError as error:
             raise ValueError(f'{path}: {error}') from error
 
 
-def image_path(path: str, image_root: Optional[str] = None,
+def image_path(path: str,
+               image_root: Optional[str] = None,
                recorded_root: Optional[str] = None) -> str:
     """The file to read for a stored ``path``: under ``image_root`` (where
     the images are now) if given, else under ``recorded_root`` (where they

@@ -20,14 +20,15 @@ WRONG_FRAME = (220, 40, 40)
 FRAME_WIDTH = 3
 
 
-def draw_contact_sheet(query_paths: Sequence[str],
-                       results: Sequence[Neighbours],
-                       out_file: str,
-                       tile: int = 96,
-                       gap: int = 6,
-                       label_height: int = 14,
-                       query_labels: Optional[Sequence[Optional[
-                           np.ndarray]]] = None) -> Image.Image:
+def draw_contact_sheet(
+    query_paths: Sequence[str],
+    results: Sequence[Neighbours],
+    out_file: str,
+    tile: int = 96,
+    gap: int = 6,
+    label_height: int = 14,
+    query_labels: Optional[Sequence[Optional[np.ndarray]]] = None
+) -> Image.Image:
     """Draw the sheet, write it to ``out_file`` (PNG) and return it.
 
     Args:
@@ -49,26 +50,27 @@ def draw_contact_sheet(query_paths: Sequence[str],
                          f'{len(query_paths)} queries')
     results = [result.found() for result in results]
     columns = 1 + max((len(result.ids) for result in results), default=0)
-    sheet = Image.new('RGB', (gap + columns * (tile + gap), gap + len(
-        query_paths) * (tile + label_height + gap)), 'white')
+    sheet = Image.new('RGB',
+                      (gap + columns * (tile + gap), gap + len(query_paths) *
+                       (tile + label_height + gap)), 'white')
     draw = ImageDraw.Draw(sheet)
 
     def frame(left, top, colour):
-        draw.rectangle((left - FRAME_WIDTH, top - FRAME_WIDTH,
-                        left + tile + FRAME_WIDTH - 1,
-                        top + tile + FRAME_WIDTH - 1),
-                       outline=colour, width=FRAME_WIDTH)
+        draw.rectangle(
+            (left - FRAME_WIDTH, top - FRAME_WIDTH,
+             left + tile + FRAME_WIDTH - 1, top + tile + FRAME_WIDTH - 1),
+            outline=colour,
+            width=FRAME_WIDTH)
 
-    for row, (query, result, labels) in enumerate(
-            zip(query_paths, results, query_labels)):
+    for row, (query, result,
+              labels) in enumerate(zip(query_paths, results, query_labels)):
         relevant = result.relevant(labels)
         if relevant is None:
             relevant = [None] * len(result.ids)
         cells = [(query, 'query', QUERY_FRAME)] + [
-            (path, f'd={distance}' + ('' if right is None else
-                                      ' right' if right else ' wrong'),
-             None if right is None else
-             RIGHT_FRAME if right else WRONG_FRAME)
+            (path, f'd={distance}' +
+             ('' if right is None else ' right' if right else ' wrong'),
+             None if right is None else RIGHT_FRAME if right else WRONG_FRAME)
             for path, distance, right in zip(result.paths, result.distances,
                                              relevant)
         ]
@@ -77,8 +79,9 @@ def draw_contact_sheet(query_paths: Sequence[str],
             left = gap + column * (tile + gap)
             with Image.open(path) as image:
                 sheet.paste(
-                    ImageOps.pad(image.convert('RGB'), (tile, tile),
-                                 color='white'), (left, top))
+                    ImageOps.pad(
+                        image.convert('RGB'), (tile, tile), color='white'),
+                    (left, top))
             draw.text((left + 2, top + tile + 1), label, fill='black')
             if colour is not None:
                 frame(left, top, colour)

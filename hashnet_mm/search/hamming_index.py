@@ -148,8 +148,8 @@ class HammingIndex:
         self.kind = kind
         if kind == 'hash':
             hash_bits = _integer(
-                'hash_bits', min(16, self.num_bits)
-                if hash_bits is None else hash_bits)
+                'hash_bits',
+                min(16, self.num_bits) if hash_bits is None else hash_bits)
             num_tables = _integer(
                 'num_tables', self.num_bits //
                 hash_bits if num_tables is None else num_tables)
@@ -157,12 +157,14 @@ class HammingIndex:
                 raise ValueError(
                     f'{num_tables} tables of {hash_bits} bits do not fit in '
                     f'{self.num_bits}-bit codes (at most 64 bits per table)')
-            self.params = dict(hash_bits=hash_bits, num_tables=num_tables,
-                               nflip=None if nflip is None else
-                               _integer('nflip', nflip, 0))
+            self.params = dict(
+                hash_bits=hash_bits,
+                num_tables=num_tables,
+                nflip=None if nflip is None else _integer('nflip', nflip, 0))
         elif kind == 'ivf':
-            self.params = dict(nlist=_integer('nlist', nlist),
-                               nprobe=_integer('nprobe', nprobe))
+            self.params = dict(
+                nlist=_integer('nlist', nlist),
+                nprobe=_integer('nprobe', nprobe))
         else:
             self.params = {}
         self._index = self._new_faiss_index()
@@ -180,8 +182,8 @@ class HammingIndex:
             return faiss_module().IndexBinaryMultiHash(
                 dim, self.params['num_tables'], self.params['hash_bits'])
         faiss = faiss_module()
-        return faiss.IndexBinaryIVF(faiss.IndexBinaryFlat(dim), dim,
-                                    self.params['nlist'])
+        return faiss.IndexBinaryIVF(
+            faiss.IndexBinaryFlat(dim), dim, self.params['nlist'])
 
     def _apply_search_params(self) -> None:
         if self.kind == 'hash':
@@ -232,9 +234,9 @@ class HammingIndex:
     def exact_topk(self) -> bool:
         """Whether :meth:`search` returns the exact top-k (see the kinds)."""
         return self.kind == 'flat' or (
-            self.kind == 'hash' and self.params['nflip'] is None) or (
-                self.kind == 'ivf' and
-                self.params['nprobe'] >= self.params['nlist'])
+            self.kind == 'hash' and self.params['nflip']
+            is None) or (self.kind == 'ivf'
+                         and self.params['nprobe'] >= self.params['nlist'])
 
     @property
     def is_trained(self) -> bool:
@@ -254,9 +256,8 @@ class HammingIndex:
         if self.is_trained:
             raise ValueError('this index is already trained')
         if len(codes) < self.params['nlist']:
-            raise ValueError(
-                f"training an 'ivf' index needs at least nlist="
-                f"{self.params['nlist']} codes, got {len(codes)}")
+            raise ValueError(f"training an 'ivf' index needs at least nlist="
+                             f"{self.params['nlist']} codes, got {len(codes)}")
         self._index.train(codes)
 
     def empty_copy(self) -> 'HammingIndex':
@@ -304,9 +305,9 @@ class HammingIndex:
         if not len(self):
             self._paths = None if paths is None else np.empty(0, object)
         if (paths is None) != (self._paths is None):
-            raise ValueError('this index stores paths for all its items'
-                             if paths is None else
-                             'this index stores no paths; add without them')
+            raise ValueError(
+                'this index stores paths for all its items' if paths is
+                None else 'this index stores no paths; add without them')
         if paths is not None and len(paths) != len(codes):
             raise ValueError(f'{len(paths)} paths for {len(codes)} codes')
         if labels is not None:
@@ -315,9 +316,9 @@ class HammingIndex:
             self._labels = None if labels is None else np.empty(
                 (0, labels.shape[1]), dtype=bool)
         if (labels is None) != (self._labels is None):
-            raise ValueError('this index stores labels for all its items'
-                             if labels is None else
-                             'this index stores no labels; add without them')
+            raise ValueError(
+                'this index stores labels for all its items' if labels is
+                None else 'this index stores no labels; add without them')
         if labels is not None and labels.shape[1] != self._labels.shape[1]:
             raise ValueError(f'labels of {labels.shape[1]} classes for an '
                              f'index of {self._labels.shape[1]}')
@@ -395,13 +396,13 @@ class HammingIndex:
                 limits, found, where = self._index.range_search(
                     queries[todo], radius + 1)
                 left = []
-                for row, (start, stop) in zip(todo, zip(limits[:-1],
-                                                        limits[1:])):
+                for row, (start, stop) in zip(todo,
+                                              zip(limits[:-1], limits[1:])):
                     if stop - start < wanted:
                         left.append(row)
                         continue
-                    order = np.lexsort((where[start:stop],
-                                        found[start:stop]))[:k]
+                    order = np.lexsort(
+                        (where[start:stop], found[start:stop]))[:k]
                     positions[row, :len(order)] = where[start:stop][order]
                     distances[row, :len(order)] = found[start:stop][order]
                 todo = np.array(left, dtype=np.int64)
@@ -454,27 +455,27 @@ class HammingIndex:
             paths = np.full(positions.shape, None, dtype=object)
             stored = self._paths[hits]
             if self.image_root is not None:
-                stored = np.array([image_path(path, self.image_root)
-                                   for path in stored], dtype=object)
+                stored = np.array(
+                    [image_path(path, self.image_root) for path in stored],
+                    dtype=object)
             paths[found] = stored
         if self._labels is not None:
-            labels = np.zeros(positions.shape + self._labels.shape[1:],
-                              dtype=bool)
+            labels = np.zeros(
+                positions.shape + self._labels.shape[1:], dtype=bool)
             labels[found] = self._labels[hits]
         return Neighbours(ids, hamming, paths, labels)
 
     def save(self, path: str) -> str:
         """Write the index to ``path`` atomically (an ``.npz`` archive);
         returns its checksum."""
-        arrays = dict(ids=self._ids,
-                      faiss=faiss_module().serialize_index_binary(
-                          self._index))
+        arrays = dict(
+            ids=self._ids,
+            faiss=faiss_module().serialize_index_binary(self._index))
         if self._paths is not None:
             arrays['paths'] = strings_to_array(list(self._paths))
         if self._labels is not None:
             arrays['labels'] = self._labels
-        meta = dict(num_bits=self.num_bits, kind=self.kind,
-                    params=self.params)
+        meta = dict(num_bits=self.num_bits, kind=self.kind, params=self.params)
         if self.image_root is not None:
             meta['image_root'] = self.image_root
         return save_arrays(path, INDEX_FORMAT, meta, arrays)
@@ -500,10 +501,9 @@ class HammingIndex:
                     array_to_strings(arrays['paths'], len(index._ids)),
                     dtype=object)
             if 'labels' in arrays:
-                index._labels = check_labels(arrays['labels'],
-                                             len(index._ids))
-        except (KeyError, TypeError, ValueError, RuntimeError,
-                MemoryError, OverflowError) as error:
+                index._labels = check_labels(arrays['labels'], len(index._ids))
+        except (KeyError, TypeError, ValueError, RuntimeError, MemoryError,
+                OverflowError) as error:
             # FAISS reports sizes it cannot allocate (a crafted or corrupt
             # header) as MemoryError.
             cause = error if isinstance(error, ValueError) \

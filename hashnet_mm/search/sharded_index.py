@@ -47,10 +47,8 @@ def merge_topk(results: Sequence[Neighbours], k: int) -> Neighbours:
     key = np.where(ids >= 0, distances.astype(np.int64),
                    np.iinfo(np.int64).max)
     order = np.lexsort((ids, key), axis=1)[:, :k]
-    merged = Neighbours(
-        ids, distances,
-        _concat([r.paths for r in results], 1),
-        _concat([r.labels for r in results], 1))
+    merged = Neighbours(ids, distances, _concat([r.paths for r in results], 1),
+                        _concat([r.labels for r in results], 1))
     rows = np.arange(len(ids))[:, None]
     picked = merged.select((rows, order))
     if picked.ids.shape[1] < k:  # fewer slots than k: pad with none
@@ -60,8 +58,9 @@ def merge_topk(results: Sequence[Neighbours], k: int) -> Neighbours:
             np.pad(picked.distances, ((0, 0), (0, pad)), constant_values=-1),
             None if picked.paths is None else np.pad(
                 picked.paths, ((0, 0), (0, pad)), constant_values=None),
-            None if picked.labels is None else np.pad(
-                picked.labels, ((0, 0), (0, pad), (0, 0))))
+            None if picked.labels is None else np.pad(picked.labels,
+                                                      ((0, 0), (0, pad),
+                                                       (0, 0))))
     return picked
 
 
@@ -91,14 +90,16 @@ class ShardedIndex:
             parts' own.
     """
 
-    def __init__(self, parts: Sequence[HammingIndex],
+    def __init__(self,
+                 parts: Sequence[HammingIndex],
                  image_root: Optional[str] = None):
         if not parts:
             raise ValueError('a sharded index needs at least one part')
         first = parts[0]
         for part in parts[1:]:
-            if (part.num_bits, part.kind, part.num_classes) != (
-                    first.num_bits, first.kind, first.num_classes):
+            if (part.num_bits, part.kind,
+                    part.num_classes) != (first.num_bits, first.kind,
+                                          first.num_classes):
                 raise ValueError(
                     'the parts of a sharded index must be of one kind, code '
                     f'length and label width: {first.kind} '
@@ -161,18 +162,18 @@ class ShardedIndex:
     def search(self, queries: np.ndarray, k: int) -> Neighbours:
         """The k nearest items of each query over all parts (see
         :func:`merge_topk`)."""
-        return merge_topk([part.search(queries, k) for part in self.parts],
-                          k)
+        return merge_topk([part.search(queries, k) for part in self.parts], k)
 
     def search_radius(self, queries: np.ndarray,
                       radius: int) -> List[Neighbours]:
         """All items within ``radius`` over all parts, by distance then
         id."""
-        return merge_radius([part.search_radius(queries, radius)
-                             for part in self.parts])
+        return merge_radius(
+            [part.search_radius(queries, radius) for part in self.parts])
 
     @classmethod
-    def load(cls, folder: str,
+    def load(cls,
+             folder: str,
              parts: Optional[Sequence[int]] = None) -> 'ShardedIndex':
         """The index of ``folder`` (``index.json`` and its part files), or
         only the ``parts`` listed (positions in ``index.json``)."""
@@ -193,8 +194,8 @@ class ShardedIndex:
             entry = entries[position]
             path = osp.join(folder, entry['file'])
             part = HammingIndex.load(path)
-            if len(part) != entry['count'] or (
-                    len(part) and int(part.ids.min()) != entry['first_id']):
+            if len(part) != entry['count'] or (len(part) and int(
+                    part.ids.min()) != entry['first_id']):
                 raise ValueError(
                     f'{path}: holds {len(part)} items, {file} says '
                     f"{entry['count']} from id {entry['first_id']}")
@@ -207,19 +208,26 @@ class ShardedIndex:
         for position, part in enumerate(self.parts):
             name = index_part_name(position)
             sha256 = part.save(osp.join(folder, name))
-            entries.append(dict(
-                file=name, count=len(part), sha256=sha256,
-                first_id=int(part.ids.min()) if len(part) else 0))
+            entries.append(
+                dict(
+                    file=name,
+                    count=len(part),
+                    sha256=sha256,
+                    first_id=int(part.ids.min()) if len(part) else 0))
         write_index_manifest(folder, self.parts[0], entries, self.image_root)
 
 
-def write_index_manifest(folder: str, part: HammingIndex,
-                         entries: List[dict],
+def write_index_manifest(folder: str, part: HammingIndex, entries: List[dict],
                          image_root: Optional[str]) -> None:
     """``folder/index.json`` of parts like ``part``, atomically."""
-    record = dict(format=INDEX_SHARDS_FORMAT, num_bits=part.num_bits,
-                  kind=part.kind, params=part.params, image_root=image_root,
-                  num_items=sum(e['count'] for e in entries), parts=entries)
+    record = dict(
+        format=INDEX_SHARDS_FORMAT,
+        num_bits=part.num_bits,
+        kind=part.kind,
+        params=part.params,
+        image_root=image_root,
+        num_items=sum(e['count'] for e in entries),
+        parts=entries)
     with atomic_write(osp.join(folder, INDEX_MANIFEST)) as f:
         f.write(json.dumps(record, indent=1).encode())
 

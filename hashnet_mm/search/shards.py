@@ -45,8 +45,9 @@ def shard_name(index: int) -> str:
 
 
 def check_shard_size(shard_size) -> int:
-    if isinstance(shard_size, bool) or not isinstance(
-            shard_size, (int, np.integer)) or shard_size < 1:
+    if isinstance(shard_size,
+                  bool) or not isinstance(shard_size,
+                                          (int, np.integer)) or shard_size < 1:
         raise ValueError(
             f'the shard size must be an integer >= 1, got {shard_size!r}')
     return int(shard_size)
@@ -82,19 +83,23 @@ def write_shard(folder: str, index: int, codes: CodesFile,
                 plan: dict) -> ShardEntry:
     """Write shard ``index`` (atomically) and return its entry."""
     first = int(codes.ids[0]) if len(codes.ids) else 0
-    if not np.array_equal(codes.ids,
-                          np.arange(first, first + len(codes.ids))):
+    if not np.array_equal(codes.ids, np.arange(first, first + len(codes.ids))):
         raise ValueError(f'shard {index}: its ids must be consecutive')
     name = shard_name(index)
-    sha256 = codes.save(osp.join(folder, name), shard=dict(
-        index=index, first_id=first, count=len(codes.ids), plan=plan))
+    sha256 = codes.save(
+        osp.join(folder, name),
+        shard=dict(
+            index=index, first_id=first, count=len(codes.ids), plan=plan))
     return ShardEntry(index, name, first, len(codes.ids), sha256,
                       codes.num_bits,
                       None if codes.labels is None else codes.labels.shape[1],
                       codes.paths is not None)
 
 
-def read_shard(folder: str, index: int, first_id: int, count: int,
+def read_shard(folder: str,
+               index: int,
+               first_id: int,
+               count: int,
                plan: Optional[dict] = None,
                sha256: Optional[str] = None) -> Tuple[CodesFile, ShardEntry]:
     """Shard ``index`` of ``folder``, checked: ids ``first_id`` ..
@@ -113,11 +118,11 @@ def read_shard(folder: str, index: int, first_id: int, count: int,
         raise ValueError(f'{path}: a codes file, but not a shard')
     if plan is not None and shard.get('plan') != plan:
         raise ShardPlanError(
-            f'{path} belongs to another encoding: '
-            + ', '.join(f'{key} {shard.get("plan", {}).get(key)!r} here, '
-                        f'{value!r} now' for key, value in plan.items()
-                        if (shard.get('plan') or {}).get(key) != value)
-            + '; encode into another --shards folder, or empty this one')
+            f'{path} belongs to another encoding: ' +
+            ', '.join(f'{key} {shard.get("plan", {}).get(key)!r} here, '
+                      f'{value!r} now' for key, value in plan.items()
+                      if (shard.get('plan') or {}).get(key) != value) +
+            '; encode into another --shards folder, or empty this one')
     expected = dict(index=index, first_id=first_id, count=count)
     found = {key: shard.get(key) for key in expected}
     if found != expected or not np.array_equal(
@@ -129,8 +134,8 @@ def read_shard(folder: str, index: int, first_id: int, count: int,
     return codes, ShardEntry(
         index, shard_name(index), first_id, count, meta['sha256'],
         codes.num_bits,
-        None if codes.labels is None else codes.labels.shape[1],
-        codes.paths is not None)
+        None if codes.labels is None else codes.labels.shape[1], codes.paths
+        is not None)
 
 
 def check_shard(folder: str, index: int, first_id: int, count: int,
@@ -210,11 +215,10 @@ class Manifest:
         if not osp.isfile(file):
             shards = osp.isdir(folder) and any(
                 name.startswith('shard-') for name in os.listdir(folder))
-            raise FileNotFoundError(
-                f'{file}: no manifest' + (
-                    ': the encoding into this folder has not finished '
-                    '(rerun tools/encode.py with the same arguments; it '
-                    'encodes only the missing shards)' if shards else ''))
+            raise FileNotFoundError(f'{file}: no manifest' + (
+                ': the encoding into this folder has not finished '
+                '(rerun tools/encode.py with the same arguments; it '
+                'encodes only the missing shards)' if shards else ''))
         try:
             with open(file) as f:
                 record = json.load(f)
@@ -246,8 +250,8 @@ class Manifest:
         return CodesFile(
             np.concatenate([p.codes for p in parts]), self.num_bits,
             np.concatenate([p.ids for p in parts]),
-            [path for p in parts for path in p.paths]
-            if self.has_paths else None,
+            [path for p in parts
+             for path in p.paths] if self.has_paths else None,
             np.concatenate([p.labels for p in parts])
             if self.num_classes is not None else None, self.image_root)
 

@@ -64,8 +64,8 @@ def save_arrays(path: str, file_format: str, meta: dict,
     return header['sha256']
 
 
-def load_arrays(path: str, file_format: str, required: Sequence[str]
-                ) -> Tuple[dict, Dict[str, np.ndarray]]:
+def load_arrays(path: str, file_format: str,
+                required: Sequence[str]) -> Tuple[dict, Dict[str, np.ndarray]]:
     """``(meta, arrays)`` of a file written by :func:`save_arrays`; the
     checksum, verified, is ``meta['sha256']``.
 

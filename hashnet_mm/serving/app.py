@@ -32,8 +32,8 @@ require_extra('python_multipart', 'serve', NEEDED_FOR)  # forms (uploads)
 from fastapi import FastAPI, Request  # noqa: E402
 from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.responses import HTMLResponse, JSONResponse, Response  # noqa
-from starlette.exceptions import HTTPException  # noqa: E402
 from starlette.concurrency import run_in_threadpool  # noqa: E402
+from starlette.exceptions import HTTPException  # noqa: E402
 
 #: Bytes a request may carry beyond its image: form fields, multipart
 #: boundaries, JSON around a base64 image.
@@ -106,8 +106,10 @@ async def search_fields(request: Request) -> dict:
     if content_type.startswith('multipart/form-data') or \
             content_type.startswith('application/x-www-form-urlencoded'):
         async with request.form(max_files=1, max_fields=16) as form:
-            fields = {name: form.get(name)
-                      for name in ('id', 'k', 'radius', 'labels')}
+            fields = {
+                name: form.get(name)
+                for name in ('id', 'k', 'radius', 'labels')
+            }
             upload = form.get('image')
             if upload is not None and not isinstance(upload, str):
                 fields['image'] = await upload.read()
@@ -125,13 +127,16 @@ async def search_fields(request: Request) -> dict:
         if not isinstance(body, dict):
             raise ServingError('the JSON body must be an object, such as '
                                '{"id": 17, "k": 10}')
-        unknown = sorted(set(body) - {'id', 'image_base64', 'name', 'k',
-                                      'radius', 'labels'})
+        unknown = sorted(
+            set(body) -
+            {'id', 'image_base64', 'name', 'k', 'radius', 'labels'})
         if unknown:
             raise ServingError(f'unknown fields {unknown}: a search takes id '
                                'or image_base64, k or radius, and labels')
-        fields = {name: body.get(name)
-                  for name in ('id', 'k', 'radius', 'labels', 'name')}
+        fields = {
+            name: body.get(name)
+            for name in ('id', 'k', 'radius', 'labels', 'name')
+        }
         if body.get('image_base64') is not None:
             encoded = body['image_base64']
             if not isinstance(encoded, str):
@@ -149,11 +154,14 @@ async def search_fields(request: Request) -> dict:
 
 def create_app(service: SearchService) -> FastAPI:
     """The FastAPI application serving ``service``."""
-    app = FastAPI(title='hashnet_mm search',
-                  description='Hamming search of images with a deep hashing '
-                  'model', version=service.health()['version'],
-                  docs_url=None, redoc_url=None,
-                  openapi_url='/api/openapi.json')
+    app = FastAPI(
+        title='hashnet_mm search',
+        description='Hamming search of images with a deep hashing '
+        'model',
+        version=service.health()['version'],
+        docs_url=None,
+        redoc_url=None,
+        openapi_url='/api/openapi.json')
     app.state.service = service
 
     @app.exception_handler(ServingError)
@@ -162,12 +170,12 @@ def create_app(service: SearchService) -> FastAPI:
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException):
-        message = {404: f'no such page: {request.url.path}',
-                   405: f'{request.method} is not allowed on '
-                   f'{request.url.path}'}.get(error.status_code,
-                                              str(error.detail))
-        return JSONResponse({'error': message},
-                            status_code=error.status_code)
+        message = {
+            404: f'no such page: {request.url.path}',
+            405: f'{request.method} is not allowed on '
+            f'{request.url.path}'
+        }.get(error.status_code, str(error.detail))
+        return JSONResponse({'error': message}, status_code=error.status_code)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request,
@@ -190,9 +198,10 @@ def create_app(service: SearchService) -> FastAPI:
                                'image, or image_base64 in JSON) or the id of '
                                'an indexed item, and not both')
         if 'image' in fields:
-            return await run_in_threadpool(
-                service.search_upload, fields['image'], fields.get('name'),
-                fields['k'], fields['radius'], fields['labels'])
+            return await run_in_threadpool(service.search_upload,
+                                           fields['image'], fields.get('name'),
+                                           fields['k'], fields['radius'],
+                                           fields['labels'])
         if fields.get('labels') is not None:
             raise ServingError('an indexed item is marked with its own '
                                'labels; labels go with an upload')
@@ -207,10 +216,14 @@ def create_app(service: SearchService) -> FastAPI:
     def item_image(item_id: str):
         data, media_type = service.image(item_id)
         # Not cached: a server restarted on another index reuses the ids.
-        return Response(data, media_type=media_type,
-                        headers={'Cache-Control': 'no-store',
-                                 'X-Content-Type-Options': 'nosniff'})
+        return Response(
+            data,
+            media_type=media_type,
+            headers={
+                'Cache-Control': 'no-store',
+                'X-Content-Type-Options': 'nosniff'
+            })
 
-    app.add_middleware(BodySizeLimit,
-                       max_bytes=request_limit(service.max_upload_bytes))
+    app.add_middleware(
+        BodySizeLimit, max_bytes=request_limit(service.max_upload_bytes))
     return app

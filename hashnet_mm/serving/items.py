@@ -62,4 +62,3 @@ class IndexItems(NamedTuple):
 def class_indices(labels: Optional[np.ndarray]) -> Optional[List[int]]:
     """The classes set in a multi-hot row, as JSON-able ints."""
     return None if labels is None else np.flatnonzero(labels).tolist()
-

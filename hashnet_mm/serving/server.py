@@ -27,22 +27,23 @@ def loopback_socket(host: str = '127.0.0.1', port: int = 0) -> socket.socket:
 
 
 def server_config(app, host: str, port: int, **kwargs) -> 'uvicorn.Config':
-    return uvicorn.Config(app, host=host, port=port, access_log=False,
-                          **kwargs)
+    return uvicorn.Config(
+        app, host=host, port=port, access_log=False, **kwargs)
 
 
 @contextlib.contextmanager
-def background_server(app, host: str = '127.0.0.1',
+def background_server(app,
+                      host: str = '127.0.0.1',
                       timeout: float = 30.0) -> Iterator[str]:
     """Serve ``app`` on a free port of ``host`` from a thread; yields the
     base URL (``http://127.0.0.1:PORT``) once the server accepts
     connections, and stops it on exit."""
     sock = loopback_socket(host)
     port = sock.getsockname()[1]
-    server = uvicorn.Server(server_config(app, host, port,
-                                          log_level='warning'))
-    thread = threading.Thread(target=server.run, kwargs=dict(sockets=[sock]),
-                              daemon=True)
+    server = uvicorn.Server(
+        server_config(app, host, port, log_level='warning'))
+    thread = threading.Thread(
+        target=server.run, kwargs=dict(sockets=[sock]), daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout
     while not server.started:

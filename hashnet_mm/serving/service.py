@@ -30,8 +30,12 @@ DEFAULT_MAX_RESULTS = 1000
 DEFAULT_K = 10
 #: Image types browsers show; items of other types are sent as PNG.
 BROWSER_TYPES = {
-    '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg',
-    '.gif': 'image/gif', '.webp': 'image/webp', '.bmp': 'image/bmp'
+    '.png': 'image/png',
+    '.jpg': 'image/jpeg',
+    '.jpeg': 'image/jpeg',
+    '.gif': 'image/gif',
+    '.webp': 'image/webp',
+    '.bmp': 'image/bmp'
 }
 
 
@@ -91,8 +95,9 @@ def code_text(packed: np.ndarray, num_bits: int) -> dict:
     """A packed code as ``hex`` (its bytes in order; bit j of the code is
     bit j % 8 of byte j // 8) and ``bits`` ('1' for +1, bit 0 first)."""
     bits = np.unpackbits(packed, count=num_bits, bitorder='little')
-    return dict(hex=packed.tobytes().hex(),
-                bits=''.join('1' if bit else '0' for bit in bits))
+    return dict(
+        hex=packed.tobytes().hex(),
+        bits=''.join('1' if bit else '0' for bit in bits))
 
 
 class SearchService:
@@ -137,8 +142,11 @@ class SearchService:
         self._index_lock = threading.Lock()
 
     @classmethod
-    def from_files(cls, config: Union[str, Config], checkpoint: str,
-                   index: str, device: Optional[str] = None,
+    def from_files(cls,
+                   config: Union[str, Config],
+                   checkpoint: str,
+                   index: str,
+                   device: Optional[str] = None,
                    max_pixels: Optional[int] = DEFAULT_MAX_PIXELS,
                    **kwargs) -> 'SearchService':
         """The service of a config (path or Config), checkpoint and index
@@ -146,11 +154,13 @@ class SearchService:
         (width x height) an upload may declare (None: no limit)."""
         cfg = config if isinstance(config, Config) else Config.fromfile(config)
         loaded = HammingIndex.load(index)
-        kwargs.setdefault('config_name', config if isinstance(config, str)
-                          else cfg.filename or 'the given config')
+        kwargs.setdefault(
+            'config_name', config
+            if isinstance(config, str) else cfg.filename or 'the given config')
         kwargs.setdefault('checkpoint_name', checkpoint)
-        return cls(HashInferencer(cfg, checkpoint, device,
-                                  max_pixels=max_pixels), loaded, **kwargs)
+        return cls(
+            HashInferencer(cfg, checkpoint, device, max_pixels=max_pixels),
+            loaded, **kwargs)
 
     @property
     def max_pixels(self) -> Optional[int]:
@@ -164,13 +174,18 @@ class SearchService:
         """What is served: the model, the code length, the index and the
         limits."""
         return dict(
-            status='ok', version=__version__, config=self.config_name,
-            checkpoint=self.checkpoint_name, num_bits=self.num_bits,
-            index_size=len(self.index), index_kind=self.index.kind,
+            status='ok',
+            version=__version__,
+            config=self.config_name,
+            checkpoint=self.checkpoint_name,
+            num_bits=self.num_bits,
+            index_size=len(self.index),
+            index_kind=self.index.kind,
             num_classes=self.index.num_classes,
             has_images=self.items.paths is not None,
             max_upload_bytes=self.max_upload_bytes,
-            max_pixels=self.max_pixels, max_results=self.max_results,
+            max_pixels=self.max_pixels,
+            max_results=self.max_results,
             default_k=DEFAULT_K)
 
     # Items ---------------------------------------------------------------
@@ -192,9 +207,11 @@ class SearchService:
     def item(self, value) -> dict:
         """An item's id, path, labels and the address of its image."""
         item_id = self.item_id(value)
-        return dict(id=item_id, path=self.items.path(item_id),
-                    labels=class_indices(self.items.label_row(item_id)),
-                    image_url=self.image_url(item_id))
+        return dict(
+            id=item_id,
+            path=self.items.path(item_id),
+            labels=class_indices(self.items.label_row(item_id)),
+            image_url=self.image_url(item_id))
 
     def image_url(self, item_id: int) -> Optional[str]:
         return None if self.items.paths is None else \
@@ -223,9 +240,12 @@ class SearchService:
                 return f.read(), media_type
         import cv2
         try:
-            image = read_image(path, self.max_pixels, flag='unchanged',
-                               name=f'the image of item {item_id}',
-                               setting=MAX_PIXELS_SETTING)
+            image = read_image(
+                path,
+                self.max_pixels,
+                flag='unchanged',
+                name=f'the image of item {item_id}',
+                setting=MAX_PIXELS_SETTING)
         except ImageTooLargeError as error:
             raise UploadTooLarge(str(error)) from error
         except ValueError as error:
@@ -274,8 +294,12 @@ class SearchService:
                           self.index.num_classes - 1)] = True
         return row
 
-    def search_upload(self, data: bytes, name: Optional[str] = None,
-                      k=None, radius=None, labels=None) -> dict:
+    def search_upload(self,
+                      data: bytes,
+                      name: Optional[str] = None,
+                      k=None,
+                      radius=None,
+                      labels=None) -> dict:
         """The neighbours of an uploaded image file (its bytes).
 
         Raises:
@@ -303,10 +327,9 @@ class SearchService:
         except ValueError as error:
             raise NotAnImage(f'{error}; send a PNG, JPEG, GIF, BMP, WebP, '
                              'TIFF or PNM image') from error
-        query = dict(type='upload', name=name,
-                     labels=class_indices(query_labels))
-        return self._answer(query, code, scope, query_labels, encode_ms,
-                            start)
+        query = dict(
+            type='upload', name=name, labels=class_indices(query_labels))
+        return self._answer(query, code, scope, query_labels, encode_ms, start)
 
     def search_item(self, value, k=None, radius=None) -> dict:
         """The neighbours of an indexed item, the item itself left out;
@@ -326,11 +349,20 @@ class SearchService:
             raise ItemUnreadable(f'the image of item {item_id} cannot be '
                                  f'read: {error}') from error
         query_labels = self.items.label_row(item_id)
-        query = dict(type='item', id=item_id, path=path,
-                     labels=class_indices(query_labels),
-                     image_url=self.image_url(item_id))
-        return self._answer(query, code, scope, query_labels, encode_ms,
-                            start, exclude=item_id)
+        query = dict(
+            type='item',
+            id=item_id,
+            path=path,
+            labels=class_indices(query_labels),
+            image_url=self.image_url(item_id))
+        return self._answer(
+            query,
+            code,
+            scope,
+            query_labels,
+            encode_ms,
+            start,
+            exclude=item_id)
 
     def _encode(self, image: Union[str, bytes]) -> Tuple[np.ndarray, float]:
         """(1, ceil(K / 8)) packed code of one image (a path, or the bytes
@@ -341,21 +373,27 @@ class SearchService:
             code = self.inferencer([image], packed=True)['codes']
             return code, 1000 * (time.perf_counter() - start)
 
-    def search_codes(self, code: np.ndarray, scope: Tuple[str, int],
+    def search_codes(self,
+                     code: np.ndarray,
+                     scope: Tuple[str, int],
                      extra: int = 0) -> Neighbours:
         """The found neighbours of one packed code: the nearest k + extra,
         or all within the radius (1-d Neighbours)."""
         kind, value = scope
         with self._index_lock:
             if kind == 'k':
-                return self.index.search(code, value + extra).select(
-                    0).found()
+                return self.index.search(code, value + extra).select(0).found()
             (found, ) = self.index.search_radius(code, value)
             return found
 
-    def _answer(self, query: dict, code: np.ndarray, scope: Tuple[str, int],
-                query_labels: Optional[np.ndarray], encode_ms: float,
-                start: float, exclude: Optional[int] = None) -> dict:
+    def _answer(self,
+                query: dict,
+                code: np.ndarray,
+                scope: Tuple[str, int],
+                query_labels: Optional[np.ndarray],
+                encode_ms: float,
+                start: float,
+                exclude: Optional[int] = None) -> dict:
         kind, value = scope
         search_start = time.perf_counter()
         found = self.search_codes(code, scope, int(exclude is not None))
@@ -382,13 +420,18 @@ class SearchService:
             precision = float(relevant.mean())
         query['code'] = code_text(code[0], self.num_bits)
         return dict(
-            query=query, search={kind: value}, found=total,
-            truncated=total > len(results), marked=relevant is not None,
-            precision=precision, results=results, warnings=warnings,
-            timing_ms=dict(encode=round(encode_ms, 3),
-                           search=round(search_ms, 3),
-                           total=round(1000 * (time.perf_counter() - start),
-                                       3)))
+            query=query,
+            search={kind: value},
+            found=total,
+            truncated=total > len(results),
+            marked=relevant is not None,
+            precision=precision,
+            results=results,
+            warnings=warnings,
+            timing_ms=dict(
+                encode=round(encode_ms, 3),
+                search=round(search_ms, 3),
+                total=round(1000 * (time.perf_counter() - start), 3)))
 
     def _holds_code(self, code: np.ndarray, item_id: int) -> bool:
         """Whether the index holds ``code`` for the item."""
@@ -405,9 +448,13 @@ class SearchService:
         results = []
         for rank, (item_id, distance, path, row) in enumerate(
                 zip(found.ids, found.distances, paths, labels), 1):
-            result = dict(rank=rank, id=int(item_id), distance=int(distance),
-                          path=path, labels=class_indices(row),
-                          image_url=self.image_url(int(item_id)))
+            result = dict(
+                rank=rank,
+                id=int(item_id),
+                distance=int(distance),
+                path=path,
+                labels=class_indices(row),
+                image_url=self.image_url(int(item_id)))
             if relevant is not None:
                 result['right'] = bool(relevant[rank - 1])
             results.append(result)

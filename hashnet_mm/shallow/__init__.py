@@ -16,6 +16,5 @@ from .vdsh import VDSH, BackpropHashMLP
 
 __all__ = [
     'FeatureHasher', 'check_features', 'check_labels', 'LSH',
-    'SpectralHashing', 'ITQ', 'ITQCCA', 'KSH', 'BRE', 'VDSH',
-    'BackpropHashMLP'
+    'SpectralHashing', 'ITQ', 'ITQCCA', 'KSH', 'BRE', 'VDSH', 'BackpropHashMLP'
 ]

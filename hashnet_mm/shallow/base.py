@@ -16,7 +16,8 @@ from ..codes import sign_codes
 ArrayLike = Union[torch.Tensor, np.ndarray]
 
 
-def check_features(features: ArrayLike, name: str = 'features',
+def check_features(features: ArrayLike,
+                   name: str = 'features',
                    dim: Optional[int] = None) -> torch.Tensor:
     """``features`` as a float tensor, after checking shape and values.
 
@@ -27,8 +28,8 @@ def check_features(features: ArrayLike, name: str = 'features',
     if features.dim() != 2 or 0 in features.shape:
         raise ValueError(f'{name} must be a non-empty (n, d) matrix, got '
                          f'shape {tuple(features.shape)}')
-    if not (features.is_floating_point() or features.dtype in (
-            torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)):
+    if not (features.is_floating_point() or features.dtype in
+            (torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)):
         raise ValueError(f'{name} must be real numbers, got {features.dtype}')
     if features.is_floating_point():
         bad = (~torch.isfinite(features)).any(dim=1).nonzero()
@@ -41,7 +42,8 @@ def check_features(features: ArrayLike, name: str = 'features',
     return features
 
 
-def check_labels(labels: ArrayLike, num_rows: int,
+def check_labels(labels: ArrayLike,
+                 num_rows: int,
                  name: str = 'labels') -> torch.Tensor:
     """``labels`` as a bool (n, C) tensor; raises unless 0/1 with n rows."""
     if labels is None:
@@ -74,8 +76,10 @@ class FeatureHasher:
     supervised = False
 
     def __init__(self, num_bits: int, seed: int = 0):
-        if isinstance(num_bits, bool) or not isinstance(
-                num_bits, (int, np.integer)) or num_bits < 1:
+        if isinstance(
+                num_bits,
+                bool) or not isinstance(num_bits,
+                                        (int, np.integer)) or num_bits < 1:
             raise ValueError(f'{type(self).__name__}: num_bits must be an '
                              f'integer >= 1, got {num_bits!r}')
         self.num_bits = int(num_bits)
@@ -94,7 +98,8 @@ class FeatureHasher:
                 f'{type(self).__name__} cannot produce {self.num_bits} bits: '
                 f'at most {limit} ({what})')
 
-    def fit(self, features: ArrayLike,
+    def fit(self,
+            features: ArrayLike,
             labels: Optional[ArrayLike] = None) -> 'FeatureHasher':
         """Learn the hash functions from training features (and labels)."""
         features = check_features(features, 'training features').double()

@@ -21,8 +21,7 @@ def prefix_flip_changes(signed_gain: torch.Tensor,
         (len(order) + 1,) changes for m = 0, 1, ..., len(order).
     """
     row_sums = signed_gain.sum(dim=1)[order]
-    block = signed_gain[order][:, order].cumsum(dim=0).cumsum(
-        dim=1).diagonal()
+    block = signed_gain[order][:, order].cumsum(dim=0).cumsum(dim=1).diagonal()
     cross = row_sums.cumsum(dim=0) - block
     return torch.cat([cross.new_zeros(1), -4 * cross])
 
@@ -88,9 +87,13 @@ class BRE(FeatureHasher):
         seed (int): seed of the anchors, the rows and the initial W.
     """
 
-    def __init__(self, num_bits: int, supervised: bool = True,
-                 num_anchors: int = 64, num_train: int = 500,
-                 num_sweeps: int = 2, seed: int = 0):
+    def __init__(self,
+                 num_bits: int,
+                 supervised: bool = True,
+                 num_anchors: int = 64,
+                 num_train: int = 500,
+                 num_sweeps: int = 2,
+                 seed: int = 0):
         super().__init__(num_bits, seed)
         self.supervised = supervised
         self.kernel = AnchorKernel(num_anchors)
@@ -116,7 +119,9 @@ class BRE(FeatureHasher):
         targets = self.target_distances(
             features[pick], labels[pick] if self.supervised else None)
         self.weights = torch.randn(
-            self.kernel.num_anchors, self.num_bits, generator=generator,
+            self.kernel.num_anchors,
+            self.num_bits,
+            generator=generator,
             dtype=torch.float64).to(features)
         responses = kernel @ self.weights
         codes = sign_codes(responses)
@@ -140,8 +145,8 @@ class BRE(FeatureHasher):
 
     def _update_weight(self, p, q, kernel, gain, responses, codes):
         """Exact line search on w_pq (updates responses and codes)."""
-        step = coordinate_step(gain, codes[:, p], responses[:, p],
-                               kernel[:, q])
+        step = coordinate_step(gain, codes[:, p], responses[:, p], kernel[:,
+                                                                          q])
         if step:
             self.weights[q, p] += step
             responses[:, p] += step * kernel[:, q]

@@ -60,8 +60,8 @@ def load_features(folder: str, split: str) -> Dict[str, object]:
         raise ValueError(f'{paths["features"]}: row {bad[0]} has a NaN or '
                          f'infinite value ({len(bad)} such rows)')
     labels = np.load(paths['labels'], allow_pickle=False)
-    if labels.ndim != 2 or labels.shape[1] == 0 or not np.isin(
-            labels, (0, 1)).all():
+    if labels.ndim != 2 or labels.shape[1] == 0 or not np.isin(labels,
+                                                               (0, 1)).all():
         raise ValueError(f'{paths["labels"]}: expected an (n, C) 0/1 '
                          f'matrix, got {labels.dtype} {labels.shape}')
     with open(paths['ids']) as f:
@@ -72,5 +72,7 @@ def load_features(folder: str, split: str) -> Dict[str, object]:
                              f'{paths["features"]} has {features.shape[0]}')
     if len(set(ids)) != len(ids):
         raise ValueError(f'{paths["ids"]}: ids are not unique')
-    return dict(features=features.astype(np.float32, copy=False), ids=ids,
-                labels=labels.astype(np.uint8, copy=False))
+    return dict(
+        features=features.astype(np.float32, copy=False),
+        ids=ids,
+        labels=labels.astype(np.uint8, copy=False))

@@ -34,8 +34,9 @@ class ITQ(FeatureHasher):
         return principal_directions(centered, self.num_bits)[0]
 
     def _fit(self, features, labels):
-        self.check_num_bits(features.shape[1], 'one projection per feature '
-                            f'dimension, and there are {features.shape[1]}')
+        self.check_num_bits(
+            features.shape[1], 'one projection per feature '
+            f'dimension, and there are {features.shape[1]}')
         self.mean = features.mean(dim=0)
         centered = features - self.mean
         directions = self._directions(centered, labels)

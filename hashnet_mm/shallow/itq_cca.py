@@ -47,8 +47,11 @@ class ITQCCA(ITQ):
 
     supervised = True
 
-    def __init__(self, num_bits: int, reg: float = 1e-4,
-                 num_iters: int = 50, seed: int = 0):
+    def __init__(self,
+                 num_bits: int,
+                 reg: float = 1e-4,
+                 num_iters: int = 50,
+                 seed: int = 0):
         super().__init__(num_bits, num_iters, seed)
         self.reg = reg
 

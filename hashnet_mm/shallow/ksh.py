@@ -43,8 +43,11 @@ class KSH(FeatureHasher):
 
     supervised = True
 
-    def __init__(self, num_bits: int, num_anchors: int = 300,
-                 num_labeled: int = 2000, smooth_iters: int = 100,
+    def __init__(self,
+                 num_bits: int,
+                 num_anchors: int = 300,
+                 num_labeled: int = 2000,
+                 smooth_iters: int = 100,
                  seed: int = 0):
         super().__init__(num_bits, seed)
         self.kernel = AnchorKernel(num_anchors)
@@ -73,16 +76,16 @@ class KSH(FeatureHasher):
         chol = torch.linalg.cholesky(gram)
         middle = torch.linalg.solve_triangular(
             chol, kernel.t() @ residue @ kernel, upper=False)
-        middle = torch.linalg.solve_triangular(
-            chol, middle.t(), upper=False)
+        middle = torch.linalg.solve_triangular(chol, middle.t(), upper=False)
         _, vectors = torch.linalg.eigh((middle + middle.t()) / 2)
         spectral = torch.linalg.solve_triangular(
             chol.t(), vectors[:, -1:], upper=True)[:, 0]
-        spectral *= (kernel.shape[0] / (kernel @ spectral).square().sum()
-                     ).sqrt()
+        spectral *= (kernel.shape[0] /
+                     (kernel @ spectral).square().sum()).sqrt()
 
         smooth = spectral.clone().requires_grad_(True)
-        optimizer = torch.optim.LBFGS([smooth], max_iter=self.smooth_iters,
+        optimizer = torch.optim.LBFGS([smooth],
+                                      max_iter=self.smooth_iters,
                                       line_search_fn='strong_wolfe')
 
         def closure():

@@ -29,16 +29,16 @@ def random_orthogonal(size: int, generator: torch.Generator,
                       like: torch.Tensor) -> torch.Tensor:
     """A random (size, size) orthogonal matrix (QR of a Gaussian matrix),
     drawn on the CPU, returned with ``like``'s dtype and device."""
-    gaussian = torch.randn(size, size, generator=generator,
-                           dtype=torch.float64)
+    gaussian = torch.randn(
+        size, size, generator=generator, dtype=torch.float64)
     q, r = torch.linalg.qr(gaussian)
     q = q * torch.sign(r.diagonal())  # Haar-distributed, not QR-biased
     return q.to(like)
 
 
-def itq_rotation(projected: torch.Tensor, num_iters: int,
-                 generator: torch.Generator
-                 ) -> Tuple[torch.Tensor, List[float]]:
+def itq_rotation(
+        projected: torch.Tensor, num_iters: int,
+        generator: torch.Generator) -> Tuple[torch.Tensor, List[float]]:
     """ITQ (Gong & Lazebnik, CVPR 2011): the orthogonal R that
     minimises the quantization loss Q(B, R) = ||B - V R||_F^2
     over codes B in {-1, +1}^{n x K} and rotations R.
@@ -56,6 +56,5 @@ def itq_rotation(projected: torch.Tensor, num_iters: int,
         codes = sign_codes(projected @ rotation)
         left, _, right_t = torch.linalg.svd(codes.t() @ projected)
         rotation = right_t.t() @ left.t()
-        losses.append(
-            torch.sum((codes - projected @ rotation)**2).item())
+        losses.append(torch.sum((codes - projected @ rotation)**2).item())
     return rotation, losses

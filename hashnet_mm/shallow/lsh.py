@@ -27,7 +27,9 @@ class LSH(FeatureHasher):
         self.mean = features.mean(dim=0) if self.center \
             else torch.zeros_like(features[0])
         self.projection = torch.randn(
-            features.shape[1], self.num_bits, generator=self.generator(),
+            features.shape[1],
+            self.num_bits,
+            generator=self.generator(),
             dtype=torch.float64).to(features)
 
     def _project(self, features):

@@ -24,7 +24,11 @@ def build_method(method, num_bits, seed=0, options=None):
                          f'{sorted(METHODS)}')
     options = options or {}
     try:
-        return HASHERS.build(dict(type=METHODS[method][0], num_bits=num_bits,
-                                  seed=seed, **options))
+        return HASHERS.build(
+            dict(
+                type=METHODS[method][0],
+                num_bits=num_bits,
+                seed=seed,
+                **options))
     except TypeError as e:
         raise SystemExit(f'{method}: bad --options ({e})') from None

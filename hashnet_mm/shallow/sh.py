@@ -44,6 +44,6 @@ class SpectralHashing(FeatureHasher):
 
     def _project(self, features):
         projected = (features - self.mean) @ self.directions
-        offset = projected[:, self.bit_direction] - self.low[
-            self.bit_direction]
+        offset = projected[:,
+                           self.bit_direction] - self.low[self.bit_direction]
         return torch.sin(math.pi / 2 + self.bit_omega * offset)

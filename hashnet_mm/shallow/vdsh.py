@@ -21,8 +21,10 @@ from .base import FeatureHasher
 from .linalg import ridge_regression
 
 
-def ridge_with_bias(inputs: torch.Tensor, targets: torch.Tensor,
-                    reg: float, prior: Optional[torch.Tensor] = None):
+def ridge_with_bias(inputs: torch.Tensor,
+                    targets: torch.Tensor,
+                    reg: float,
+                    prior: Optional[torch.Tensor] = None):
     """argmin_{W, c} ||targets - inputs W - 1 c^T||^2 + reg ||W - prior||^2
     (prior 0 if None; the bias c is not penalised: regression of centred
     data)."""
@@ -82,15 +84,24 @@ class VDSH(FeatureHasher):
 
     supervised = True
 
-    def __init__(self, num_bits: int, depth: int = 4, width: int = 256,
-                 num_iters: int = 30, code_weight: float = 0.01,
-                 preact_weight: float = 0.01, act_weight: float = 0.01,
-                 weight_decay: float = 3e-3, penalty_growth: float = 1.1,
-                 multipliers: bool = True, identity_prior: bool = True,
-                 dtype=torch.float32, device=None, seed: int = 0):
+    def __init__(self,
+                 num_bits: int,
+                 depth: int = 4,
+                 width: int = 256,
+                 num_iters: int = 30,
+                 code_weight: float = 0.01,
+                 preact_weight: float = 0.01,
+                 act_weight: float = 0.01,
+                 weight_decay: float = 3e-3,
+                 penalty_growth: float = 1.1,
+                 multipliers: bool = True,
+                 identity_prior: bool = True,
+                 dtype=torch.float32,
+                 device=None,
+                 seed: int = 0):
         super().__init__(num_bits, seed)
-        for name, value in (('depth', depth), ('width', width),
-                            ('num_iters', num_iters)):
+        for name, value in (('depth', depth), ('width', width), ('num_iters',
+                                                                 num_iters)):
             if value < 1:
                 raise ValueError(f'{type(self).__name__}: {name} must be '
                                  f'>= 1, got {value}')
@@ -136,24 +147,26 @@ class VDSH(FeatureHasher):
                     self.activations[0])
             n = self.labels.shape[0]
             code_fit = activations[-1] @ self.weights[-1] + self.biases[-1]
-            total = ((self.labels - self.codes @ self.classifier).square(
-            ).sum() + self.nu * (self.codes - code_fit).square().sum()) / 2
+            total = (
+                (self.labels - self.codes @ self.classifier).square().sum() +
+                self.nu * (self.codes - code_fit).square().sum()) / 2
             linear = self._linear_preacts(activations)
             for layer, dual in enumerate(self.duals):
                 residual = preacts[layer] - linear[layer]
-                total += self.beta / 2 * ((residual + dual).square().sum() -
-                                          dual.square().sum())
-                total += self.gamma / 2 * (activations[layer + 1] -
-                                           preacts[layer].relu()
-                                           ).square().sum()
+                total += self.beta / 2 * (
+                    (residual + dual).square().sum() - dual.square().sum())
+                total += self.gamma / 2 * (
+                    activations[layer + 1] -
+                    preacts[layer].relu()).square().sum()
             decay = self.classifier.square().sum()
             decay += self.weight_distance()
             return (total / n + self.weight_decay / 2 * decay).item()
 
     def weight_distance(self) -> torch.Tensor:
         """sum_l ||W_l - Wbar_l||^2 of (V5)."""
-        return sum((weight if prior is None else weight - prior).square().sum()
-                   for weight, prior in zip(self.weights, self.priors))
+        return sum(
+            (weight if prior is None else weight - prior).square().sum()
+            for weight, prior in zip(self.weights, self.priors))
 
     def constraint_residual(self) -> float:
         """sqrt(sum_l ||R_l||^2 / n): how far the auxiliary pre-activations
@@ -187,10 +200,11 @@ class VDSH(FeatureHasher):
             self.duals = [dual / self.penalty_growth for dual in self.duals]
 
     def _record(self, seconds):
-        return dict(objective=self.objective(),
-                    forward_objective=self.objective(forward=True),
-                    residual=self.constraint_residual(),
-                    seconds=seconds)
+        return dict(
+            objective=self.objective(),
+            forward_objective=self.objective(forward=True),
+            residual=self.constraint_residual(),
+            seconds=seconds)
 
     def _init_network(self, inputs):
         """He-normal weights (the identity for hidden-to-hidden layers with
@@ -200,16 +214,16 @@ class VDSH(FeatureHasher):
         generator = self.generator()
         sizes = [inputs.shape[1]] + [self.width] * self.depth + \
             [self.num_bits]
-        self.weights = [
-            (torch.randn(fan_in, fan_out, generator=generator,
-                         dtype=torch.float64) * (2 / fan_in)**0.5).to(inputs)
-            for fan_in, fan_out in zip(sizes[:-1], sizes[1:])
-        ]
+        self.weights = [(torch.randn(
+            fan_in, fan_out, generator=generator, dtype=torch.float64) *
+                         (2 / fan_in)**0.5).to(inputs)
+                        for fan_in, fan_out in zip(sizes[:-1], sizes[1:])]
         # Wbar_l (None for 0): one identity shared by the hidden layers.
         identity = torch.eye(self.width).to(inputs)
         self.priors = [
-            identity if self.identity_prior and 0 < layer < self.depth else
-            None for layer in range(self.depth + 1)
+            identity
+            if self.identity_prior and 0 < layer < self.depth else None
+            for layer in range(self.depth + 1)
         ]
         self.weights = [
             weight if prior is None else prior.clone()
@@ -243,8 +257,8 @@ class VDSH(FeatureHasher):
         linear = self._linear_preacts(self.activations)
         for layer in range(self.depth):
             self.preacts[layer] = relu_preact_update(
-                linear[layer] - self.duals[layer],
-                self.activations[layer + 1], self.beta, self.gamma)
+                linear[layer] - self.duals[layer], self.activations[layer + 1],
+                self.beta, self.gamma)
         # R_l, kept for (U6): only this method changes Z, A, W and c.
         self.residuals = [z - m for z, m in zip(self.preacts, linear)]
 
@@ -304,8 +318,11 @@ class BackpropHashMLP(VDSH):
         Other arguments as :class:`VDSH`.
     """
 
-    def __init__(self, num_bits: int, lr: float = 1e-3,
-                 batch_size: int = 256, steps_per_iter: int = 20,
+    def __init__(self,
+                 num_bits: int,
+                 lr: float = 1e-3,
+                 batch_size: int = 256,
+                 steps_per_iter: int = 20,
                  **kwargs):
         # The auxiliaries are always the forward pass: no multipliers.
         super().__init__(num_bits, multipliers=False, **kwargs)
@@ -316,8 +333,8 @@ class BackpropHashMLP(VDSH):
         super()._init_network(inputs)
         for tensor in self.weights + self.biases:
             tensor.requires_grad_(True)
-        self.optimizer = torch.optim.Adam(self.weights + self.biases,
-                                          lr=self.lr)
+        self.optimizer = torch.optim.Adam(
+            self.weights + self.biases, lr=self.lr)
         self.batch_generator = torch.Generator().manual_seed(self.seed + 1)
 
     def _update_network(self):

@@ -29,7 +29,6 @@ try:  # numpy >= 2
 except ImportError:  # numpy 1.x
     from numpy.core.multiarray import _reconstruct, scalar
 
-
 # HistoryBuffer's built-in statistics; custom ones are registered there too.
 HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
 
@@ -75,9 +74,9 @@ def unpickling_reason(message: str) -> str:
     boilerplate = ('Weights only load failed', 'Please file an issue',
                    'Check the documentation')
     lines = [line.strip() for line in message.splitlines()]
-    return next((line for line in lines
-                 if line and not line.startswith(boilerplate)),
-                'unreadable pickle')
+    return next(
+        (line for line in lines if line and not line.startswith(boilerplate)),
+        'unreadable pickle')
 
 
 def read_checkpoint(filename: str, map_location='cpu') -> dict:
@@ -91,8 +90,8 @@ def read_checkpoint(filename: str, map_location='cpu') -> dict:
         raise FileNotFoundError(f'checkpoint {filename} not found')
     allow_checkpoint_globals()
     try:
-        return torch.load(filename, map_location=map_location,
-                          weights_only=True)
+        return torch.load(
+            filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
         reason = unpickling_reason(str(error))
         if reason.startswith('Unsupported operand'):
@@ -111,15 +110,19 @@ def model_state_dict(checkpoint: dict) -> Dict[str, torch.Tensor]:
     """The model weights of a checkpoint (``state_dict`` or the whole dict),
     with the ``module.`` prefix of a DDP-wrapped model removed."""
     state = checkpoint.get('state_dict', checkpoint)
-    return {re.sub(r'^module\.', '', key): value
-            for key, value in state.items()}
+    return {
+        re.sub(r'^module\.', '', key): value
+        for key, value in state.items()
+    }
 
 
 def non_finite_tensors(state: Dict[str, torch.Tensor]) -> List[str]:
     """Names of the floating-point tensors holding a NaN or an infinity."""
-    return [name for name, value in state.items()
-            if torch.is_tensor(value) and value.is_floating_point()
-            and not bool(torch.isfinite(value).all())]
+    return [
+        name for name, value in state.items()
+        if torch.is_tensor(value) and value.is_floating_point()
+        and not bool(torch.isfinite(value).all())
+    ]
 
 
 def check_finite_weights(checkpoint: dict, filename: str) -> None:
@@ -146,22 +149,26 @@ def compare_state_dicts(model_state: Dict[str, torch.Tensor],
     problems = []
     missing = [k for k in model_state if k not in loaded]
     unexpected = [k for k in loaded if k not in model_state]
-    shapes = [f'{k}: checkpoint {tuple(loaded[k].shape)}, model '
-              f'{tuple(model_state[k].shape)}' for k in model_state
-              if k in loaded and torch.is_tensor(loaded[k])
-              and loaded[k].shape != model_state[k].shape]
+    shapes = [
+        f'{k}: checkpoint {tuple(loaded[k].shape)}, model '
+        f'{tuple(model_state[k].shape)}' for k in model_state
+        if k in loaded and torch.is_tensor(loaded[k])
+        and loaded[k].shape != model_state[k].shape
+    ]
     for title, keys in (('missing in the checkpoint', missing),
-                        ('unexpected (not in the model)', unexpected),
-                        ('of another shape', shapes)):
+                        ('unexpected (not in the model)',
+                         unexpected), ('of another shape', shapes)):
         if keys:
-            shown = ', '.join(keys[:8]) + (
-                f', ... ({len(keys) - 8} more)' if len(keys) > 8 else '')
+            shown = ', '.join(keys[:8]) + (f', ... ({len(keys) - 8} more)'
+                                           if len(keys) > 8 else '')
             problems.append(f'{len(keys)} keys {title}: {shown}')
     return problems
 
 
-def load_model_weights(model: nn.Module, filename: str,
-                       strict: bool = True, logger=None) -> dict:
+def load_model_weights(model: nn.Module,
+                       filename: str,
+                       strict: bool = True,
+                       logger=None) -> dict:
     """Load the weights of checkpoint ``filename`` into ``model``.
 
     Refused with a :class:`CheckpointError` naming the file: weights with a
@@ -177,17 +184,22 @@ def load_model_weights(model: nn.Module, filename: str,
     problems = compare_state_dicts(target.state_dict(), state)
     if problems and strict:
         raise CheckpointError(
-            f'{filename} does not match the model of this config:\n  '
-            + '\n  '.join(problems) + '\nCheck model.head.num_bits and the '
+            f'{filename} does not match the model of this config:\n  ' +
+            '\n  '.join(problems) + '\nCheck model.head.num_bits and the '
             'backbone against the config the checkpoint was trained with; '
             'to load only the matching weights, ask for a partial load '
             '(tools: --partial-load).')
     if problems:
-        print_log(f'partial load of {filename}: ' + '; '.join(problems),
-                  logger=logger or 'current', level=logging.WARNING)
+        print_log(
+            f'partial load of {filename}: ' + '; '.join(problems),
+            logger=logger or 'current',
+            level=logging.WARNING)
         model_keys = target.state_dict()
-        state = {k: v for k, v in state.items() if k in model_keys
-                 and v.shape == model_keys[k].shape}
+        state = {
+            k: v
+            for k, v in state.items()
+            if k in model_keys and v.shape == model_keys[k].shape
+        }
     # Every key was checked above; a partial load leaves the others as they
     # were (and has said which).
     target.load_state_dict(state, strict=not problems)

@@ -11,7 +11,6 @@ import torch
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
 
-
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 # (default_hooks key, mmengine hook, the project's subclass used instead).
 PROJECT_HOOKS = (('logger', 'LoggerHook', 'RetrievalLoggerHook'),
@@ -70,7 +69,9 @@ def add_max_pixels_arg(parser: argparse.ArgumentParser,
     limit. Read it back with :func:`max_pixels_setting`."""
     from ..images import DEFAULT_MAX_PIXELS
     parser.add_argument(
-        '--max-pixels', type=int, default=DEFAULT_MAX_PIXELS,
+        '--max-pixels',
+        type=int,
+        default=DEFAULT_MAX_PIXELS,
         help=f'most pixels (width x height) {what} may declare, checked '
         'before decoding (default %(default)d; 0: no limit)')
 
@@ -97,8 +98,9 @@ def load_runner_config(args: argparse.Namespace) -> Config:
     checkpoint).
     """
     os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
-    cfg = override_config(Config.fromfile(args.config), args.cfg_options,
-                          getattr(args, 'data_root', None))
+    cfg = override_config(
+        Config.fromfile(args.config), args.cfg_options,
+        getattr(args, 'data_root', None))
     cfg.launcher = args.launcher
     default_hooks = cfg.get('default_hooks') or {}
     for name, plain, replacement in PROJECT_HOOKS:
@@ -123,7 +125,8 @@ def load_runner_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def override_config(cfg: Config, cfg_options: Optional[dict] = None,
+def override_config(cfg: Config,
+                    cfg_options: Optional[dict] = None,
                     data_root: Optional[str] = None) -> Config:
     """``cfg`` with ``--cfg-options`` merged, then every dataset under
     ``--data-root`` (a head's ``targets_file`` under the old training root
@@ -137,15 +140,14 @@ def override_config(cfg: Config, cfg_options: Optional[dict] = None,
     if cfg_options:
         cfg.merge_from_dict(preprocessor_options(cfg, cfg_options))
     if data_root:
-        old_root = (cfg.get('train_dataloader') or {}).get(
-            'dataset', {}).get('data_root')
+        old_root = (cfg.get('train_dataloader') or {}).get('dataset',
+                                                           {}).get('data_root')
         for dataset in dataset_configs(cfg):
             dataset['data_root'] = data_root
         head = cfg.get('model', {}).get('head', {})
         targets = head.get('targets_file')
         if old_root and targets and targets.startswith(old_root):
-            head['targets_file'] = osp.join(data_root,
-                                            targets[len(old_root):])
+            head['targets_file'] = osp.join(data_root, targets[len(old_root):])
     check_data_preprocessor(cfg)
     return cfg
 
@@ -209,8 +211,10 @@ def check_data_preprocessor(cfg: Config) -> None:
             continue
         listed = list(values) if isinstance(values, (list, tuple)) \
             else [values]
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                   and good(v) for v in listed):
+        if not all(
+                isinstance(v, (int,
+                               float)) and not isinstance(v, bool) and good(v)
+                for v in listed):
             raise ValueError(
                 f'{preprocessor_key(cfg)}.{name}={listed}: every {name} must '
                 f'be {rule} (pixels are normalised as (x - mean) / std, and '
@@ -228,8 +232,9 @@ def dataset_configs(cfg: Config) -> Iterator[dict]:
         if not isinstance(dataset, dict) or id(dataset) in seen:
             return
         seen.add(id(dataset))
-        members = [dataset.get(key) for key in ('dataset', 'query',
-                                                'database')]
+        members = [
+            dataset.get(key) for key in ('dataset', 'query', 'database')
+        ]
         members += list(dataset.get('datasets') or ())
         members = [m for m in members if isinstance(m, dict)]
         if not members:

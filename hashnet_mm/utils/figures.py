@@ -14,9 +14,8 @@ class PanelRow:
     ``.json`` (the ``summary`` dict) and closes the figure."""
 
     def __init__(self, count: int, panel_width: float):
-        self.fig, axes = plt.subplots(1, count,
-                                      figsize=(panel_width * count, 3.2),
-                                      squeeze=False)
+        self.fig, axes = plt.subplots(
+            1, count, figsize=(panel_width * count, 3.2), squeeze=False)
         self.axes = list(axes[0])
         self.summary = {}
 

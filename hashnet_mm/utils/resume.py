@@ -26,8 +26,7 @@ from typing import Any, Dict, List, Optional
 from mmengine.config import Config
 from mmengine.logging import print_log
 
-from .checkpoint import (CheckpointError, check_finite_weights,
-                         read_checkpoint)
+from .checkpoint import CheckpointError, check_finite_weights, read_checkpoint
 
 CHECKPOINT_NAME = re.compile(r'^(iter|epoch)_(\d+)\.pth$')
 
@@ -93,16 +92,18 @@ def find_resume_checkpoint(work_dir: str, logger=None) -> Optional[str]:
         problem = loading_problem(path)
         if problem is None:
             if passed_over:
-                print_log('--resume: ' + '; '.join(passed_over) +
-                          f'. Resuming from {path}, the newest checkpoint '
-                          'that loads.', logger=logger or 'current',
-                          level=logging.WARNING)
+                print_log(
+                    '--resume: ' + '; '.join(passed_over) +
+                    f'. Resuming from {path}, the newest checkpoint '
+                    'that loads.',
+                    logger=logger or 'current',
+                    level=logging.WARNING)
             return path
         passed_over.append(problem)
     if candidates or passed_over:
         raise ResumeError(
-            f'--resume: no checkpoint in {work_dir} can be resumed from:\n  '
-            + '\n  '.join(passed_over) + '\nPass one with --resume PATH, or '
+            f'--resume: no checkpoint in {work_dir} can be resumed from:\n  ' +
+            '\n  '.join(passed_over) + '\nPass one with --resume PATH, or '
             'start afresh in another --work-dir.')
     return None
 
@@ -134,8 +135,10 @@ def flat_settings(cfg: Dict[str, Any]) -> Dict[str, Any]:
         for part in section.split('.'):
             value = value.get(part) if isinstance(value, dict) else None
         if section == 'custom_hooks':
-            value = [dict(h) for h in value or []
-                     if dict(h).get('type') not in IGNORED_HOOKS]
+            value = [
+                dict(h) for h in value or []
+                if dict(h).get('type') not in IGNORED_HOOKS
+            ]
             for i, hook in enumerate(value):
                 walk(f'custom_hooks[{hook.get("type", i)}]', hook)
         else:
@@ -148,10 +151,12 @@ def changed_settings(saved_cfg_text: str, cfg: Config) -> List[str]:
     saved = flat_settings(
         Config.fromstring(saved_cfg_text, file_format='.py').to_dict())
     now = flat_settings(cfg.to_dict())
-    return [f'{key}: {saved.get(key, "(unset)")!r} in the checkpoint\'s run, '
-            f'{now.get(key, "(unset)")!r} now'
-            for key in sorted(set(saved) | set(now))
-            if saved.get(key) != now.get(key)]
+    return [
+        f'{key}: {saved.get(key, "(unset)")!r} in the checkpoint\'s run, '
+        f'{now.get(key, "(unset)")!r} now'
+        for key in sorted(set(saved) | set(now))
+        if saved.get(key) != now.get(key)
+    ]
 
 
 def missing_training_state(checkpoint: dict, cfg: Config) -> List[str]:
@@ -195,7 +200,8 @@ def check_resume_checkpoint(checkpoint_path: str, cfg: Config) -> None:
     check_resumed_settings(checkpoint_path, cfg, checkpoint.get('meta'))
 
 
-def check_resumed_settings(checkpoint_path: str, cfg: Config,
+def check_resumed_settings(checkpoint_path: str,
+                           cfg: Config,
                            meta: Optional[dict] = None) -> None:
     """A :class:`ResumeError` naming every run setting of ``cfg`` that
     differs from the run saved in ``checkpoint_path`` (whose ``meta`` may be
@@ -210,9 +216,11 @@ def check_resumed_settings(checkpoint_path: str, cfg: Config,
         meta = read_checkpoint(checkpoint_path).get('meta')
     meta = meta or {}
     if 'cfg' not in meta:
-        print_log(f'--resume: {checkpoint_path} saved no config; its '
-                  'settings are not compared with this one', 'current',
-                  level=logging.WARNING)
+        print_log(
+            f'--resume: {checkpoint_path} saved no config; its '
+            'settings are not compared with this one',
+            'current',
+            level=logging.WARNING)
         return
     changes = changed_settings(meta['cfg'], cfg)
     if changes:

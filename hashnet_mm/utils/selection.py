@@ -32,8 +32,9 @@ def selection_settings(cfg, sweep: bool = False) -> List[str]:
     if checkpoint.get('save_best'):
         settings.append('default_hooks.checkpoint.save_best='
                         f'{checkpoint["save_best"]!r}')
-    if any(isinstance(hook, dict) and hook.get('type') == 'EarlyStoppingHook'
-           for hook in cfg.get('custom_hooks') or ()):
+    if any(
+            isinstance(hook, dict) and hook.get('type') == 'EarlyStoppingHook'
+            for hook in cfg.get('custom_hooks') or ()):
         settings.append('custom_hooks EarlyStoppingHook')
     if sweep:
         settings.append('the sweep (it ranks runs by their validation '
@@ -54,8 +55,8 @@ def query_dataset(loader) -> Optional[dict]:
     return None
 
 
-def content_key(dataset: Optional[dict], whole_list: bool = False
-                ) -> Optional[tuple]:
+def content_key(dataset: Optional[dict],
+                whole_list: bool = False) -> Optional[tuple]:
     """What decides which images a dataset config holds: its list file
     (joined to ``data_root``), its subset of the list (not with
     ``whole_list``), and its other settings except pipelines and class
@@ -89,14 +90,14 @@ def same_list(a: Optional[dict], b: Optional[dict]) -> bool:
 
 def described(dataset: dict) -> str:
     """``data_root + ann_file`` of a dataset config, and its subset."""
-    where = osp.join(dataset.get('data_root') or '',
-                     str(dataset.get('ann_file', dataset.get('type'))))
+    where = osp.join(
+        dataset.get('data_root') or '',
+        str(dataset.get('ann_file', dataset.get('type'))))
     subset = dataset.get('subset', 'all')
     return where if subset == 'all' else f'{where} (subset={subset!r})'
 
 
-def check_selection_data(cfg, logger=None, sweep: bool = False
-                         ) -> List[str]:
+def check_selection_data(cfg, logger=None, sweep: bool = False) -> List[str]:
     """Warn when ``cfg`` selects its model on test data, or trains on its
     validation queries; return the warnings (empty: nothing to say).
 
@@ -129,10 +130,13 @@ def check_selection_data(cfg, logger=None, sweep: bool = False
     if settings and same_list(val_query, test_query):
         uses = ' and '.join(settings)
         if cfg.get(ALLOW_TEST_SELECTION):
-            print_log(f'{ALLOW_TEST_SELECTION} = True: {uses} select on the '
-                      f'test queries ({described(val_query)}), as the '
-                      'reproduced protocol did; their test results are '
-                      'optimistic.', logger=logger, level=logging.INFO)
+            print_log(
+                f'{ALLOW_TEST_SELECTION} = True: {uses} select on the '
+                f'test queries ({described(val_query)}), as the '
+                'reproduced protocol did; their test results are '
+                'optimistic.',
+                logger=logger,
+                level=logging.INFO)
         else:
             warnings.append(
                 f'Selection on the test set: {uses} choose by '

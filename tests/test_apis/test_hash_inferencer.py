@@ -14,7 +14,6 @@ from mmpretrain.registry import TRANSFORMS
 
 from hashnet_mm.apis import HashInferencer, inference_pipeline_config
 from hashnet_mm.utils.checkpoint import CheckpointError, load_model_weights
-
 from ..test_tools.test_encode_search import model_files  # noqa: F401
 
 
@@ -23,12 +22,13 @@ def reference_logits(config, checkpoint, paths):
     cfg = Config.fromfile(config)
     model = get_model(cfg)
     load_model_weights(model, checkpoint)
-    pipeline = Compose([TRANSFORMS.build(t)
-                        for t in inference_pipeline_config(cfg)])
+    pipeline = Compose(
+        [TRANSFORMS.build(t) for t in inference_pipeline_config(cfg)])
     with torch.no_grad():
         return torch.stack([
-            model.test_step(pseudo_collate([pipeline(dict(img_path=p))]))[0]
-            .hash_logits for p in paths]).numpy()
+            model.test_step(pseudo_collate([pipeline(dict(img_path=p))
+                                            ]))[0].hash_logits for p in paths
+        ]).numpy()
 
 
 def images_of(root):
@@ -51,14 +51,15 @@ def test_codes_logits_and_packing(model_files):  # noqa: F811
     np.testing.assert_array_equal(bits.astype(int) * 2 - 1, out['codes'])
 
 
-def test_arrays_paths_folders_and_config_objects_agree(model_files):  # noqa: F811,E501
+def test_arrays_paths_folders_and_config_objects_agree(
+        model_files):  # noqa: F811,E501
     config, checkpoint, root = model_files
     paths = images_of(root)[:3]
     from_path = HashInferencer(config, checkpoint, device='cpu')(paths)
     from_cfg = HashInferencer(Config.fromfile(config), checkpoint, 'cpu')
     arrays = [mmcv.imread(p) for p in paths]
-    np.testing.assert_array_equal(from_cfg(arrays)['codes'],
-                                  from_path['codes'])
+    np.testing.assert_array_equal(
+        from_cfg(arrays)['codes'], from_path['codes'])
     single = from_cfg(paths[0])['codes']
     np.testing.assert_array_equal(single, from_path['codes'][:1])
     folder = from_cfg(osp.join(root, 'images'), batch_size=16)['codes']
@@ -71,8 +72,10 @@ def test_loading_is_strict(tmp_path, model_files):  # noqa: F811
     config, checkpoint, _ = model_files
     wider = Config.fromfile(config)
     wider.merge_from_dict({'model.head.num_bits': 32})
-    with pytest.raises(CheckpointError, match='head.fch.bias: checkpoint '
-                       r'\(16,\), model \(32,\)'):
+    with pytest.raises(
+            CheckpointError,
+            match='head.fch.bias: checkpoint '
+            r'\(16,\), model \(32,\)'):
         HashInferencer(wider, checkpoint, 'cpu')
     partial = HashInferencer(wider, checkpoint, 'cpu', strict=False)
     assert partial.num_bits == 32
@@ -82,6 +85,8 @@ def test_unreadable_image_is_named(tmp_path, model_files):  # noqa: F811
     config, checkpoint, _ = model_files
     empty = tmp_path / 'empty.jpg'
     empty.write_bytes(b'')
-    with pytest.raises(RuntimeError, match=r'HashInferencer: cannot load '
-                       r'image .*empty.jpg: the file is empty \(0 bytes\)'):
+    with pytest.raises(
+            RuntimeError,
+            match=r'HashInferencer: cannot load '
+            r'image .*empty.jpg: the file is empty \(0 bytes\)'):
         HashInferencer(config, checkpoint, 'cpu')([str(empty)])

@@ -13,7 +13,6 @@ import time
 import pytest
 
 from benchmarks import gpu_check
-
 from ..tool_modules import REPO
 
 pytestmark = pytest.mark.slow
@@ -57,8 +56,10 @@ def test_runner_reports_failed_and_timed_out_steps_and_goes_on(tmp_path):
     ]
     seen = []
     start = time.perf_counter()
-    records = gpu_check.run_steps(steps, str(tmp_path / 'logs'),
-                                  after_each=lambda r: seen.append(len(r)))
+    records = gpu_check.run_steps(
+        steps,
+        str(tmp_path / 'logs'),
+        after_each=lambda r: seen.append(len(r)))
     assert time.perf_counter() - start < 30
     assert [r['name'] for r in records] == [s.name for s in steps]
     assert seen == [1, 2, 3, 4, 5]
@@ -68,8 +69,9 @@ def test_runner_reports_failed_and_timed_out_steps_and_goes_on(tmp_path):
     assert not check['passed'] and 'loss not finite' in check['error']
     assert not slow['passed'] and 'over its cap of 2 s' in slow['error']
     assert 2 <= slow['seconds'] < 15
-    (child, ) = map(int, re.findall(r'^child (\d+)$',
-                                    open(slow['log']).read(), re.M))
+    (child, ) = map(
+        int, re.findall(r'^child (\d+)$',
+                        open(slow['log']).read(), re.M))
     for _ in range(50):
         if not alive(child):
             break
@@ -79,8 +81,11 @@ def test_runner_reports_failed_and_timed_out_steps_and_goes_on(tmp_path):
     assert passes['passed'] and passes['error'] is None
     assert passes['figures'] == {'x': 1.5}
 
-    report = dict(steps=records, targets=gpu_check.targets_of(records),
-                  machine=dict(name='a CPU'), total_s=1.0)
+    report = dict(
+        steps=records,
+        targets=gpu_check.targets_of(records),
+        machine=dict(name='a CPU'),
+        total_s=1.0)
     text = gpu_check.table(report)
     assert '| exits | FAILED |' in text and '| passes | passed |' in text
 
@@ -94,19 +99,31 @@ def test_smoke_run_passes_every_step(tmp_path):
     out = tmp_path / 'out' / 'check.json'
     # As documented (python -m benchmarks gpu_check), from another folder:
     # the repository on PYTHONPATH.
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
-        p for p in (REPO, os.environ.get('PYTHONPATH')) if p))
-    result = subprocess.run(
-        [sys.executable, '-m', 'benchmarks', 'gpu_check', '--smoke',
-         '--work-dir', str(tmp_path / 'work'), '--out', str(out)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join(
+            p for p in (REPO, os.environ.get('PYTHONPATH')) if p))
+    result = subprocess.run([
+        sys.executable, '-m', 'benchmarks', 'gpu_check', '--smoke',
+        '--work-dir',
+        str(tmp_path / 'work'), '--out',
+        str(out)
+    ],
+                            cwd=tmp_path,
+                            env=env,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
     report = json.loads(out.read_text())
-    failed = {r['name']: (r['error'], r.get('log_tail', '')[-1500:])
-              for r in report['steps'] if not r['passed']}
+    failed = {
+        r['name']: (r['error'], r.get('log_tail', '')[-1500:])
+        for r in report['steps'] if not r['passed']
+    }
     assert result.returncode == 0 and not failed, (failed,
                                                    result.stdout[-2000:])
     assert [r['name'] for r in report['steps']] == [
-        'data', 'train', 'test', 'train_speed', 'metric', 'encode', 'index']
+        'data', 'train', 'test', 'train_speed', 'metric', 'encode', 'index'
+    ]
     assert report['mode'] == 'smoke' and report['all_passed']
     assert report['amp'] is False and 'needs a GPU' in report['amp_note']
     for key in ('python', 'torch', 'numpy', 'name'):
@@ -128,6 +145,7 @@ def test_smoke_run_passes_every_step(tmp_path):
     assert figures['encode']['codes'] == 16
     assert figures['index']['topk_identical']
     assert figures['index']['radius_identical']
-    assert set(report['targets']) >= {'train_b_over_a', 'metric_s',
-                                      'search_ids_identical'}
+    assert set(report['targets']) >= {
+        'train_b_over_a', 'metric_s', 'search_ids_identical'
+    }
     assert '| step | result | seconds (cap) | figures |' in result.stdout

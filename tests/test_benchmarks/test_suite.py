@@ -11,7 +11,6 @@ import pytest
 import benchmarks
 from benchmarks import _record
 from benchmarks.__main__ import main as suite_main
-
 from ..tool_modules import REPO
 
 MODULES = sorted(
@@ -22,9 +21,11 @@ MODULES = sorted(
 
 def test_list_names_every_benchmark_with_its_kind():
     """As typed, in a fresh interpreter from the repository root."""
-    result = subprocess.run(
-        [sys.executable, '-m', 'benchmarks', 'list'], cwd=REPO,
-        capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, '-m', 'benchmarks', 'list'],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=120)
     assert result.returncode == 0, result.stderr
     rows = [line.split(None, 2) for line in result.stdout.splitlines()]
     assert [row[0] for row in rows] == MODULES
@@ -84,8 +85,8 @@ def test_out_defaults_to_the_results_folder():
     import argparse
     parser = argparse.ArgumentParser()
     _record.add_out_argument(parser, 'eval_speed', '--json')
-    assert parser.parse_args([]).out == osp.join(
-        REPO, 'benchmarks', 'results', 'eval_speed.json')
+    assert parser.parse_args([]).out == osp.join(REPO, 'benchmarks', 'results',
+                                                 'eval_speed.json')
     assert parser.parse_args(['--json', 'a.json']).out == 'a.json'
     with pytest.raises(SystemExit):
         _record.json_out(parser, 'a.md', 'the table is --table')

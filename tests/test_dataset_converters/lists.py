@@ -16,12 +16,13 @@ def read_list(path):
 
 
 def read_splits(out_dir, names=('query', 'train', 'database')):
-    return {name: read_list(osp.join(out_dir, f'{name}.txt'))
-            for name in names}
+    return {
+        name: read_list(osp.join(out_dir, f'{name}.txt'))
+        for name in names
+    }
 
 
-def check_protocol(splits, sizes, train_in_database,
-                   query_in_database=False):
+def check_protocol(splits, sizes, train_in_database, query_in_database=False):
     """Split sizes, queries outside (or inside) the database, train inside
     (or outside) the database and never a query, and one label row per
     path everywhere."""
@@ -29,8 +30,8 @@ def check_protocol(splits, sizes, train_in_database,
         assert len(paths) == sizes[name], name
         assert len(set(paths)) == len(paths)
         assert labels.shape[0] == len(paths)
-    query, train, database = (set(splits[n][0])
-                              for n in ('query', 'train', 'database'))
+    query, train, database = (
+        set(splits[n][0]) for n in ('query', 'train', 'database'))
     assert not query & train
     if query_in_database:
         assert query <= database

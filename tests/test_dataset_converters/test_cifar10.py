@@ -22,9 +22,12 @@ def make_cifar(root, per_batch=20, seed=0):
     for name in cifar10.BATCHES:
         data = rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8)
         batch_labels = [int(v) for v in rng.permutation(per_batch) % 10]
-        batch = {b'batch_label': name.encode(), b'data': data,
-                 b'labels': batch_labels,
-                 b'filenames': [b'x.png'] * per_batch}
+        batch = {
+            b'batch_label': name.encode(),
+            b'data': data,
+            b'labels': batch_labels,
+            b'filenames': [b'x.png'] * per_batch
+        }
         with open(root / name, 'wb') as f:
             pickle.dump(batch, f, protocol=2)
         # Channel-major rows: R plane, G plane, B plane, each 32x32.
@@ -34,8 +37,11 @@ def make_cifar(root, per_batch=20, seed=0):
 
 
 def run(root, out, *extra):
-    return cifar10.main(['--source', str(root), '--out', str(out),
-                         '--num-query', '10', '--num-train', '20', *extra])
+    return cifar10.main([
+        '--source',
+        str(root), '--out',
+        str(out), '--num-query', '10', '--num-train', '20', *extra
+    ])
 
 
 @pytest.mark.parametrize('includes_train', [False, True])
@@ -44,9 +50,13 @@ def test_splits_images_and_labels(tmp_path, includes_train):
     run(tmp_path / 'raw', tmp_path / 'out',
         *(['--database-includes-train'] if includes_train else []))
     splits = read_splits(tmp_path / 'out')
-    check_protocol(splits, {'query': 10, 'train': 20,
-                            'database': 110 if includes_train else 90},
-                   train_in_database=includes_train)
+    check_protocol(
+        splits, {
+            'query': 10,
+            'train': 20,
+            'database': 110 if includes_train else 90
+        },
+        train_in_database=includes_train)
     for name, (paths, rows) in splits.items():
         assert rows.shape[1] == 10 and (rows.sum(axis=1) == 1).all()
         if name != 'database':
@@ -97,7 +107,9 @@ def test_pickle_that_runs_code_is_refused(tmp_path, capsys):
     make_cifar(tmp_path / 'raw')
     with open(tmp_path / 'raw' / 'test_batch', 'wb') as f:
         pickle.dump({b'data': RunsCode()}, f, protocol=2)
-    with pytest.raises(ValueError, match=r'test_batch: cannot read CIFAR-10 '
-                       r'pickle \(unexpected object .*builtin.*print'):
+    with pytest.raises(
+            ValueError,
+            match=r'test_batch: cannot read CIFAR-10 '
+            r'pickle \(unexpected object .*builtin.*print'):
         run(tmp_path / 'raw', tmp_path / 'out')
     assert 'should never run' not in capsys.readouterr().out

@@ -11,8 +11,19 @@ from .lists import check_protocol, label_map, read_splits
 coco = load_tool('dataset_converters/coco.py')
 
 # Category ids are not contiguous, as in COCO; names not in id order.
-CATEGORIES = [{'id': 1, 'name': 'person'}, {'id': 3, 'name': 'car'},
-              {'id': 7, 'name': 'train'}, {'id': 10, 'name': 'bicycle'}]
+CATEGORIES = [{
+    'id': 1,
+    'name': 'person'
+}, {
+    'id': 3,
+    'name': 'car'
+}, {
+    'id': 7,
+    'name': 'train'
+}, {
+    'id': 10,
+    'name': 'bicycle'
+}]
 
 
 def make_coco(root, num_train=30, num_val=14, seed=0):
@@ -21,8 +32,8 @@ def make_coco(root, num_train=30, num_val=14, seed=0):
     rng = np.random.default_rng(seed)
     truth = {}
     os.makedirs(root / 'annotations')
-    for split, count, offset in (('train2014', num_train, 0),
-                                 ('val2014', num_val, 1000)):
+    for split, count, offset in (('train2014', num_train, 0), ('val2014',
+                                                               num_val, 1000)):
         os.makedirs(root / split)
         images, annotations = [], []
         for k in range(count):
@@ -30,22 +41,34 @@ def make_coco(root, num_train=30, num_val=14, seed=0):
             name = f'COCO_{split}_{image_id:012d}.jpg'
             (root / split / name).write_bytes(b'')
             images.append({'id': image_id, 'file_name': name, 'width': 640})
-            cats = set() if k % 5 == 4 else set(rng.choice(
-                [c['id'] for c in CATEGORIES], rng.integers(1, 4)).tolist())
+            cats = set() if k % 5 == 4 else set(
+                rng.choice([c['id']
+                            for c in CATEGORIES], rng.integers(1, 4)).tolist())
             for cat in sorted(cats) * 2:  # two boxes per category
-                annotations.append({'id': len(annotations), 'bbox': [0] * 4,
-                                    'image_id': image_id, 'category_id': cat})
+                annotations.append({
+                    'id': len(annotations),
+                    'bbox': [0] * 4,
+                    'image_id': image_id,
+                    'category_id': cat
+                })
             truth[f'{split}/{name}'] = cats
-        data = {'images': images, 'annotations': annotations,
-                'categories': CATEGORIES, 'info': {}}
+        data = {
+            'images': images,
+            'annotations': annotations,
+            'categories': CATEGORIES,
+            'info': {}
+        }
         with open(root / 'annotations' / f'instances_{split}.json', 'w') as f:
             json.dump(data, f)
     return truth
 
 
 def run(root, out, *extra):
-    return coco.main(['--data-root', str(root), '--out', str(out),
-                      '--num-query', '5', '--num-train', '10', *extra])
+    return coco.main([
+        '--data-root',
+        str(root), '--out',
+        str(out), '--num-query', '5', '--num-train', '10', *extra
+    ])
 
 
 def test_splits_and_labels(tmp_path, capsys):
@@ -55,8 +78,13 @@ def test_splits_and_labels(tmp_path, capsys):
     splits = read_splits(tmp_path / 'out')
     kept = {path for path, cats in truth.items() if cats}
     assert len(kept) == 44 - 8
-    check_protocol(splits, {'query': 5, 'train': 10, 'database': 31},
-                   train_in_database=True)
+    check_protocol(
+        splits, {
+            'query': 5,
+            'train': 10,
+            'database': 31
+        },
+        train_in_database=True)
     rows = label_map(splits)
     assert set(rows) == kept  # images without a category are pruned
     by_id = sorted(c['id'] for c in CATEGORIES)
@@ -116,10 +144,11 @@ def test_bad_annotations_name_file_and_entry(tmp_path, edit, match):
 def test_missing_image_is_named(tmp_path):
     make_coco(tmp_path / 'coco')
     (tmp_path / 'coco/val2014/COCO_val2014_000000001002.jpg').unlink()
-    with pytest.raises(FileNotFoundError,
-                       match=r'1 listed images not found.*'
-                       r'COCO_val2014_000000001002.jpg \(listed in .*'
-                       r'instances_val2014.json\)'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'1 listed images not found.*'
+            r'COCO_val2014_000000001002.jpg \(listed in .*'
+            r'instances_val2014.json\)'):
         run(tmp_path / 'coco', tmp_path / 'out')
     run(tmp_path / 'coco', tmp_path / 'out', '--no-check-images')
 
@@ -141,8 +170,14 @@ def test_released_protocol_is_the_default(tmp_path, capsys):
     run(tmp_path / 'coco', tmp_path / 'out')
     assert 'released protocol' in capsys.readouterr().out
     splits = read_splits(tmp_path / 'out')
-    check_protocol(splits, {'query': 5, 'train': 10, 'database': 26},
-                   train_in_database=False, query_in_database=True)
+    check_protocol(
+        splits, {
+            'query': 5,
+            'train': 10,
+            'database': 26
+        },
+        train_in_database=False,
+        query_in_database=True)
     assert set(label_map(splits)) == {p for p, c in truth.items() if c}
     # The same query and training draws as the paper protocol's.
     run(tmp_path / 'coco', tmp_path / 'paper', '--protocol', 'paper')

@@ -40,33 +40,46 @@ def all_labels(idx_dir):
 @pytest.mark.parametrize('includes_train', [False, True])
 def test_fashion_mnist_protocol(tmp_path, idx_dir, includes_train):
     out = tmp_path / 'out'
-    fashion_mnist.main(['--source', str(idx_dir), '--out', str(out),
-                        '--num-query', '10', '--num-train', '20'] +
-                       (['--database-includes-train'] if includes_train
-                        else []))
+    fashion_mnist.main([
+        '--source',
+        str(idx_dir), '--out',
+        str(out), '--num-query', '10', '--num-train', '20'
+    ] + (['--database-includes-train'] if includes_train else []))
     splits = read_splits(out)
-    check_protocol(splits, {'query': 10, 'train': 20,
-                            'database': 120 if includes_train else 100},
-                   train_in_database=includes_train)
+    check_protocol(
+        splits, {
+            'query': 10,
+            'train': 20,
+            'database': 120 if includes_train else 100
+        },
+        train_in_database=includes_train)
     labels = all_labels(idx_dir)
     for paths, rows in splits.values():
         for path, row in zip(paths, rows):
-            assert row.tolist() == np.eye(10, dtype=int)[
-                labels[int(path[7:-4])]].tolist()
+            assert row.tolist() == np.eye(
+                10, dtype=int)[labels[int(path[7:-4])]].tolist()
 
 
 def run_mosaic(idx_dir, out, seed='0', *extra):
-    mosaic.main(['--source', str(idx_dir), '--out', str(out), '--num-query',
-                 '12', '--num-train', '15', '--num-database', '40', '--seed',
-                 seed, *extra])
+    mosaic.main([
+        '--source',
+        str(idx_dir), '--out',
+        str(out), '--num-query', '12', '--num-train', '15', '--num-database',
+        '40', '--seed', seed, *extra
+    ])
     return read_splits(out)
 
 
 def test_mosaic_protocol_tiles_and_labels(tmp_path, idx_dir):
     out = tmp_path / 'mosaic'
     splits = run_mosaic(idx_dir, out)
-    check_protocol(splits, {'query': 12, 'train': 15, 'database': 40},
-                   train_in_database=True)
+    check_protocol(
+        splits, {
+            'query': 12,
+            'train': 15,
+            'database': 40
+        },
+        train_in_database=True)
     labels = all_labels(idx_dir)
     for name, (paths, rows) in splits.items():
         for path, row in zip(paths, rows):
@@ -83,7 +96,8 @@ def test_mosaic_protocol_tiles_and_labels(tmp_path, idx_dir):
                         assert (item >= 100) == (name == 'query')
                         present.add(int(labels[item]))
             assert 1 <= row.sum() and row.tolist() == [
-                int(c in present) for c in range(10)]
+                int(c in present) for c in range(10)
+            ]
 
 
 def test_mosaic_is_deterministic(tmp_path, idx_dir):

@@ -9,8 +9,13 @@ from .lists import check_protocol, label_map, read_splits
 imagenet100 = load_tool('dataset_converters/imagenet100.py')
 
 # Five ImageNet classes on disk; the subset uses three, in this order.
-ON_DISK = {'n01440764': 7, 'n01443537': 5, 'n01484850': 6, 'n01491361': 4,
-           'n01494475': 5}
+ON_DISK = {
+    'n01440764': 7,
+    'n01443537': 5,
+    'n01484850': 6,
+    'n01491361': 4,
+    'n01494475': 5
+}
 SUBSET = ['n01484850', 'n01440764', 'n01494475']
 
 
@@ -35,9 +40,11 @@ def make_imagenet(root, flat_val=False):
 
 
 def run(root, *extra):
-    return imagenet100.main(['--data-root', str(root), '--classes',
-                             str(root / 'classes.txt'), '--train-per-class',
-                             '3', *extra])
+    return imagenet100.main([
+        '--data-root',
+        str(root), '--classes',
+        str(root / 'classes.txt'), '--train-per-class', '3', *extra
+    ])
 
 
 def expected_labels(root, flat_val):
@@ -56,11 +63,16 @@ def expected_labels(root, flat_val):
 @pytest.mark.parametrize('flat_val', [False, True])
 def test_splits_and_labels(tmp_path, flat_val):
     make_imagenet(tmp_path, flat_val)
-    run(tmp_path, *(['--val-list', str(tmp_path / 'val.txt')]
-                    if flat_val else []))
+    run(tmp_path,
+        *(['--val-list', str(tmp_path / 'val.txt')] if flat_val else []))
     splits = read_splits(tmp_path / 'imagenet100')
-    check_protocol(splits, {'query': 9, 'train': 9, 'database': 18},
-                   train_in_database=True)
+    check_protocol(
+        splits, {
+            'query': 9,
+            'train': 9,
+            'database': 18
+        },
+        train_in_database=True)
     assert label_map(splits) == expected_labels(tmp_path, flat_val)
     assert all(p.startswith('val/') for p in splits['query'][0])
     assert all(p.startswith('train/') for p in splits['database'][0])
@@ -81,16 +93,22 @@ def test_bad_class_files(tmp_path):
     make_imagenet(tmp_path)
     classes = tmp_path / 'classes.txt'
     classes.write_text('n01484850\nn01440764\nn01484850\n')
-    with pytest.raises(ValueError, match=r'classes.txt:3: n01484850 is '
-                       'already listed on line 1'):
+    with pytest.raises(
+            ValueError,
+            match=r'classes.txt:3: n01484850 is '
+            'already listed on line 1'):
         run(tmp_path)
     classes.write_text('n01484850\nn09999999\n')
-    with pytest.raises(FileNotFoundError, match=r'classes.txt:2: no folder '
-                       'train/n09999999'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'classes.txt:2: no folder '
+            'train/n09999999'):
         run(tmp_path)
     classes.write_text('n01491361\n')
-    with pytest.raises(ValueError, match='class n01491361 has 4 training '
-                       'images, fewer than --train-per-class 5'):
+    with pytest.raises(
+            ValueError,
+            match='class n01491361 has 4 training '
+            'images, fewer than --train-per-class 5'):
         run(tmp_path, '--train-per-class', '5')
 
 
@@ -99,10 +117,14 @@ def test_flat_val_list_errors(tmp_path):
     val = tmp_path / 'val.txt'
     lines = val.read_text().splitlines()
     val.write_text('\n'.join(lines + ['ILSVRC2012_val_00000099.JPEG 7']))
-    with pytest.raises(ValueError, match=r'val.txt:16: class index 7 out of '
-                       r'range \(5 train folders\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'val.txt:16: class index 7 out of '
+            r'range \(5 train folders\)'):
         run(tmp_path, '--val-list', str(val))
     val.write_text('\n'.join(lines + ['ILSVRC2012_val_00000099.JPEG 2']))
-    with pytest.raises(FileNotFoundError, match=r'ILSVRC2012_val_00000099.JPEG'
-                       r' \(listed in .*val.txt\)'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'ILSVRC2012_val_00000099.JPEG'
+            r' \(listed in .*val.txt\)'):
         run(tmp_path, '--val-list', str(val))

@@ -38,8 +38,11 @@ def make_nus(root, num=60, seed=0):
 
 
 def run(root, *extra):
-    return nus_wide.main(['--data-root', str(root), '--num-query', '5',
-                          '--num-train', '10', '--concepts', '5', *extra])
+    return nus_wide.main([
+        '--data-root',
+        str(root), '--num-query', '5', '--num-train', '10', '--concepts', '5',
+        *extra
+    ])
 
 
 @pytest.mark.parametrize('num_concepts', [5, 3])
@@ -53,11 +56,17 @@ def test_splits_and_labels(tmp_path, num_concepts):
     counts = labels.sum(axis=0)
     columns = sorted(sorted(range(5), key=lambda c: -counts[c])[:num_concepts])
     assert columns == ([0, 1, 2, 3, 4] if num_concepts == 5 else [0, 2, 4])
-    expected = {p: row[columns].tolist() for p, row in zip(paths, labels)
-                if row[columns].any()}
-    check_protocol(splits, {'query': 5, 'train': 10,
-                            'database': len(expected) - 5},
-                   train_in_database=True)
+    expected = {
+        p: row[columns].tolist()
+        for p, row in zip(paths, labels) if row[columns].any()
+    }
+    check_protocol(
+        splits, {
+            'query': 5,
+            'train': 10,
+            'database': len(expected) - 5
+        },
+        train_in_database=True)
     assert label_map(splits) == expected
 
 
@@ -76,13 +85,16 @@ def test_bad_label_files_name_file_and_line(tmp_path):
     label_file = tmp_path / 'Groundtruth/AllLabels/Labels_dog.txt'
     lines = label_file.read_text().splitlines()
     label_file.write_text('\n'.join(lines[:7] + ['2'] + lines[8:]) + '\n')
-    with pytest.raises(ValueError,
-                       match=r"Labels_dog.txt:8: label must be 0 or 1, "
-                       r"got '2'"):
+    with pytest.raises(
+            ValueError,
+            match=r"Labels_dog.txt:8: label must be 0 or 1, "
+            r"got '2'"):
         run(tmp_path)
     label_file.write_text('\n'.join(lines[:-1]) + '\n')
-    with pytest.raises(ValueError, match=r'Labels_dog.txt: 59 labels, but '
-                       'the image list has 60 images'):
+    with pytest.raises(
+            ValueError,
+            match=r'Labels_dog.txt: 59 labels, but '
+            'the image list has 60 images'):
         run(tmp_path)
     label_file.unlink()
     with pytest.raises(FileNotFoundError, match='Labels_dog.txt not found'):
@@ -94,14 +106,18 @@ def test_duplicate_image_and_concept(tmp_path):
     image_list = tmp_path / 'ImageList/Imagelist.txt'
     lines = image_list.read_text().splitlines()
     image_list.write_text('\n'.join(lines + [lines[2]]) + '\n')
-    with pytest.raises(ValueError, match=r'Imagelist.txt:61: .* is already '
-                       'listed on line 3'):
+    with pytest.raises(
+            ValueError,
+            match=r'Imagelist.txt:61: .* is already '
+            'listed on line 3'):
         run(tmp_path)
     image_list.write_text('\n'.join(lines) + '\n')
     concepts = tmp_path / 'ConceptsList/Concepts81.txt'
     concepts.write_text('\n'.join(CONCEPTS + ['beach']))
-    with pytest.raises(ValueError, match=r'Concepts81.txt:6: beach is already '
-                       'listed on line 2'):
+    with pytest.raises(
+            ValueError,
+            match=r'Concepts81.txt:6: beach is already '
+            'listed on line 2'):
         run(tmp_path)
 
 
@@ -110,8 +126,10 @@ def test_missing_images_stop_or_are_dropped(tmp_path, capsys):
     gone = [i for i in range(10, 60) if labels[i].any()][:3]
     for i in gone:
         (tmp_path / paths[i]).unlink()
-    with pytest.raises(FileNotFoundError, match=r'3 listed images not found'
-                       rf'.*{paths[gone[0]]} \(listed in .*Imagelist.txt\)'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'3 listed images not found'
+            rf'.*{paths[gone[0]]} \(listed in .*Imagelist.txt\)'):
         run(tmp_path)
     run(tmp_path, '--drop-missing-images', '--unlabelled', 'drop')
     assert '(3 missing images left out)' in capsys.readouterr().out
@@ -120,8 +138,8 @@ def test_missing_images_stop_or_are_dropped(tmp_path, capsys):
     assert not {paths[i] for i in gone} & set(kept)
 
 
-def test_unlabelled_images_are_kept_by_default_with_all_concepts(tmp_path,
-                                                                 capsys):
+def test_unlabelled_images_are_kept_by_default_with_all_concepts(
+        tmp_path, capsys):
     # As the released nuswide_81 lists: an image with no concept is listed
     # with an all-zero label row, in any split.
     paths, labels = make_nus(tmp_path)
@@ -131,21 +149,31 @@ def test_unlabelled_images_are_kept_by_default_with_all_concepts(tmp_path,
     assert f'({num_unlabelled} with none of them, kept)' in \
         capsys.readouterr().out
     splits = read_splits(tmp_path / 'nuswide_5')
-    check_protocol(splits, {'query': 5, 'train': 10, 'database': 55},
-                   train_in_database=True)
-    assert label_map(splits) == {p: row.tolist()
-                                 for p, row in zip(paths, labels)}
+    check_protocol(
+        splits, {
+            'query': 5,
+            'train': 10,
+            'database': 55
+        },
+        train_in_database=True)
+    assert label_map(splits) == {
+        p: row.tolist()
+        for p, row in zip(paths, labels)
+    }
     assert sum(not any(row) for row in label_map(splits).values()) == \
         num_unlabelled
 
 
-@pytest.mark.parametrize('extra,columns,kept', [
-    ((), [0, 1, 2, 3, 4], 'all'),
-    (('--unlabelled', 'drop'), [0, 1, 2, 3, 4], 'labelled'),
-    (('--concepts', '3'), [0, 2, 4], 'labelled'),  # as NUS-WIDE-21
-    (('--concepts', '3', '--unlabelled', 'keep'), [0, 2, 4], 'all')])
-def test_unlabelled_default_follows_the_concept_count(tmp_path, extra,
-                                                      columns, kept):
+@pytest.mark.parametrize(
+    'extra,columns,kept',
+    [
+        ((), [0, 1, 2, 3, 4], 'all'),
+        (('--unlabelled', 'drop'), [0, 1, 2, 3, 4], 'labelled'),
+        (('--concepts', '3'), [0, 2, 4], 'labelled'),  # as NUS-WIDE-21
+        (('--concepts', '3', '--unlabelled', 'keep'), [0, 2, 4], 'all')
+    ])
+def test_unlabelled_default_follows_the_concept_count(tmp_path, extra, columns,
+                                                      kept):
     _, labels = make_nus(tmp_path)
     labelled = int(labels[:, columns].any(axis=1).sum())
     assert labelled < 60

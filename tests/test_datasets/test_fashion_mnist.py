@@ -31,11 +31,13 @@ def test_read_idx(tmp_path, gz):
     assert out.dtype == np.uint8 and np.array_equal(out, array)
 
 
-@pytest.mark.parametrize('data', [
-    b'\x00\x00\x0d\x01\x00\x00\x00\x02ab',  # float dtype code
-    _idx_bytes(np.zeros((2, 3), np.uint8))[:-1],  # truncated
-    b'',
-])
+@pytest.mark.parametrize(
+    'data',
+    [
+        b'\x00\x00\x0d\x01\x00\x00\x00\x02ab',  # float dtype code
+        _idx_bytes(np.zeros((2, 3), np.uint8))[:-1],  # truncated
+        b'',
+    ])
 def test_read_idx_corrupt(tmp_path, data):
     path = tmp_path / 'bad-idx1-ubyte'
     path.write_bytes(data)
@@ -60,8 +62,8 @@ def test_balanced_split():
     sizes = {'query': 50, 'train': 100, 'database': 60}
     for name, idx in splits.items():
         assert len(idx) == sizes[name]
-        assert np.all(np.bincount(labels[idx], minlength=10) ==
-                      sizes[name] // 10)
+        assert np.all(
+            np.bincount(labels[idx], minlength=10) == sizes[name] // 10)
     q, t, d = (set(splits[n].tolist()) for n in ('query', 'train', 'database'))
     assert not (q & t or q & d or t & d)
     rest = balanced_split(labels, 50, 100, seed=0)
@@ -109,13 +111,13 @@ def test_shipped_npz():
     with np.load(DEMO_NPZ) as data:
         assert data['images'].shape == (16000, 28, 28)
         assert data['images'].dtype == np.uint8
-        assert data['labels'].shape == (16000,)
+        assert data['labels'].shape == (16000, )
         assert data['labels'].dtype == np.int64
         sizes = {'query': 1000, 'train': 5000, 'database': 10000}
         for name, size in sizes.items():
-            assert data[name].shape == (size,)
-            assert np.all(np.bincount(data['labels'][data[name]]) ==
-                          size // 10)
+            assert data[name].shape == (size, )
+            assert np.all(
+                np.bincount(data['labels'][data[name]]) == size // 10)
         used = np.concatenate([data[n] for n in sizes])
         assert np.array_equal(np.sort(used), np.arange(16000))
     assert os.path.getsize(DEMO_NPZ) < 8_000_000
@@ -126,16 +128,23 @@ def test_materialize_demo(tmp_path, capsys):
     out = str(tmp_path / 'demo')
     paths = materialize_demo(out)
     lists = {name: _read_list(p) for name, p in paths.items()}
-    assert {k: len(v) for k, v in lists.items()} == {
-        'query': 1000, 'train': 5000, 'database': 10000}
+    assert {
+        k: len(v)
+        for k, v in lists.items()
+    } == {
+        'query': 1000,
+        'train': 5000,
+        'database': 10000
+    }
     counts = np.zeros(len(CLASSES), int)
     for rel, *onehot in lists['query']:
         counts[onehot.index('1')] += 1
     assert np.all(counts == 100)
     for rel, *_ in lists['database'][::997] + lists['train'][::499]:
         assert Image.open(os.path.join(out, rel)).size == (28, 28)
-    assert all(os.path.isfile(os.path.join(out, rel))
-               for split in lists.values() for rel, *_ in split)
+    assert all(
+        os.path.isfile(os.path.join(out, rel)) for split in lists.values()
+        for rel, *_ in split)
     mtimes = {p: os.stat(p).st_mtime_ns for p in paths.values()}
     capsys.readouterr()
     assert materialize_demo(out) == paths

@@ -7,7 +7,6 @@ from mmpretrain.registry import DATASETS
 import hashnet_mm  # noqa: F401
 from hashnet_mm.datasets import FeatureDataset
 from hashnet_mm.datasets.validation_split import validation_split
-
 from ..feature_data import write_feature_files
 
 PIPELINE = [dict(type='PackInputs', input_key='feature')]
@@ -15,8 +14,12 @@ PIPELINE = [dict(type='PackInputs', input_key='feature')]
 
 def test_samples_are_the_rows_in_order(tmp_path):
     data = write_feature_files(tmp_path, multi_label=True)
-    dataset = DATASETS.build(dict(type='FeatureDataset', data_root=str(
-        tmp_path), split='query', pipeline=PIPELINE))
+    dataset = DATASETS.build(
+        dict(
+            type='FeatureDataset',
+            data_root=str(tmp_path),
+            split='query',
+            pipeline=PIPELINE))
     features, labels = data['query']
     assert len(dataset) == 12 and dataset.feature_dim == 8
     assert dataset.metainfo['classes'] == ('0', '1', '2')
@@ -39,8 +42,13 @@ def test_validation_subsets_partition_the_split(tmp_path, multi_label):
     data = write_feature_files(tmp_path, multi_label=multi_label)
     features, labels = data['train']
     parts = {
-        subset: FeatureDataset(split='train', data_root=str(tmp_path),
-                               subset=subset, val_queries=9, val_seed=4)
+        subset:
+        FeatureDataset(
+            split='train',
+            data_root=str(tmp_path),
+            subset=subset,
+            val_queries=9,
+            val_seed=4)
         for subset in ('all', 'train', 'val_query')
     }
     expected = validation_split(labels, 9, seed=4)
@@ -50,16 +58,22 @@ def test_validation_subsets_partition_the_split(tmp_path, multi_label):
                                   features[expected['rest']])
     np.testing.assert_array_equal(parts['all'].features, features)
     assert len(parts['val_query']) == 9 and len(parts['train']) == 51
-    ids = {p: {parts[p].get_data_info(i)['feature_id']
-               for i in range(len(parts[p]))} for p in parts}
+    ids = {
+        p: {
+            parts[p].get_data_info(i)['feature_id']
+            for i in range(len(parts[p]))
+        }
+        for p in parts
+    }
     assert not ids['train'] & ids['val_query']
     assert ids['train'] | ids['val_query'] == ids['all']
     # val_queries=0 holds nothing out; a val_query subset then is an error.
-    assert len(FeatureDataset(split='train', data_root=str(tmp_path),
-                              subset='train')) == 60
-    with pytest.raises(ValueError, match='needs val_queries > 0'):
+    assert len(
         FeatureDataset(split='train', data_root=str(tmp_path),
-                       subset='val_query')
+                       subset='train')) == 60
+    with pytest.raises(ValueError, match='needs val_queries > 0'):
+        FeatureDataset(
+            split='train', data_root=str(tmp_path), subset='val_query')
 
 
 def test_bad_files_and_settings_are_named(tmp_path):
@@ -70,14 +84,15 @@ def test_bad_files_and_settings_are_named(tmp_path):
     with pytest.raises(ValueError, match='val_queries must be an integer'):
         FeatureDataset(split='train', data_root=root, val_queries=-1)
     with pytest.raises(ValueError, match='subset must be one of'):
-        FeatureDataset(split='train', data_root=root, subset='test',
-                       val_queries=3)
-    with pytest.raises(ValueError, match='3 labels a row, but '
-                       'num_classes=4'):
+        FeatureDataset(
+            split='train', data_root=root, subset='test', val_queries=3)
+    with pytest.raises(
+            ValueError, match='3 labels a row, but '
+            'num_classes=4'):
         FeatureDataset(split='train', data_root=root, num_classes=4)
     with pytest.raises(ValueError, match='3 labels a row, but 2 class'):
-        FeatureDataset(split='train', data_root=root,
-                       metainfo=dict(classes=('a', 'b')))
+        FeatureDataset(
+            split='train', data_root=root, metainfo=dict(classes=('a', 'b')))
     features = np.load(tmp_path / 'query.npy')
     features[2, 1] = np.inf
     np.save(tmp_path / 'query.npy', features)
@@ -86,8 +101,9 @@ def test_bad_files_and_settings_are_named(tmp_path):
     labels = np.load(tmp_path / 'database_labels.npy')
     labels[0, 0] = 2
     np.save(tmp_path / 'database_labels.npy', labels)
-    with pytest.raises(ValueError, match='database_labels.npy: expected an '
-                       r'\(n, C\) 0/1'):
+    with pytest.raises(
+            ValueError, match='database_labels.npy: expected an '
+            r'\(n, C\) 0/1'):
         FeatureDataset(split='database', data_root=root)
     with pytest.raises(FileNotFoundError, match='train.npy not found'):
         FeatureDataset(split='train', data_root=str(tmp_path / 'none'))

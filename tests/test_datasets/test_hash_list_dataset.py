@@ -7,7 +7,6 @@ from mmpretrain.registry import DATASETS
 
 import hashnet_mm  # noqa: F401
 from hashnet_mm.datasets import HashListDataset, QueryDatabaseDataset
-
 from ..tiny_data import write_tiny_dataset
 
 
@@ -27,8 +26,10 @@ def images(tmp_path):
 
 
 def test_multi_hot_lines(images):
-    write_list(images, ['images/00000.png 1 0 1', 'images/00001.png 0 0 0',
-                        'images/00002.png 0 1 0', ''])
+    write_list(images, [
+        'images/00000.png 1 0 1', 'images/00001.png 0 0 0',
+        'images/00002.png 0 1 0', ''
+    ])
     dataset = HashListDataset(ann_file='list.txt', data_root=images)
     assert len(dataset) == 3
     assert dataset.metainfo['classes'] == ('0', '1', '2')
@@ -48,12 +49,12 @@ def test_class_index_lines(images):
 
 
 @pytest.mark.parametrize('lines,match', [
-    (['images/00000.png 1 0', 'images/00001.png 1 0 0'],
-     r'list.txt:2: 3 labels, but earlier lines have 2'),
+    (['images/00000.png 1 0', 'images/00001.png 1 0 0'
+      ], r'list.txt:2: 3 labels, but earlier lines have 2'),
     (['images/00000.png 1 2 0'], r'list.txt:1: multi-hot labels must be 0 '
      r"or 1, got '2'"),
-    (['images/00000.png 1 0', 'images/missing.png 0 1'],
-     r'list.txt:2: image .*missing.png not found'),
+    (['images/00000.png 1 0', 'images/missing.png 0 1'
+      ], r'list.txt:2: image .*missing.png not found'),
     (['images/00000.png'], r'list.txt:1: expected "path l_1 ... l_C"'),
     (['images/00000.png x'], r'list.txt:1: class index must be'),
     ([''], r'list.txt: no images listed'),
@@ -66,14 +67,16 @@ def test_bad_lines_name_file_and_line(images, lines, match):
 
 def test_label_width_must_match_classes(images):
     write_list(images, ['images/00000.png 1 0'])
-    with pytest.raises(ValueError, match='list.txt:1: 2 labels, but the '
-                       'dataset has 3 classes'):
-        HashListDataset(ann_file='list.txt', data_root=images,
-                        classes=['a', 'b', 'c'])
+    with pytest.raises(
+            ValueError,
+            match='list.txt:1: 2 labels, but the '
+            'dataset has 3 classes'):
+        HashListDataset(
+            ann_file='list.txt', data_root=images, classes=['a', 'b', 'c'])
     write_list(images, ['images/00000.png 3'])
     with pytest.raises(ValueError, match='class index 3 out of range'):
-        HashListDataset(ann_file='list.txt', data_root=images,
-                        classes=['a', 'b', 'c'])
+        HashListDataset(
+            ann_file='list.txt', data_root=images, classes=['a', 'b', 'c'])
 
 
 def test_query_database_tags_every_sample(tiny_single_label):
@@ -81,11 +84,16 @@ def test_query_database_tags_every_sample(tiny_single_label):
     dataset = DATASETS.build(
         dict(
             type='QueryDatabaseDataset',
-            query=dict(type='HashListDataset', data_root=tiny_single_label,
-                       ann_file='query.txt', pipeline=pipeline),
-            database=dict(type='HashListDataset',
-                          data_root=tiny_single_label,
-                          ann_file='database.txt', pipeline=pipeline)))
+            query=dict(
+                type='HashListDataset',
+                data_root=tiny_single_label,
+                ann_file='query.txt',
+                pipeline=pipeline),
+            database=dict(
+                type='HashListDataset',
+                data_root=tiny_single_label,
+                ann_file='database.txt',
+                pipeline=pipeline)))
     assert isinstance(dataset, QueryDatabaseDataset)
     assert len(dataset) == 8 + 32
     splits = [dataset[i]['data_samples'].split for i in range(len(dataset))]
@@ -96,16 +104,21 @@ def test_query_database_tags_every_sample(tiny_single_label):
 
 def test_num_classes_gives_the_classes_and_checks_indices(images):
     write_list(images, ['images/00000.png 1', 'images/00001.png 0'])
-    dataset = HashListDataset(ann_file='list.txt', data_root=images,
-                              num_classes=4)
+    dataset = HashListDataset(
+        ann_file='list.txt', data_root=images, num_classes=4)
     assert dataset.metainfo['classes'] == tuple('0123')
     write_list(images, ['images/00000.png 1', 'images/00001.png 4'])
-    with pytest.raises(ValueError, match=r'list.txt:2: class index 4 out of '
-                       r'range for 4 classes \(indices are 0 .. 3'):
+    with pytest.raises(
+            ValueError,
+            match=r'list.txt:2: class index 4 out of '
+            r'range for 4 classes \(indices are 0 .. 3'):
         HashListDataset(ann_file='list.txt', data_root=images, num_classes=4)
     with pytest.raises(ValueError, match='3 class names but num_classes=4'):
-        HashListDataset(ann_file='list.txt', data_root=images, num_classes=4,
-                        classes=['a', 'b', 'c'])
+        HashListDataset(
+            ann_file='list.txt',
+            data_root=images,
+            num_classes=4,
+            classes=['a', 'b', 'c'])
     with pytest.raises(ValueError, match='num_classes must be an integer'):
         HashListDataset(ann_file='list.txt', data_root=images, num_classes=0)
 
@@ -115,33 +128,49 @@ def test_database_without_the_top_class(tiny_single_label):
     root = tiny_single_label
     with open(osp.join(root, 'database.txt')) as f:
         kept = [line for line in f if not line.rstrip().endswith(' 0 0 0 1')]
-    write_list(root, [line.split()[0] + f' {line.split()[1:].index("1")}'
-                      for line in kept], 'database_index.txt')
+    write_list(
+        root,
+        [line.split()[0] + f' {line.split()[1:].index("1")}'
+         for line in kept], 'database_index.txt')
     with open(osp.join(root, 'query.txt')) as f:
-        write_list(root, [line.split()[0] + f' {line.split()[1:].index("1")}'
-                          for line in f if line.strip()], 'query_index.txt')
+        write_list(root, [
+            line.split()[0] + f' {line.split()[1:].index("1")}'
+            for line in f if line.strip()
+        ], 'query_index.txt')
 
     def build(**extra):
-        return DATASETS.build(dict(
-            type='QueryDatabaseDataset',
-            query=dict(type='HashListDataset', data_root=root,
-                       ann_file='query_index.txt', **extra),
-            database=dict(type='HashListDataset', data_root=root,
-                          ann_file='database_index.txt', **extra)))
+        return DATASETS.build(
+            dict(
+                type='QueryDatabaseDataset',
+                query=dict(
+                    type='HashListDataset',
+                    data_root=root,
+                    ann_file='query_index.txt',
+                    **extra),
+                database=dict(
+                    type='HashListDataset',
+                    data_root=root,
+                    ann_file='database_index.txt',
+                    **extra)))
 
-    with pytest.raises(ValueError, match='the query set has 4 classes and '
-                       'the database 3; .* `num_classes`'):
+    with pytest.raises(
+            ValueError,
+            match='the query set has 4 classes and '
+            'the database 3; .* `num_classes`'):
         build()
     assert build(num_classes=4).metainfo['classes'] == tuple('0123')
 
 
 def test_path_with_a_space_is_named(images):
-    shutil.copy(osp.join(images, 'images/00000.png'),
-                osp.join(images, 'images/my photo.png'))
-    for lines in (['images/00001.png 1 0 1', 'images/my photo.png 0 1 0'],
-                  ['images/my photo.png 0 1 0', 'images/00001.png 1 0 1'],
+    shutil.copy(
+        osp.join(images, 'images/00000.png'),
+        osp.join(images, 'images/my photo.png'))
+    for lines in (['images/00001.png 1 0 1', 'images/my photo.png 0 1 0'
+                   ], ['images/my photo.png 0 1 0', 'images/00001.png 1 0 1'],
                   ['images/00001.png 2', 'images/my photo.png 1']):
         write_list(images, lines)
-        with pytest.raises(ValueError, match=r"list.txt:\d: the image path "
-                           r"'images/my photo.png' contains white space"):
+        with pytest.raises(
+                ValueError,
+                match=r"list.txt:\d: the image path "
+                r"'images/my photo.png' contains white space"):
             HashListDataset(ann_file='list.txt', data_root=images)

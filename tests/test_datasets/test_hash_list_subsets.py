@@ -7,7 +7,6 @@ import pytest
 import hashnet_mm  # noqa: F401
 from hashnet_mm.datasets import HashListDataset
 from hashnet_mm.datasets.validation_split import validation_split
-
 from ..tiny_data import one_hot, write_tiny_dataset
 
 
@@ -15,10 +14,9 @@ from ..tiny_data import one_hot, write_tiny_dataset
 def single_label_list(tmp_path):
     """40 images of 4 classes (10 each), list file train.txt with a class
     index a line."""
-    classes = np.repeat(np.arange(4), 10)[np.random.default_rng(2)
-                                          .permutation(40)]
-    write_tiny_dataset(str(tmp_path), {'train': one_hot(classes, 4)},
-                       size=8)
+    classes = np.repeat(np.arange(4),
+                        10)[np.random.default_rng(2).permutation(40)]
+    write_tiny_dataset(str(tmp_path), {'train': one_hot(classes, 4)}, size=8)
     with open(tmp_path / 'train.txt') as f:
         lines = [line.split()[0] for line in f if line.strip()]
     with open(tmp_path / 'train.txt', 'w') as f:
@@ -27,15 +25,22 @@ def single_label_list(tmp_path):
 
 
 def paths(dataset):
-    return [dataset.get_data_info(i)['img_path']
-            for i in range(len(dataset))]
+    return [dataset.get_data_info(i)['img_path'] for i in range(len(dataset))]
 
 
-def build(root, subset, val_queries=8, val_seed=0, ann_file='train.txt',
+def build(root,
+          subset,
+          val_queries=8,
+          val_seed=0,
+          ann_file='train.txt',
           **kwargs):
-    return HashListDataset(ann_file=ann_file, data_root=root, subset=subset,
-                           val_queries=val_queries, val_seed=val_seed,
-                           **kwargs)
+    return HashListDataset(
+        ann_file=ann_file,
+        data_root=root,
+        subset=subset,
+        val_queries=val_queries,
+        val_seed=val_seed,
+        **kwargs)
 
 
 def test_subsets_sizes_disjoint_and_complete(single_label_list):
@@ -47,8 +52,9 @@ def test_subsets_sizes_disjoint_and_complete(single_label_list):
     assert not set(paths(query)) & set(paths(train))
     assert sorted(paths(query) + paths(train)) == sorted(every)
     # Stratified: 2 of each class; the split's own indices, in list order.
-    labels = [int(query.get_data_info(i)['gt_label'][0])
-              for i in range(len(query))]
+    labels = [
+        int(query.get_data_info(i)['gt_label'][0]) for i in range(len(query))
+    ]
     assert np.bincount(labels).tolist() == [2, 2, 2, 2]
     expected = validation_split(classes, 8, seed=0)['query']
     assert paths(query) == [every[i] for i in expected]
@@ -93,11 +99,13 @@ def test_multi_hot_list(tmp_path):
 
 
 def test_list_without_labels_is_an_error_naming_the_file(tmp_path):
-    write_tiny_dataset(str(tmp_path), {'train': np.zeros((10, 3), int)},
-                       size=8)
+    write_tiny_dataset(
+        str(tmp_path), {'train': np.zeros((10, 3), int)}, size=8)
     assert len(build(str(tmp_path), 'all')) == 10  # fine without a split
-    with pytest.raises(ValueError, match=r"train.txt \(subset='val_query', "
-                       r'val_queries=2\): no image of the list has a label'):
+    with pytest.raises(
+            ValueError,
+            match=r"train.txt \(subset='val_query', "
+            r'val_queries=2\): no image of the list has a label'):
         build(str(tmp_path), 'val_query', val_queries=2)
 
 

@@ -51,17 +51,20 @@ def test_write_splits_and_describe(tmp_path):
 
 
 def test_write_image_arrays(tmp_path):
-    images = np.random.default_rng(0).integers(0, 256, (6, 4, 5, 3),
-                                               dtype=np.uint8)
+    images = np.random.default_rng(0).integers(
+        0, 256, (6, 4, 5, 3), dtype=np.uint8)
     labels = np.array([[1, 0], [0, 1], [1, 1], [0, 0], [1, 0], [0, 1]])
-    out = write_image_arrays(str(tmp_path), images, labels,
-                             {'query': [2], 'train': [5, 0]})
-    assert sorted(os.listdir(tmp_path / 'images')) == [
-        '00000.png', '00002.png', '00005.png']
+    out = write_image_arrays(
+        str(tmp_path), images, labels, {
+            'query': [2],
+            'train': [5, 0]
+        })
+    assert sorted(os.listdir(
+        tmp_path / 'images')) == ['00000.png', '00002.png', '00005.png']
     assert numbered_lines(out['train']) == [(1, 'images/00005.png 0 1'),
                                             (2, 'images/00000.png 1 0')]
-    assert np.array_equal(np.asarray(Image.open(tmp_path / 'images' /
-                                                '00002.png')), images[2])
+    assert np.array_equal(
+        np.asarray(Image.open(tmp_path / 'images' / '00002.png')), images[2])
 
 
 def test_numbered_lines_skip_blank_lines(tmp_path):
@@ -73,17 +76,19 @@ def test_missing_images(tmp_path):
     (tmp_path / 'x.jpg').write_bytes(b'')
     rel = ['x.jpg', 'y.jpg', 'z.jpg']
     assert missing_images(str(tmp_path), rel) == [1, 2]
-    with pytest.raises(FileNotFoundError, match=r'2 listed images not found '
-                       r'.*y.jpg \(listed in b.json\); .*z.jpg \(listed in '
-                       r'c.json\)'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'2 listed images not found '
+            r'.*y.jpg \(listed in b.json\); .*z.jpg \(listed in '
+            r'c.json\)'):
         check_images_exist(str(tmp_path), rel, ['a.json', 'b.json', 'c.json'])
     check_images_exist(str(tmp_path), rel[:1], ['a.json'])
 
 
 def test_random_split():
     splits = random_split(50, 5, 12, seed=3)
-    query, train, database = (set(splits[n].tolist())
-                              for n in ('query', 'train', 'database'))
+    query, train, database = (
+        set(splits[n].tolist()) for n in ('query', 'train', 'database'))
     assert (len(query), len(train), len(database)) == (5, 12, 45)
     assert query | database == set(range(50)) and not query & database
     assert train <= database
@@ -100,8 +105,8 @@ def test_random_split():
 def test_balanced_protocol_database_with_or_without_train():
     labels = np.repeat(np.arange(4), 10)
     plain = balanced_protocol(labels, 8, 12, seed=1)
-    both = balanced_protocol(labels, 8, 12, seed=1,
-                             database_includes_train=True)
+    both = balanced_protocol(
+        labels, 8, 12, seed=1, database_includes_train=True)
     assert np.array_equal(plain['query'], both['query'])
     assert len(plain['database']) == 20 and len(both['database']) == 32
     assert set(both['database'].tolist()) == \

@@ -2,8 +2,7 @@
 import numpy as np
 import pytest
 
-from hashnet_mm.datasets.mosaic import (TILES, class_probabilities,
-                                        make_mosaics)
+from hashnet_mm.datasets.mosaic import TILES, class_probabilities, make_mosaics
 
 
 def items_and_labels(n=40, classes=4):
@@ -49,8 +48,8 @@ def test_class_probabilities():
 
 def test_frequencies_follow_empty_prob_and_imbalance():
     images, labels = items_and_labels(n=100, classes=5)
-    _, _, items = make_mosaics(images, labels, 4000, seed=0, empty_prob=0.3,
-                               imbalance=8.)
+    _, _, items = make_mosaics(
+        images, labels, 4000, seed=0, empty_prob=0.3, imbalance=8.)
     filled = items >= 0
     assert filled.mean() == pytest.approx(0.7, abs=0.02)
     counts = np.bincount(labels[items[filled]], minlength=5)

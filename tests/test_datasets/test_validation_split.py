@@ -15,15 +15,17 @@ def reference_strata(labels):
     out = []
     for row in labels:
         present = [c for c in range(labels.shape[1]) if row[c] > 0]
-        out.append(min(present, key=lambda c: (freq[c], c)) if present
-                   else labels.shape[1])
+        out.append(
+            min(present, key=lambda c:
+                (freq[c], c)) if present else labels.shape[1])
     return out
 
 
 def test_strata_single_and_multi_label():
     assert list(label_strata([3, 1, 3])) == [3, 1, 3]
     multi = np.array([[1, 1, 0], [1, 0, 0], [0, 0, 0], [1, 0, 1], [1, 1, 0]])
-    assert list(label_strata(multi)) == reference_strata(multi) == [1, 0, 3, 2, 1]
+    assert list(
+        label_strata(multi)) == reference_strata(multi) == [1, 0, 3, 2, 1]
 
 
 def test_strata_reject_other_shapes():
@@ -49,7 +51,8 @@ def test_split_is_deterministic_for_a_seed_and_varies_with_it():
     labels = np.arange(1000) % 10
     a = validation_split(labels, 100, seed=0)['query']
     assert np.array_equal(a, validation_split(labels, 100, seed=0)['query'])
-    assert not np.array_equal(a, validation_split(labels, 100, seed=1)['query'])
+    assert not np.array_equal(a,
+                              validation_split(labels, 100, seed=1)['query'])
     assert (np.bincount(labels[a]) == 10).all()
 
 

@@ -81,21 +81,27 @@ def test_sets_head_beta_and_logs_it():
     hub = MessageHub.get_instance('test_continuation_hook')
     runner = SimpleNamespace(model=model, iter=400, message_hub=hub)
     ContinuationHook().before_train_iter(runner, batch_idx=0)
-    assert model.head.beta == pytest.approx(3 ** 0.5)
-    assert hub.get_scalar('train/beta').current() == pytest.approx(3 ** 0.5)
+    assert model.head.beta == pytest.approx(3**0.5)
+    assert hub.get_scalar('train/beta').current() == pytest.approx(3**0.5)
 
 
 def test_budget_schedule_is_the_released_one_at_10000_iterations():
     released = ContinuationHook()
-    budget = ContinuationHook(schedule='budget', final_beta=51**0.5,
-                              num_steps=50)
+    budget = ContinuationHook(
+        schedule='budget', final_beta=51**0.5, num_steps=50)
     for iteration in list(range(0, 10000, 13)) + [198, 199, 9998, 9999]:
-        assert budget.beta_at(iteration, max_iters=10000) == pytest.approx(
-            released.beta_at(iteration), rel=1e-12)
+        assert budget.beta_at(
+            iteration, max_iters=10000) == pytest.approx(
+                released.beta_at(iteration), rel=1e-12)
 
 
-def slow_budget_beta(iteration, max_iters, final_beta, num_steps, beta0=1.,
-                     power=.5, counter_offset=1):
+def slow_budget_beta(iteration,
+                     max_iters,
+                     final_beta,
+                     num_steps,
+                     beta0=1.,
+                     power=.5,
+                     counter_offset=1):
     """Independent reference: beta rises at the iterations where the
     fraction (iteration + counter_offset) / max_iters crosses a multiple of
     1 / num_steps, on the curve beta0 (1 + g x) ** power, x in [0, 1]."""
@@ -109,16 +115,14 @@ def slow_budget_beta(iteration, max_iters, final_beta, num_steps, beta0=1.,
 
 
 @pytest.mark.parametrize('max_iters,num_steps', [(1000, 50), (1280, 50),
-                                                 (37, 50), (2000, 7),
-                                                 (1, 1)])
+                                                 (37, 50), (2000, 7), (1, 1)])
 @pytest.mark.parametrize('final_beta', [3., 10.])
-def test_budget_schedule_ends_at_final_beta(max_iters, num_steps,
-                                            final_beta):
-    hook = ContinuationHook(schedule='budget', final_beta=final_beta,
-                            num_steps=num_steps)
+def test_budget_schedule_ends_at_final_beta(max_iters, num_steps, final_beta):
+    hook = ContinuationHook(
+        schedule='budget', final_beta=final_beta, num_steps=num_steps)
     betas = [hook.beta_at(i, max_iters) for i in range(max_iters)]
-    assert betas[0] == pytest.approx(slow_budget_beta(0, max_iters,
-                                                      final_beta, num_steps))
+    assert betas[0] == pytest.approx(
+        slow_budget_beta(0, max_iters, final_beta, num_steps))
     assert betas[-1] == pytest.approx(final_beta, rel=1e-12)
     assert all(a <= b for a, b in zip(betas, betas[1:]))
     for i in range(0, max_iters, max(1, max_iters // 97)):
@@ -135,8 +139,11 @@ def test_budget_schedule_follows_the_runs_max_iters():
     with pytest.raises(RuntimeError, match='max_iters'):
         hook.beta_at(3)
     for max_iters in (100, 3000):
-        runner = SimpleNamespace(model=model, iter=max_iters - 1,
-                                 message_hub=hub, max_iters=max_iters)
+        runner = SimpleNamespace(
+            model=model,
+            iter=max_iters - 1,
+            message_hub=hub,
+            max_iters=max_iters)
         hook.before_train(runner)
         hook.before_train_iter(runner, batch_idx=0)
         assert model.head.beta == pytest.approx(8.)

@@ -29,9 +29,10 @@ class IndexDataset:
 def runner_for(loss, dataset):
     model = torch.nn.Module()
     model.head = HashHead(num_bits=8, in_channels=4, loss=loss)
-    return SimpleNamespace(model=model,
-                           train_dataloader=SimpleNamespace(dataset=dataset),
-                           logger=logging.getLogger('test_pair_weights'))
+    return SimpleNamespace(
+        model=model,
+        train_dataloader=SimpleNamespace(dataset=dataset),
+        logger=logging.getLogger('test_pair_weights'))
 
 
 def test_sets_the_fraction_of_similar_training_pairs():
@@ -57,5 +58,4 @@ def test_all_similar_training_set_is_an_error():
     dataset = IndexDataset([[0], [0], [0]])
     with pytest.raises(ValueError, match=r'in \(0, 1\)'):
         DatasetPairWeightsHook().before_train(
-            runner_for(WeightedPairwiseLoss(weight_source='dataset'),
-                       dataset))
+            runner_for(WeightedPairwiseLoss(weight_source='dataset'), dataset))

@@ -42,15 +42,15 @@ class FakeRunner:
 
 
 def best_files(work_dir):
-    return sorted(name for name in os.listdir(work_dir)
-                  if name.startswith('best_'))
+    return sorted(
+        name for name in os.listdir(work_dir) if name.startswith('best_'))
 
 
 @pytest.fixture
 def hook_and_runner(tmp_path, request):
     runner = FakeRunner(tmp_path, request.node.name)
-    hook = ResumableCheckpointHook(interval=2, by_epoch=False,
-                                   save_best='acc', rule='greater')
+    hook = ResumableCheckpointHook(
+        interval=2, by_epoch=False, save_best='acc', rule='greater')
     hook.before_train(runner)
     return hook, runner
 
@@ -69,8 +69,9 @@ def test_new_best_is_written_before_the_old_one_is_removed(
 
     def remove(path):
         # The new best is already complete under its own name.
-        assert torch.load(str(tmp_path / 'best_acc_iter_4.pth'),
-                          weights_only=True)['meta'] == dict(iter=4)
+        assert torch.load(
+            str(tmp_path / 'best_acc_iter_4.pth'),
+            weights_only=True)['meta'] == dict(iter=4)
         removed.append(osp.basename(path))
         os.unlink(path)
 
@@ -94,19 +95,20 @@ def test_a_kill_while_the_new_best_is_written_keeps_the_old_one(
     runner.kill = True
     with pytest.raises(Killed):
         validate(hook, runner, 4, 0.7)
-    assert torch.load(str(tmp_path / 'best_acc_iter_2.pth'),
-                      weights_only=True)['meta'] == dict(iter=2)
+    assert torch.load(
+        str(tmp_path / 'best_acc_iter_2.pth'),
+        weights_only=True)['meta'] == dict(iter=2)
     assert not (tmp_path / 'best_acc_iter_4.pth').exists()
     # The half-written file is removed when the run is resumed.
     assert (tmp_path / 'best_acc_iter_4.pth.part').exists()
-    resumed = ResumableCheckpointHook(interval=2, by_epoch=False,
-                                      save_best='acc', rule='greater')
+    resumed = ResumableCheckpointHook(
+        interval=2, by_epoch=False, save_best='acc', rule='greater')
     resumed.before_train(runner)
     assert sorted(os.listdir(tmp_path)) == ['best_acc_iter_2.pth']
 
 
-def test_the_same_step_validated_again_keeps_one_best_file(hook_and_runner,
-                                                           tmp_path):
+def test_the_same_step_validated_again_keeps_one_best_file(
+        hook_and_runner, tmp_path):
     """A resumed run repeats a finished validation: an equal score writes
     nothing, and a better one replaces the file of the same name."""
     hook, runner = hook_and_runner
@@ -128,8 +130,10 @@ def reference_validation_steps(max_iters, val_begin, val_interval):
     return validated
 
 
-@pytest.mark.parametrize('max_iters,val_begin,val_interval',
-                         [(10, 1, 3), (8, 1, 4), (7, 5, 2), (5, 1, 10)])
+@pytest.mark.parametrize('max_iters,val_begin,val_interval', [(10, 1, 3),
+                                                              (8, 1, 4),
+                                                              (7, 5, 2),
+                                                              (5, 1, 10)])
 def test_validation_due_follows_the_loop_rule(max_iters, val_begin,
                                               val_interval):
     loop = IterBasedTrainLoop.__new__(IterBasedTrainLoop)
@@ -139,8 +143,8 @@ def test_validation_due_follows_the_loop_rule(max_iters, val_begin,
     due = []
     for step in range(max_iters + 1):
         loop._iter = step
-        runner = SimpleNamespace(train_loop=loop, val_loop=object(),
-                                 iter=step, epoch=0)
+        runner = SimpleNamespace(
+            train_loop=loop, val_loop=object(), iter=step, epoch=0)
         if validation_due(runner):
             due.append(step)
     assert due == reference_validation_steps(max_iters, val_begin,

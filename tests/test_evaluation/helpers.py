@@ -38,8 +38,11 @@ def hamming_ranking(query_codes: torch.Tensor,
     ])
 
 
-def average_precision_at_r(query_codes, database_codes, query_labels,
-                           database_labels, topk=-1,
+def average_precision_at_r(query_codes,
+                           database_codes,
+                           query_labels,
+                           database_labels,
+                           topk=-1,
                            chunk_size=128) -> torch.Tensor:
     """(Q,) float64 AP@R of each query's ranking, NaN where the top R holds
     no relevant item."""
@@ -52,8 +55,11 @@ def average_precision_at_r(query_codes, database_codes, query_labels,
         chunk_size=chunk_size).average_precision
 
 
-def mean_average_precision(query_codes, database_codes, query_labels,
-                           database_labels, topk=-1,
+def mean_average_precision(query_codes,
+                           database_codes,
+                           query_labels,
+                           database_labels,
+                           topk=-1,
                            no_relevant='released_pytorch',
                            chunk_size=128) -> float:
     """MAP@R under the convention ``no_relevant`` (``MAP_CONVENTIONS`` or an

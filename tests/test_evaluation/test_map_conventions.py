@@ -8,9 +8,8 @@ from hashnet_mm.evaluation.functional import tie_aware_average_precision
 from hashnet_mm.evaluation.functional.measures import (MAP_CONVENTIONS,
                                                        map_over_queries,
                                                        resolve_map_convention)
-from hashnet_mm.evaluation.metrics import HammingRetrievalMetric
-from hashnet_mm.evaluation.metrics import hamming_retrieval_metric
-
+from hashnet_mm.evaluation.metrics import (HammingRetrievalMetric,
+                                           hamming_retrieval_metric)
 from . import reference
 from .helpers import mean_average_precision
 from .test_metric import as_predictions
@@ -32,8 +31,9 @@ TOPK = 2
 
 
 def as_arrays():
-    return tuple(np.array(a) for a in (QUERY_CODES, DATABASE_CODES,
-                                       QUERY_LABELS, DATABASE_LABELS))
+    return tuple(
+        np.array(a)
+        for a in (QUERY_CODES, DATABASE_CODES, QUERY_LABELS, DATABASE_LABELS))
 
 
 def ranked_relevance(code, labels):
@@ -90,8 +90,7 @@ REFERENCES = {
 
 
 def test_hand_made_queries_are_of_every_kind():
-    kinds = [ranked_relevance(c, l) for c, l in zip(QUERY_CODES,
-                                                    QUERY_LABELS)]
+    kinds = [ranked_relevance(c, l) for c, l in zip(QUERY_CODES, QUERY_LABELS)]
     in_top = [any(ranked[:TOPK]) for ranked, _ in kinds]
     in_database = [anywhere for _, anywhere in kinds]
     assert in_top == [True, True, False, False, False]
@@ -115,8 +114,9 @@ def test_metric_map_and_query_count_equal_reference(convention, monkeypatch):
     lines = []
     monkeypatch.setattr(
         hamming_retrieval_metric.MMLogger, 'get_current_instance',
-        lambda: type('Logger', (), {'info': lambda self, m: lines.append(m)})(
-        ))
+        lambda: type('Logger', (), {
+            'info': lambda self, m: lines.append(m)
+        })())
     metric = HammingRetrievalMetric(topk=TOPK, no_relevant=convention)
     metric.process({}, as_predictions(*as_arrays()))
     got = metric.evaluate(len(QUERY_CODES) + len(DATABASE_CODES))
@@ -127,7 +127,8 @@ def test_metric_map_and_query_count_equal_reference(convention, monkeypatch):
         f'mAP@2 over {count} of 5 queries, tie_aware_mAP@2 over '
         f'{int(got["retrieval/queries_in_tie_aware_mAP@2"])} '
         f"(no_relevant='{convention}'; 2 queries have no relevant item in "
-        'the database)']
+        'the database)'
+    ]
 
 
 @pytest.mark.parametrize('alias,name', [('skip', 'released_pytorch'),
@@ -177,8 +178,8 @@ def test_tie_aware_map_under_each_convention(convention):
         distance_counts.append(np.bincount(d, minlength=5))
         relevant_counts.append(np.bincount(d, weights=rel, minlength=5))
         mode = 'skip' if convention == 'released_pytorch' else 'zero'
-        per_query.append((reference.brute_force_tie_aware_ap(d, rel, TOPK,
-                                                             mode), any(rel)))
+        per_query.append(
+            (reference.brute_force_tie_aware_ap(d, rel, TOPK, mode), any(rel)))
     if convention == 'released_pytorch':
         kept = [v for v, _ in per_query if v is not None]
     elif convention == 'released_caffe':
@@ -188,7 +189,8 @@ def test_tie_aware_map_under_each_convention(convention):
     tie_aware = tie_aware_average_precision(
         torch.tensor(np.array(distance_counts)),
         torch.tensor(np.array(relevant_counts), dtype=torch.int64),
-        topk=TOPK, no_relevant=convention)
+        topk=TOPK,
+        no_relevant=convention)
     in_database = torch.tensor([anywhere for _, anywhere in per_query])
     value, count = map_over_queries(tie_aware, in_database, convention)
     assert value.item() == pytest.approx(float(np.mean(kept)), abs=1e-12)

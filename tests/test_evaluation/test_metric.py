@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from hashnet_mm.evaluation.metrics import HammingRetrievalMetric
-
 from . import reference
 from .reference import reference_map
 from .test_ranking import CASES, make_case
@@ -148,7 +147,8 @@ def test_every_measure_equals_reference(case, topk, no_relevant, empty_radius):
     # The query counts of both MAPs are reported too.
     assert set(got) == set(expected) | {
         f'tie_aware_mAP@{name}', f'queries_in_mAP@{name}',
-        f'queries_in_tie_aware_mAP@{name}'}
+        f'queries_in_tie_aware_mAP@{name}'
+    }
     for key, value in expected.items():
         assert got[key] == pytest.approx(value, abs=1e-12), key
 
@@ -278,13 +278,17 @@ def test_chunk_size_reaches_every_chunked_step(monkeypatch):
 
         return recorded
 
-    monkeypatch.setattr(NumbaRanker, 'rank',
-                        spy('rank', NumbaRanker.rank, 1))
+    monkeypatch.setattr(NumbaRanker, 'rank', spy('rank', NumbaRanker.rank, 1))
     monkeypatch.setattr(
         tie_aware, '_expected_average_precision',
         spy('tie_aware', tie_aware._expected_average_precision, 0))
     q, db, ql, dbl = make_case(*CASES['heavy-ties-multi-label'])
     evaluate(as_predictions(q, db, ql, dbl), topk=10, chunk_size=5)
     # 12 queries; chunks may finish in any order (threads).
-    assert {step: sorted(n) for step, n in rows.items()} == {
-        'rank': [2, 5, 5], 'tie_aware': [2, 5, 5]}
+    assert {
+        step: sorted(n)
+        for step, n in rows.items()
+    } == {
+        'rank': [2, 5, 5],
+        'tie_aware': [2, 5, 5]
+    }

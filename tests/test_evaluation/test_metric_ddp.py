@@ -4,7 +4,6 @@ import json
 import pytest
 
 from hashnet_mm.evaluation.metrics import HammingRetrievalMetric
-
 from ..torchrun import run_two_processes
 from .ddp_metric_worker import METRIC_ARGS, SIZES, fake_predictions
 
@@ -13,8 +12,8 @@ pytestmark = pytest.mark.slow
 
 def test_two_processes_equal_one_process_exactly(tmp_path):
     out_file = tmp_path / 'metrics.json'
-    run_two_processes('test_evaluation/ddp_metric_worker.py', out_file,
-                      cwd=tmp_path)
+    run_two_processes(
+        'test_evaluation/ddp_metric_worker.py', out_file, cwd=tmp_path)
     with open(out_file) as f:
         distributed = json.load(f)
     assert any((q + d) % 2 for q, d in SIZES), 'a size not divisible by 2'

@@ -12,7 +12,6 @@ from hashnet_mm.evaluation.functional import map_over_queries
 from hashnet_mm.evaluation.metrics import HammingRetrievalMetric
 from hashnet_mm.evaluation.metrics.hamming_retrieval_metric import (
     few_distinct_codes_threshold, warn_if_few_distinct_codes)
-
 from .reference import reference_map
 from .test_metric import as_predictions
 from .test_ranking import make_case
@@ -36,14 +35,16 @@ def warnings_logged():
     logger.removeHandler(handler)
 
 
-@pytest.mark.parametrize('score,shown', [
-    (0.95, '0.95'), (-1.0, '-1'), (float('nan'), 'nan'), (2.0, '2')])
+@pytest.mark.parametrize('score,shown', [(0.95, '0.95'), (-1.0, '-1'),
+                                         (float('nan'), 'nan'), (2.0, '2')])
 def test_labels_other_than_zero_and_one_name_the_sample(score, shown):
     q, db, ql, dbl = make_case(3, 4, 8, 2, False, 0)
     samples = as_predictions(q, db, ql, dbl)
     samples[5]['gt_score'] = torch.tensor([score, 0.0])
-    with pytest.raises(ValueError, match=rf'gt_score of sample 5 \(database\)'
-                       rf' is \[{shown}, 0\]: labels must be 0/1'):
+    with pytest.raises(
+            ValueError,
+            match=rf'gt_score of sample 5 \(database\)'
+            rf' is \[{shown}, 0\]: labels must be 0/1'):
         HammingRetrievalMetric().process({}, samples)
 
 
@@ -83,14 +84,16 @@ def test_all_true_bool_codes_are_refused_by_the_shared_check():
         check_codes(np.ones((2, 4), dtype=bool), 'database codes')
 
 
-@pytest.mark.parametrize('no_relevant', ['released_pytorch', 'released_caffe',
-                                         'deephash_pytorch'])
+@pytest.mark.parametrize(
+    'no_relevant', ['released_pytorch', 'released_caffe', 'deephash_pytorch'])
 def test_labels_all_zero_are_an_error_not_map_zero(no_relevant):
     q, db, ql, dbl = make_case(4, 12, 8, 3, False, 0)
     samples = as_predictions(q, db, np.zeros_like(ql), np.zeros_like(dbl))
-    with pytest.raises(ValueError, match='none of the 4 queries shares a '
-                       'label with any of the 12 database items \\(4 queries '
-                       'and 12 database items have no label at all\\)'):
+    with pytest.raises(
+            ValueError,
+            match='none of the 4 queries shares a '
+            'label with any of the 12 database items \\(4 queries '
+            'and 12 database items have no label at all\\)'):
         evaluate(samples, no_relevant=no_relevant)
 
 
@@ -98,8 +101,10 @@ def test_query_and_database_without_a_common_class_are_an_error():
     q, db, ql, dbl = make_case(3, 5, 8, 2, False, 0)
     ql = np.tile([1, 0], (3, 1))
     dbl = np.tile([0, 1], (5, 1))
-    with pytest.raises(ValueError, match=r'\(0 queries and 0 database items '
-                       r'have no label at all\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'\(0 queries and 0 database items '
+            r'have no label at all\)'):
         evaluate(as_predictions(q, db, ql, dbl))
 
 
@@ -111,8 +116,8 @@ def test_unlabelled_queries_keep_each_conventions_value():
     ql[0] = 0
     for convention, reference_mode in (('released_pytorch', 'skip'),
                                        ('deephash_pytorch', 'zero')):
-        got = evaluate(as_predictions(q, db, ql, dbl), topk=5,
-                       no_relevant=convention)
+        got = evaluate(
+            as_predictions(q, db, ql, dbl), topk=5, no_relevant=convention)
         assert got['retrieval/mAP@5'] == pytest.approx(
             reference_map(q, db, ql, dbl, 5, reference_mode), abs=1e-12)
 
@@ -127,12 +132,11 @@ def test_a_map_over_no_query_is_nan_with_a_warning(warnings_logged):
     got = evaluate(as_predictions(q, db, ql, dbl), topk=1)
     assert np.isnan(got['retrieval/mAP@1'])
     assert got['retrieval/queries_in_mAP@1'] == 0.0
-    assert any(message.startswith('mAP@1 is NaN: no query has a relevant '
-                                  'item in its top 1')
-               for message in warnings_logged)
+    assert any(
+        message.startswith('mAP@1 is NaN: no query has a relevant '
+                           'item in its top 1') for message in warnings_logged)
     # Under the zero convention that query counts, with AP 0.
-    zero = evaluate(as_predictions(q, db, ql, dbl), topk=1,
-                    no_relevant='zero')
+    zero = evaluate(as_predictions(q, db, ql, dbl), topk=1, no_relevant='zero')
     assert zero['retrieval/mAP@1'] == 0.0
 
 
@@ -179,12 +183,13 @@ def test_few_distinct_codes_threshold_rule():
 def test_functional_measures_refuse_labels_other_than_0_1_naming_the_row(
         value):
     from .helpers import mean_average_precision
-    q, db, ql, dbl = (torch.tensor(a) for a in make_case(3, 5, 8, 3, False,
-                                                          0))
+    q, db, ql, dbl = (torch.tensor(a) for a in make_case(3, 5, 8, 3, False, 0))
     dbl = dbl.double()
     dbl[3, 1] = value
-    with pytest.raises(ValueError, match=r'database labels must be multi-hot:'
-                       r' only 0 and 1; row 3 is \['):
+    with pytest.raises(
+            ValueError,
+            match=r'database labels must be multi-hot:'
+            r' only 0 and 1; row 3 is \['):
         mean_average_precision(q, db, ql, dbl)
     bool_codes = q > 0
     with pytest.raises(ValueError, match='query codes are booleans'):

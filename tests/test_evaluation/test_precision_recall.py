@@ -8,7 +8,6 @@ from hashnet_mm.evaluation.functional import (precision_recall_at_n,
                                               precision_recall_by_radius,
                                               precision_within_radius,
                                               ranking_statistics)
-
 from . import reference
 from .test_ranking import CASES, make_case
 

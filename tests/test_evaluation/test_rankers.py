@@ -8,7 +8,6 @@ from hashnet_mm.evaluation.functional import ranking_statistics
 from hashnet_mm.evaluation.functional.rankers import database_ranker
 from hashnet_mm.evaluation.functional.rankers.torch_ranker import (
     TorchRanker, distance_matmul_dtype, rank_by_distance)
-
 from . import reference
 from .helpers import hamming_distance, mean_average_precision
 from .reference import reference_map
@@ -59,8 +58,9 @@ def plain_keys(query_codes, database_codes, query_labels, database_labels):
     return torch.tensor([[
         2 * d + r for d, r in zip(
             reference.distances(code, database_codes),
-            reference.relevance(labels, database_labels)
-            if database_labels is not None else [0] * len(database_codes))
+            reference.relevance(labels, database_labels
+                                ) if database_labels is not None else [0] *
+            len(database_codes))
     ] for code, labels in zip(query_codes, query_labels)])
 
 
@@ -70,8 +70,8 @@ def plain_keys(query_codes, database_codes, query_labels, database_labels):
 @pytest.mark.parametrize('with_labels', [True, False])
 # Fewer items than a packed word, whole words, whole words and a tail.
 @pytest.mark.parametrize('num_database', [23, 128, 141])
-def test_backends_rank_as_the_plain_definition(backend, num_bits,
-                                               with_labels, num_database):
+def test_backends_rank_as_the_plain_definition(backend, num_bits, with_labels,
+                                               num_database):
     q, db, ql, dbl = make_case(5, num_database, num_bits, 70, True,
                                num_bits + num_database)
     db[0], db[1] = q[0], -q[0]  # distances 0 and K
@@ -81,17 +81,17 @@ def test_backends_rank_as_the_plain_definition(backend, num_bits,
         torch.tensor(dbl) if with_labels else None, backend)
     keys = plain_keys(q, db, ql, dbl if with_labels else None)
     for depth in (1, 17, num_database):
-        ranked = ranker.rank(torch.tensor(q),
-                             torch.tensor(ql) if with_labels else None, depth)
+        ranked = ranker.rank(
+            torch.tensor(q),
+            torch.tensor(ql) if with_labels else None, depth)
         assert [
             ranked.distance_counts.tolist(),
             ranked.relevant_counts.tolist(),
             ranked.top.tolist()
         ] == list(plain_rank(keys, num_bits, depth))
-        assert ranked.top_keys.tolist() == keys.gather(1,
-                                                       ranked.top).tolist()
-        assert ranked.top_keys.dtype == (torch.uint8 if num_bits <= 127 else
-                                         torch.int32)
+        assert ranked.top_keys.tolist() == keys.gather(1, ranked.top).tolist()
+        assert ranked.top_keys.dtype == (
+            torch.uint8 if num_bits <= 127 else torch.int32)
 
 
 @pytest.mark.parametrize('num_bits', [8, 130])
@@ -136,8 +136,8 @@ def test_shared_labels_beyond_bfloat16_precision_stay_relevant(backend):
     labels = torch.zeros(2, 600, dtype=torch.bool)
     labels[0, :257] = True
     labels[1, 300:] = True
-    ranked = database_ranker(codes, labels, backend).rank(
-        codes[:1], labels[:1], 2)
+    ranked = database_ranker(codes, labels,
+                             backend).rank(codes[:1], labels[:1], 2)
     assert (ranked.top_keys & 1).tolist() == [[1, 0]]
 
 
@@ -145,12 +145,15 @@ def test_gpu_path_gives_the_cpu_path_statistics():
     # The path taken for CUDA tensors (matrix-product keys, all rows ranked
     # at once), forced on CPU tensors.
     q, db, ql, dbl = (torch.tensor(a) for a in make_case(9, 50, 6, 4, True, 8))
-    cpu = ranking_statistics(q, db, ql, dbl, topk=20, top_n=(5, 60),
-                             chunk_size=4)
-    gpu_path = ranking_statistics(q, db, ql, dbl, topk=20, top_n=(5, 60),
-                                  chunk_size=4, backend='torch')
+    cpu = ranking_statistics(
+        q, db, ql, dbl, topk=20, top_n=(5, 60), chunk_size=4)
+    gpu_path = ranking_statistics(
+        q, db, ql, dbl, topk=20, top_n=(5, 60), chunk_size=4, backend='torch')
     for name in ('distance_counts', 'relevant_counts', 'average_precision',
                  'relevant_at_n'):
-        torch.testing.assert_close(getattr(gpu_path, name),
-                                   getattr(cpu, name), equal_nan=True,
-                                   rtol=0, atol=0)
+        torch.testing.assert_close(
+            getattr(gpu_path, name),
+            getattr(cpu, name),
+            equal_nan=True,
+            rtol=0,
+            atol=0)

@@ -4,7 +4,6 @@ import pytest
 import torch
 
 from hashnet_mm.evaluation.functional import ranking_statistics
-
 from . import reference
 from .helpers import hamming_distance, hamming_ranking, mean_average_precision
 from .reference import reference_map
@@ -68,7 +67,6 @@ def test_chunk_size_does_not_change_result():
     assert len(values) == 1
 
 
-
 @pytest.mark.parametrize('num_threads', [1, 3])
 def test_threads_do_not_change_statistics(num_threads):
     """On CPU, query chunks are spread over torch's threads; every per-query
@@ -80,8 +78,8 @@ def test_threads_do_not_change_statistics(num_threads):
 
     def statistics(threads):
         torch.set_num_threads(threads)
-        return ranking_statistics(q, db, ql, dbl, topk=7, top_n=(3, 10),
-                                  chunk_size=2)
+        return ranking_statistics(
+            q, db, ql, dbl, topk=7, top_n=(3, 10), chunk_size=2)
 
     try:
         expected, found = statistics(1), statistics(num_threads)
@@ -95,6 +93,7 @@ def test_threads_do_not_change_statistics(num_threads):
                        expected.average_precision.nan_to_num())
     # The rows differ, so a change of query order would show.
     assert len({tuple(row) for row in found.distance_counts.tolist()}) > 1
+
 
 def test_ties_are_broken_by_database_index():
     database = torch.tensor([[1, 1], [-1, 1], [1, 1], [1, -1], [1, 1]])
@@ -121,8 +120,7 @@ def test_no_query_with_relevant_item():
     q_labels = torch.tensor([[1, 0]] * 3)
     db_labels = torch.tensor([[0, 1]] * 3)
     # Left out by the default convention: a MAP over no query, NaN.
-    assert np.isnan(mean_average_precision(codes, codes, q_labels,
-                                           db_labels))
+    assert np.isnan(mean_average_precision(codes, codes, q_labels, db_labels))
     assert mean_average_precision(
         codes, codes, q_labels, db_labels, no_relevant='zero') == 0.0
 

@@ -5,7 +5,6 @@ import torch
 
 from hashnet_mm.evaluation.functional import (ranking_statistics,
                                               tie_aware_average_precision)
-
 from .helpers import average_precision_at_r
 from .reference import brute_force_tie_aware_ap
 

@@ -13,13 +13,13 @@ from hashnet_mm.experiments.comparison import (BASE_METHOD, Comparison,
                                                default_methods, method_files,
                                                method_label, select_best)
 from hashnet_mm.experiments.report import figure, markdown_table, mean_std
-
 from ..feature_data import write_feature_files
 from ..test_tools.test_train_test import CONFIGS
 
-HASHNET = osp.join(CONFIGS, 'feature_track',
-                   'hashnet_mlp_efficientnetlite0-features_fashion-mnist-'
-                   'demo.py')
+HASHNET = osp.join(
+    CONFIGS, 'feature_track',
+    'hashnet_mlp_efficientnetlite0-features_fashion-mnist-'
+    'demo.py')
 
 
 def tiny_config(folder, name='tiny', multi_label=False):
@@ -59,8 +59,7 @@ def test_method_files_and_labels():
     assert dataset_name(HASHNET) == 'fashion-mnist-demo'
 
 
-def test_default_methods_are_every_method_file_that_runs_on_features(
-        tmp_path):
+def test_default_methods_are_every_method_file_that_runs_on_features(tmp_path):
     """A new file in the methods folder joins without code changes; CNNH
     (target codes keyed by image path) is left out with its reason."""
     folder = tmp_path / 'methods'
@@ -138,22 +137,26 @@ def test_shallow_selection_uses_validation_then_tests_once(monkeypatch):
     tested."""
     rng = np.random.default_rng(0)
     labels = np.eye(3, dtype=np.uint8)[rng.integers(3, size=30)]
-    parts = {part: (rng.normal(size=(30, 6)).astype(np.float32), labels)
-             for part in ('train', 'val_query', 'query', 'database')}
+    parts = {
+        part: (rng.normal(size=(30, 6)).astype(np.float32), labels)
+        for part in ('train', 'val_query', 'query', 'database')
+    }
     calls = []
 
     def fake_scorer(evaluator):
-        def score(query_codes, query_labels, database_codes,
-                  database_labels):
+
+        def score(query_codes, query_labels, database_codes, database_labels):
             calls.append(len(query_codes))
             # Validation: 0.2 then 0.8; test: 0.1.
             return {'mAP@all': [0.2, 0.8, 0.1][len(calls) - 1]}
+
         return score
 
     monkeypatch.setattr(comparison, 'scorer', fake_scorer)
     result = comparison.fit_and_test_shallow(
-        'itq', 4, 0, parts, [dict(l2_normalize=False),
-                             dict(l2_normalize=True)], {})
+        'itq', 4, 0, parts,
+        [dict(l2_normalize=False),
+         dict(l2_normalize=True)], {})
     assert result['selected']['options'] == dict(l2_normalize=True)
     assert result['selected']['validation'] == {'mAP@all': 0.8}
     assert result['test'] == {'mAP@all': 0.1} and len(calls) == 3
@@ -164,8 +167,10 @@ def test_tiny_grid_resumes_refuses_and_reports(tmp_path, monkeypatch):
     config = tiny_config(tmp_path)
     work_dir = str(tmp_path / 'grid')
     out = str(tmp_path / 'report' / 'table')
-    args = [config, '--methods', 'hashnet', 'dhn', 'lsh', 'itq', '--bits',
-            '8', '--seeds', '0', '1', '--work-dir', work_dir, '--out', out]
+    args = [
+        config, '--methods', 'hashnet', 'dhn', 'lsh', 'itq', '--bits', '8',
+        '--seeds', '0', '1', '--work-dir', work_dir, '--out', out
+    ]
     table = main(args)
     results = json.load(open(out + '.json'))['results']
     assert len(results) == 8
@@ -195,8 +200,7 @@ def test_tiny_grid_resumes_refuses_and_reports(tmp_path, monkeypatch):
     assert lines[2] == '| method | 8 bits |'
     rows = {line.split(' | ')[0][2:]: line for line in lines[4:8]}
     assert list(rows) == ['HashNet', 'DHN', 'LSH', 'ITQ']
-    values = [r['test']['mAP@all'] for r in results
-              if r['method'] == 'itq']
+    values = [r['test']['mAP@all'] for r in results if r['method'] == 'itq']
     assert rows['ITQ'] == f'| ITQ | {mean_std(values)} |'
     assert osp.getsize(out + '.png') > 1000
     assert json.load(open(out + '.json'))['machine']
@@ -204,13 +208,15 @@ def test_tiny_grid_resumes_refuses_and_reports(tmp_path, monkeypatch):
     assert report.endswith(table) and 'Machine:' in report
 
     # Finished runs are read back: nothing runs again.
-    monkeypatch.setattr(comparison, 'execute', lambda *a: pytest.fail(
-        'a finished run was run again'))
+    monkeypatch.setattr(comparison, 'execute',
+                        lambda *a: pytest.fail('a finished run was run again'))
     assert main(args) == table
 
     # A run folder of other settings is refused before anything runs.
-    with pytest.raises(ValueError, match=r'grid/tiny/hashnet/8bit_seed0 '
-                       'holds a run of other settings'):
+    with pytest.raises(
+            ValueError,
+            match=r'grid/tiny/hashnet/8bit_seed0 '
+            'holds a run of other settings'):
         main(args + ['--max-iters', '4'])
 
 
@@ -218,8 +224,7 @@ def test_tiny_grid_resumes_refuses_and_reports(tmp_path, monkeypatch):
 def test_unfinished_runs_are_redone_in_worker_processes(tmp_path):
     config = tiny_config(tmp_path)
     work_dir = str(tmp_path / 'grid')
-    grid = Comparison({'tiny': config}, ['hashnet', 'lsh'], [8], [0],
-                      work_dir)
+    grid = Comparison({'tiny': config}, ['hashnet', 'lsh'], [8], [0], work_dir)
     first = grid.run(jobs=1, logger=lambda *a: None)
     # An interrupted run: request written, no result, a stale file.
     folder = osp.join(work_dir, 'tiny', 'hashnet', '8bit_seed0')
@@ -236,9 +241,10 @@ def test_mean_std_and_table_cells():
     assert mean_std([]) == 'n/a' and mean_std([0.5]) == '0.5000'
     std = np.std([0.5, 0.7], ddof=1)
     assert mean_std([0.5, 0.7]) == f'0.6000 ± {std:.4f}'
-    results = [dict(dataset='d', method='lsh', bits=k, seed=s,
-                    test={'mAP@all': v})
-               for k, s, v in ((16, 0, 0.1), (16, 1, 0.3), (32, 0, 0.5))]
+    results = [
+        dict(dataset='d', method='lsh', bits=k, seed=s, test={'mAP@all': v})
+        for k, s, v in ((16, 0, 0.1), (16, 1, 0.3), (32, 0, 0.5))
+    ]
     assert markdown_table(results).splitlines()[4] == \
         f'| LSH | {mean_std([0.1, 0.3])} | 0.5000 |'
 
@@ -247,13 +253,28 @@ def test_figure_spans_the_seeds(tmp_path):
     """Bars from the seeds' min to max around the mean; equal seeds (whose
     float mean can exceed them) give empty bars, not an error."""
     values = [0.1 + 0.2, 0.3, 0.30000000000000004]
-    results = [dict(dataset='d', method='itq', bits=16, seed=s,
-                    test={'mAP@all': v}) for s, v in enumerate(values)]
-    results += [dict(dataset='d', method='hashnet', bits=k, seed=0,
-                     test={'mAP@all': 0.5}) for k in (16, 32)]
+    results = [
+        dict(dataset='d', method='itq', bits=16, seed=s, test={'mAP@all': v})
+        for s, v in enumerate(values)
+    ]
+    results += [
+        dict(
+            dataset='d',
+            method='hashnet',
+            bits=k,
+            seed=0,
+            test={'mAP@all': 0.5}) for k in (16, 32)
+    ]
     summary = figure(results, str(tmp_path / 'f.png'))
-    assert summary['values']['d'] == {'ITQ': {'16': values},
-                                      'HashNet': {'16': [0.5], '32': [0.5]}}
+    assert summary['values']['d'] == {
+        'ITQ': {
+            '16': values
+        },
+        'HashNet': {
+            '16': [0.5],
+            '32': [0.5]
+        }
+    }
     assert osp.getsize(tmp_path / 'f.png') > 1000
     assert json.load(open(tmp_path / 'f.json')) == summary
 

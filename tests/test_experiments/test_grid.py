@@ -10,7 +10,6 @@ import pytest
 from mmengine.config import Config
 
 from hashnet_mm.experiments import grid
-
 from ..test_tools.test_train_test import CONFIGS
 
 DEMO = osp.join(CONFIGS, 'hashnet',
@@ -84,15 +83,16 @@ def test_a_config_validating_on_test_data(tmp_path, monkeypatch):
     fake_tools(monkeypatch, calls)
     config = on_test_config(tmp_path)
     with pytest.raises(ValueError, match=f'{config}: Selection on the test'):
-        grid.run_one(config, 16, 0, str(tmp_path / 'a'), strict=True,
-                     max_iters=5)
+        grid.run_one(
+            config, 16, 0, str(tmp_path / 'a'), strict=True, max_iters=5)
     assert calls == [] and not (tmp_path / 'a').exists()
     result = grid.run_one(config, 16, 0, str(tmp_path / 'b'), max_iters=5)
     assert 'Selection on the test set' in result['selection_warnings'][0]
     assert result['validation'] == result['metrics']
     allowed = on_test_config(tmp_path / 'b', allow=True)
-    assert grid.run_one(allowed, 16, 0, str(tmp_path / 'c'), strict=True,
-                        max_iters=5)['selection_warnings'] == []
+    assert grid.run_one(
+        allowed, 16, 0, str(tmp_path / 'c'), strict=True,
+        max_iters=5)['selection_warnings'] == []
 
 
 def test_a_config_without_validation_is_tested_only(tmp_path, monkeypatch):

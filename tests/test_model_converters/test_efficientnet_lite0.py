@@ -11,7 +11,6 @@ from mmpretrain.registry import MODELS
 from PIL import Image
 
 import hashnet_mm  # noqa: F401
-
 from ..tool_modules import load_tool
 
 converter = load_tool('model_converters/efficientnet_lite0_to_mmpretrain.py')
@@ -36,10 +35,12 @@ def photo_batch(size=224):
 def test_same_features_as_the_original(checkpoint):
     original = EfficientNet.from_pretrained(
         'efficientnet-lite0', weights_path=converter.default_source()).eval()
-    backbone = MODELS.build(dict(
-        type='TIMMBackbone', model_name='tf_efficientnet_lite0',
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint,
-                      prefix='backbone')))
+    backbone = MODELS.build(
+        dict(
+            type='TIMMBackbone',
+            model_name='tf_efficientnet_lite0',
+            init_cfg=dict(
+                type='Pretrained', checkpoint=checkpoint, prefix='backbone')))
     backbone.init_weights()
     backbone.eval()
     x = photo_batch()
@@ -61,15 +62,19 @@ def test_checkpoint_layout(checkpoint):
 
 
 def test_weights_that_do_not_fit_are_refused():
-    source = torch.load(converter.default_source(), map_location='cpu',
-                        weights_only=True)
+    source = torch.load(
+        converter.default_source(), map_location='cpu', weights_only=True)
     target = converter.timm_backbone()
     source['_conv_head.weight'] = source['_conv_head.weight'][:640]
-    with pytest.raises(ValueError, match=r'conv_head.weight: shape '
-                       r'\(640, 320, 1, 1\), tf_efficientnet_lite0 needs '
-                       r'\(1280, 320, 1, 1\)'):
+    with pytest.raises(
+            ValueError,
+            match=r'conv_head.weight: shape '
+            r'\(640, 320, 1, 1\), tf_efficientnet_lite0 needs '
+            r'\(1280, 320, 1, 1\)'):
         converter.convert_state_dict(source, target)
     del source['_blocks.3._expand_conv.weight']
-    with pytest.raises(ValueError, match=r'_blocks.3._bn0.weight: no '
-                       'counterpart in tf_efficientnet_lite0'):
+    with pytest.raises(
+            ValueError,
+            match=r'_blocks.3._bn0.weight: no '
+            'counterpart in tf_efficientnet_lite0'):
         converter.convert_state_dict(source, target)

@@ -44,21 +44,30 @@ def build_model(loss):
             data_preprocessor=dict(
                 type='ClsDataPreprocessor', mean=[128.] * 3, std=[64.] * 3),
             backbone=dict(
-                type='ResNet', depth=18, stem_channels=8, base_channels=8,
+                type='ResNet',
+                depth=18,
+                stem_channels=8,
+                base_channels=8,
                 norm_cfg=dict(type='GN', num_groups=4)),
             neck=dict(type='GlobalAveragePooling'),
             # Weights large enough for codes far from 0, where the
             # losses of the global and of the local batches differ.
-            head=dict(type='HashHead', num_bits=12, in_channels=64,
-                      loss=loss, init_cfg=dict(type='Normal', layer='Linear',
-                                               std=1.0, bias=0.))))
+            head=dict(
+                type='HashHead',
+                num_bits=12,
+                in_channels=64,
+                loss=loss,
+                init_cfg=dict(type='Normal', layer='Linear', std=1.0,
+                              bias=0.))))
     model.init_weights()
     return model
 
 
 def global_batch():
     images = torch.randint(
-        0, 256, (len(LABELS), 3, 32, 32), dtype=torch.uint8,
+        0,
+        256, (len(LABELS), 3, 32, 32),
+        dtype=torch.uint8,
         generator=torch.Generator().manual_seed(1))
     samples = [DataSample().set_gt_label(label) for label in LABELS]
     return list(images), samples
@@ -71,8 +80,10 @@ def train_step(model, inputs, samples):
     before = {n: p.detach().clone() for n, p in parameters.items()}
     log_vars = model.train_step(
         dict(inputs=inputs, data_samples=samples), wrapper)
-    return log_vars['loss'].item(), {n: before[n] - p.detach()
-                                     for n, p in parameters.items()}
+    return log_vars['loss'].item(), {
+        n: before[n] - p.detach()
+        for n, p in parameters.items()
+    }
 
 
 def main(out_dir):
@@ -84,10 +95,10 @@ def main(out_dir):
             start = sum(sizes[:rank])
             rows = slice(start, start + sizes[rank])
             model = MMDistributedDataParallel(build_model(loss))
-            step_loss, changes = train_step(model, inputs[rows],
-                                            samples[rows])
-            torch.save(dict(loss=step_loss, changes=changes),
-                       f'{out_dir}/{case}_{split}_rank{rank}.pt')
+            step_loss, changes = train_step(model, inputs[rows], samples[rows])
+            torch.save(
+                dict(loss=step_loss, changes=changes),
+                f'{out_dir}/{case}_{split}_rank{rank}.pt')
     dist.destroy_process_group()
 
 

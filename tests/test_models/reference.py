@@ -1,4 +1,5 @@
-"""Plain float64 / mpmath references shared by the comparison methods' tests."""
+"""Plain float64 / mpmath references shared by the comparison methods'
+tests."""
 import itertools
 import math
 
@@ -12,8 +13,10 @@ def similar_pairs(labels):
     """{(i, j): shares a label} for every ordered pair i != j."""
     labels = np.asarray(labels)
     n = len(labels)
-    return {(i, j): bool((labels[i] & labels[j]).any())
-            for i, j in itertools.product(range(n), repeat=2) if i != j}
+    return {
+        (i, j): bool((labels[i] & labels[j]).any())
+        for i, j in itertools.product(range(n), repeat=2) if i != j
+    }
 
 
 def pairwise_likelihood(codes, labels, alpha):
@@ -64,12 +67,13 @@ def check_loss_and_gradient(loss, codes, labels, reference, rtol=1e-4):
     value = loss(codes_t, torch.tensor(labels))
     value.backward()
     assert torch.isfinite(value) and torch.isfinite(codes_t.grad).all()
-    assert value.item() == pytest.approx(reference(codes), rel=1e-6,
-                                         abs=1e-9)
+    assert value.item() == pytest.approx(reference(codes), rel=1e-6, abs=1e-9)
     if rtol is not None:
-        np.testing.assert_allclose(codes_t.grad.numpy(),
-                                   numeric_gradient(reference, codes),
-                                   rtol=rtol, atol=1e-6)
+        np.testing.assert_allclose(
+            codes_t.grad.numpy(),
+            numeric_gradient(reference, codes),
+            rtol=rtol,
+            atol=1e-6)
     return codes_t.grad
 
 
@@ -94,8 +98,8 @@ def center_target(centers, tie_breaker, label_row):
     target = []
     for k in range(len(tie_breaker)):
         total = sum(centers[c][k] for c, y in enumerate(label_row) if y)
-        target.append(tie_breaker[k] if total == 0 else
-                      (1.0 if total > 0 else -1.0))
+        target.append(tie_breaker[k] if total == 0 else (
+            1.0 if total > 0 else -1.0))
     return target
 
 
@@ -104,8 +108,10 @@ def loss_center_targets(loss, labels):
     tie-breaker stored in ``loss.hash_centers`` (per image, bit by bit)."""
     centers = loss.hash_centers.centers.tolist()
     tie_breaker = loss.hash_centers.tie_breaker.tolist()
-    return {i: center_target(centers, tie_breaker, labels[i])
-            for i in labelled_rows(labels)}
+    return {
+        i: center_target(centers, tie_breaker, labels[i])
+        for i in labelled_rows(labels)
+    }
 
 
 def class_target_batches(num_classes, k=8, seed=0):
@@ -137,11 +143,11 @@ def check_value_and_gradient(loss, codes, labels, reference, rtol=1e-7):
     value = loss(codes_t, torch.tensor(labels))
     value.backward()
     assert torch.isfinite(value) and torch.isfinite(codes_t.grad).all()
-    expected_value, expected_grad = reference(np.asarray(codes, float),
-                                              np.asarray(labels))
+    expected_value, expected_grad = reference(
+        np.asarray(codes, float), np.asarray(labels))
     assert value.item() == pytest.approx(expected_value, rel=rtol, abs=1e-12)
-    np.testing.assert_allclose(codes_t.grad.numpy(), expected_grad,
-                               rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(
+        codes_t.grad.numpy(), expected_grad, rtol=rtol, atol=1e-12)
     return codes_t.grad
 
 

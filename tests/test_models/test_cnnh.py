@@ -10,7 +10,6 @@ from mmpretrain.structures import DataSample
 from hashnet_mm.models.heads.target_code_head import (load_target_codes,
                                                       save_target_codes)
 from hashnet_mm.models.losses import CodeRegressionLoss
-
 from .reference import numeric_gradient
 
 
@@ -28,13 +27,14 @@ def test_regression_matches_reference_and_gradient():
     targets = rng.choice([-1, 1], size=(5, 6))
     codes_t = torch.tensor(codes, requires_grad=True)
     loss = CodeRegressionLoss()(codes_t, torch.tensor(targets))
-    assert loss.item() == pytest.approx(reference_regression(codes, targets),
-                                        rel=1e-12)
+    assert loss.item() == pytest.approx(
+        reference_regression(codes, targets), rel=1e-12)
     loss.backward()
     np.testing.assert_allclose(
         codes_t.grad.numpy(),
         numeric_gradient(lambda u: reference_regression(u, targets), codes),
-        rtol=1e-6, atol=1e-8)
+        rtol=1e-6,
+        atol=1e-8)
 
 
 def test_regression_on_binary_codes_is_four_hamming():
@@ -62,13 +62,20 @@ def targets_file(tmp_path):
 
 
 def samples_for(indices, paths):
-    return [DataSample(metainfo=dict(sample_idx=i, img_path=paths[i]))
-            .set_gt_label([0]) for i in indices]
+    return [
+        DataSample(
+            metainfo=dict(sample_idx=i, img_path=paths[i])).set_gt_label([0])
+        for i in indices
+    ]
 
 
 def make_head(template, num_bits=4):
-    head = MODELS.build(dict(type='TargetCodeHashHead', num_bits=num_bits,
-                             in_channels=3, targets_file=template))
+    head = MODELS.build(
+        dict(
+            type='TargetCodeHashHead',
+            num_bits=num_bits,
+            in_channels=3,
+            targets_file=template))
     head.init_weights()
     return head
 
@@ -109,13 +116,15 @@ def test_wrong_image_is_an_error(targets_file):
 def test_missing_file_and_wrong_bits(targets_file, tmp_path):
     template, paths, _ = targets_file
     with pytest.raises(FileNotFoundError, match='tools/cnnh_targets.py'):
-        make_head(template, num_bits=8).loss((torch.randn(1, 3), ),
-                                             samples_for([0], paths))
-    save_target_codes(template.format(num_bits=6),
-                      np.ones((8, 4), dtype=np.int64), paths)
+        make_head(
+            template, num_bits=8).loss((torch.randn(1, 3), ),
+                                       samples_for([0], paths))
+    save_target_codes(
+        template.format(num_bits=6), np.ones((8, 4), dtype=np.int64), paths)
     with pytest.raises(ValueError, match='4-bit targets for a 6-bit head'):
-        make_head(template, num_bits=6).loss((torch.randn(1, 3), ),
-                                             samples_for([0], paths))
+        make_head(
+            template, num_bits=6).loss((torch.randn(1, 3), ),
+                                       samples_for([0], paths))
 
 
 def test_testing_needs_no_file(tmp_path):
@@ -126,5 +135,5 @@ def test_testing_needs_no_file(tmp_path):
 
 def test_bad_target_values(tmp_path):
     with pytest.raises(ValueError, match='codes in'):
-        save_target_codes(str(tmp_path / 'x.npz'), np.zeros((2, 3)),
-                          ['a', 'b'])
+        save_target_codes(
+            str(tmp_path / 'x.npz'), np.zeros((2, 3)), ['a', 'b'])

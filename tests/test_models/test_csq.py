@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from hashnet_mm.models.losses import CSQLoss
-
 from .reference import (check_value_and_gradient, class_target_batches,
                         loss_center_targets, sigmoid, sign, softplus)
 
@@ -43,8 +42,8 @@ def reference_csq(loss, weight):
                                          (0.0, 'min_distance')])
 def test_value_and_gradient_match_reference(batch, weight, kind):
     codes, labels = class_target_batches(NUM_CLASSES)[batch]
-    loss = CSQLoss(NUM_CLASSES, 8, quantization_weight=weight,
-                   centers=kind).double()
+    loss = CSQLoss(
+        NUM_CLASSES, 8, quantization_weight=weight, centers=kind).double()
     check_value_and_gradient(loss, codes, labels, reference_csq(loss, weight))
 
 
@@ -75,8 +74,8 @@ def test_defaults_and_shape_checks():
     # Labels only as wide as a batch's largest class index are padded.
     labels = torch.tensor([[0, 1, 0]])
     assert loss(torch.ones(1, 32), labels).item() == pytest.approx(
-        loss(torch.ones(1, 32), torch.nn.functional.pad(labels, (0, 7)))
-        .item())
+        loss(torch.ones(1, 32), torch.nn.functional.pad(labels,
+                                                        (0, 7))).item())
     with pytest.raises(ValueError, match='quantization_weight'):
         CSQLoss(10, 32, quantization_weight=-1)
 
@@ -103,8 +102,7 @@ def test_released_resnet50_weight_is_the_released_formula():
     centers = loss.hash_centers.centers.double()[labels.argmax(dim=1)]
     released = torch.nn.BCELoss()((y + 1) / 2, (centers + 1) / 2) + \
         0.05 * ((y.abs() - 1)**2).mean()
-    assert loss(z, labels).item() == pytest.approx(released.item(),
-                                                   rel=1e-9)
+    assert loss(z, labels).item() == pytest.approx(released.item(), rel=1e-9)
     default = CSQLoss(NUM_CLASSES, 8).double()(z, labels)
     assert (loss(z, labels) - default).item() == pytest.approx(
         (0.05 - 1e-4) * ((y.abs() - 1)**2).mean().item(), rel=1e-9)

@@ -5,7 +5,6 @@ import pytest
 import torch
 
 from hashnet_mm.models.losses import DHNLoss
-
 from .reference import (check_loss_and_gradient, extreme_batch,
                         pairwise_likelihood, random_batch)
 
@@ -34,9 +33,12 @@ def test_loss_and_gradient_match_reference(weight, alpha):
 def test_extreme_codes_are_exact_and_finite(value):
     # log cosh(1e4 - 1) overflows cosh in float64; <u_i, u_j> = +-8e8.
     codes, labels = extreme_batch(value)
-    check_loss_and_gradient(DHNLoss(quantization_weight=0.1), codes, labels,
-                            lambda u: reference_dhn(u, labels, 0.1),
-                            rtol=None)
+    check_loss_and_gradient(
+        DHNLoss(quantization_weight=0.1),
+        codes,
+        labels,
+        lambda u: reference_dhn(u, labels, 0.1),
+        rtol=None)
 
 
 def test_quantization_is_zero_on_binary_codes():

@@ -9,7 +9,6 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from hashnet_mm.models.losses import TripletRankingLoss
-
 from .reference import check_loss_and_gradient, extreme_batch, random_batch
 
 
@@ -33,18 +32,21 @@ def reference_triplet(codes, labels, margin=1.0):
 @pytest.mark.parametrize('margin', [1.0, 2.0, 4.0])
 def test_triplet_loss_and_gradient_match_reference(margin):
     codes, labels = random_batch(n=7, k=4, c=3, seed=1)
-    check_loss_and_gradient(TripletRankingLoss(margin=margin),
-                            (codes + 1) / 2, labels,
-                            lambda u: reference_triplet(u, labels, margin))
+    check_loss_and_gradient(
+        TripletRankingLoss(margin=margin), (codes + 1) / 2, labels,
+        lambda u: reference_triplet(u, labels, margin))
 
 
 @pytest.mark.parametrize('value', [1e6, 0.0])
 def test_triplet_extreme_and_identical_codes(value):
     codes, labels = extreme_batch(value, n=5)
     codes = codes * np.random.default_rng(0).random(codes.shape)
-    check_loss_and_gradient(TripletRankingLoss(), codes, labels,
-                            lambda u: reference_triplet(u, labels),
-                            rtol=None)
+    check_loss_and_gradient(
+        TripletRankingLoss(),
+        codes,
+        labels,
+        lambda u: reference_triplet(u, labels),
+        rtol=None)
 
 
 def test_bad_shapes():
@@ -61,8 +63,12 @@ def test_batches_without_triplets_give_zero(classes):
 
 
 def make_head(num_bits=4, in_channels=10, epsilon=0.1):
-    head = MODELS.build(dict(type='DivideEncodeHashHead', num_bits=num_bits,
-                             in_channels=in_channels, epsilon=epsilon))
+    head = MODELS.build(
+        dict(
+            type='DivideEncodeHashHead',
+            num_bits=num_bits,
+            in_channels=in_channels,
+            epsilon=epsilon))
     head.init_weights()
     return head
 
@@ -78,7 +84,8 @@ def test_each_bit_sees_only_its_slice():
     expected = torch.stack([
         sum(x[:, c] * weight[k, c] for c in channels) + bias[k]
         for k, channels in enumerate(slices)
-    ], dim=1)
+    ],
+                           dim=1)
     torch.testing.assert_close(head((x, )), expected)
     x.requires_grad_(True)
     head((x, ))[:, 2].sum().backward()
@@ -103,8 +110,8 @@ def test_piecewise_threshold_values_and_gradient():
 def test_binary_codes_and_predict():
     head = make_head()
     z = torch.tensor([[-2., 0., 3., -1e-9]])
-    torch.testing.assert_close(head.binary_codes(z),
-                               torch.tensor([[0., 1., 1., 0.]]))
+    torch.testing.assert_close(
+        head.binary_codes(z), torch.tensor([[0., 1., 1., 0.]]))
     samples = head.predict((torch.randn(5, 10), ))
     for sample in samples:
         assert set(sample.hash_code.tolist()) <= {-1.0, 1.0}
@@ -124,9 +131,10 @@ def test_loss_is_triplet_loss_of_thresholded_codes():
         expected, rel=1e-5)
 
 
-@pytest.mark.parametrize('kwargs,match', [
-    (dict(num_bits=12, in_channels=10), 'in_channels'),
-    (dict(epsilon=0.5), 'epsilon'), (dict(epsilon=-0.1), 'epsilon')])
+@pytest.mark.parametrize('kwargs,match',
+                         [(dict(num_bits=12, in_channels=10), 'in_channels'),
+                          (dict(epsilon=0.5), 'epsilon'),
+                          (dict(epsilon=-0.1), 'epsilon')])
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_head(**kwargs)

@@ -4,7 +4,6 @@ import pytest
 import torch
 
 from hashnet_mm.models.losses import DPNLoss
-
 from .reference import (check_value_and_gradient, class_target_batches,
                         loss_center_targets)
 
@@ -36,8 +35,7 @@ def reference_dpn(loss, margin):
 def test_value_and_gradient_match_reference(batch, margin, kind):
     codes, labels = class_target_batches(NUM_CLASSES)[batch]
     loss = DPNLoss(NUM_CLASSES, 8, margin=margin, centers=kind).double()
-    check_value_and_gradient(loss, codes, labels,
-                             reference_dpn(loss, margin))
+    check_value_and_gradient(loss, codes, labels, reference_dpn(loss, margin))
 
 
 def test_polarized_codes_cost_nothing():
@@ -84,8 +82,13 @@ def reference_dpn_forms(loss, margin, bit_reduction, multi_label):
 @pytest.mark.parametrize('multi_label', ['center_sign', 'per_class'])
 def test_released_forms_match_reference(batch, bit_reduction, multi_label):
     codes, labels = class_target_batches(NUM_CLASSES)[batch]
-    loss = DPNLoss(NUM_CLASSES, 8, margin=1.0, bit_reduction=bit_reduction,
-                   multi_label=multi_label, centers='random').double()
+    loss = DPNLoss(
+        NUM_CLASSES,
+        8,
+        margin=1.0,
+        bit_reduction=bit_reduction,
+        multi_label=multi_label,
+        centers='random').double()
     check_value_and_gradient(
         loss, codes, labels,
         reference_dpn_forms(loss, 1.0, bit_reduction, multi_label))
@@ -94,11 +97,13 @@ def test_released_forms_match_reference(batch, bit_reduction, multi_label):
 def test_sum_is_k_times_mean_and_forms_agree_on_one_label():
     codes, labels = class_target_batches(NUM_CLASSES)['all_similar']
     codes, labels = torch.tensor(codes), torch.tensor(labels)
-    values = {(reduction, form): DPNLoss(
-        NUM_CLASSES, 8, bit_reduction=reduction,
-        multi_label=form).double()(codes, labels).item()
+    values = {
+        (reduction, form):
+        DPNLoss(NUM_CLASSES, 8, bit_reduction=reduction,
+                multi_label=form).double()(codes, labels).item()
         for reduction in ('mean', 'sum')
-        for form in ('center_sign', 'per_class')}
+        for form in ('center_sign', 'per_class')
+    }
     assert values['sum', 'center_sign'] == pytest.approx(
         8 * values['mean', 'center_sign'], rel=1e-12)
     assert values['mean', 'per_class'] == pytest.approx(

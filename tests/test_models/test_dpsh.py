@@ -6,7 +6,6 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from hashnet_mm.models.losses import DPSHLoss
-
 from .reference import (check_loss_and_gradient, extreme_batch,
                         pairwise_likelihood, random_batch)
 
@@ -32,16 +31,20 @@ def test_loss_and_gradient_match_reference(eta):
     # With sgn(u) held fixed the gradient is that of the reference, whose
     # central differences do not cross u = 0 here.
     codes, labels = random_batch(n=6, k=5, seed=4, scale=3.0)
-    check_loss_and_gradient(DPSHLoss(quantization_weight=eta), codes, labels,
-                            lambda u: reference_dpsh(u, labels, eta))
+    check_loss_and_gradient(
+        DPSHLoss(quantization_weight=eta), codes, labels,
+        lambda u: reference_dpsh(u, labels, eta))
 
 
 @pytest.mark.parametrize('value', [1e3, -1e3])
 def test_extreme_codes_are_exact_and_finite(value):
     codes, labels = extreme_batch(value)  # Theta = +-4e6 for every pair
     grad = check_loss_and_gradient(
-        DPSHLoss(quantization_weight=0.1), codes, labels,
-        lambda u: reference_dpsh(u, labels, 0.1), rtol=None)
+        DPSHLoss(quantization_weight=0.1),
+        codes,
+        labels,
+        lambda u: reference_dpsh(u, labels, 0.1),
+        rtol=None)
     assert torch.isfinite(grad).all()
 
 
@@ -54,8 +57,12 @@ def test_zero_code_counts_as_plus_one():
 
 
 def test_linear_head_trains_on_raw_outputs():
-    head = MODELS.build(dict(type='LinearHashHead', num_bits=6,
-                             in_channels=5, objective_interval=1))
+    head = MODELS.build(
+        dict(
+            type='LinearHashHead',
+            num_bits=6,
+            in_channels=5,
+            objective_interval=1))
     head.init_weights()
     feats = (torch.randn(4, 5) * 50, )
     samples = [DataSample().set_gt_label([c]) for c in (0, 0, 1, 2)]

@@ -4,7 +4,6 @@ import pytest
 import torch
 
 from hashnet_mm.models.losses import DSHLoss
-
 from .reference import check_value_and_gradient, class_target_batches, sign
 
 
@@ -111,21 +110,19 @@ def reference_dsh_released(margin, alpha):
 
 @pytest.mark.parametrize('batch', ['all_similar', 'multi_label', 'huge'])
 @pytest.mark.parametrize('margin,alpha', [(None, 0.01), (3.0, 0.5)])
-def test_released_regulariser_matches_the_released_layer(batch, margin,
-                                                         alpha):
+def test_released_regulariser_matches_the_released_layer(batch, margin, alpha):
     codes, labels = class_target_batches(5)[batch]
     check_value_and_gradient(
-        DSHLoss(margin=margin, quantization_weight=alpha,
-                regulariser='image'), codes, labels,
-        reference_dsh_released(margin, alpha))
+        DSHLoss(margin=margin, quantization_weight=alpha, regulariser='image'),
+        codes, labels, reference_dsh_released(margin, alpha))
 
 
 def test_pair_regulariser_is_twice_the_image_one():
     codes, labels = class_target_batches(5)['multi_label']
     codes, labels = torch.tensor(codes), torch.tensor(labels)
     pair = DSHLoss(quantization_weight=0.3)(codes, labels)
-    image = DSHLoss(quantization_weight=0.3, regulariser='image')(codes,
-                                                                  labels)
+    image = DSHLoss(
+        quantization_weight=0.3, regulariser='image')(codes, labels)
     regulariser = (codes.abs() - 1).abs().sum(dim=1).mean()
     assert (pair - image).item() == pytest.approx(
         0.3 * regulariser.item(), rel=1e-9)

@@ -10,7 +10,6 @@ from mmpretrain.structures import DataSample
 
 from hashnet_mm.codes import straight_through_sign
 from hashnet_mm.models.losses import GreedyHashLoss
-
 from .reference import (class_target_batches, code_sign, labelled_rows,
                         sigmoid, sign, softplus)
 
@@ -36,16 +35,19 @@ def reference_greedyhash(weights, alpha, multi_label):
             if multi_label:
                 d_logits = [(sigmoid(x) - y) / num_classes
                             for x, y in zip(logits, labels[i])]
-                value += sum(softplus(x) - y * x for x, y in
-                             zip(logits, labels[i])) / num_classes / len(rows)
+                value += sum(
+                    softplus(x) - y * x for x, y in zip(
+                        logits, labels[i])) / num_classes / len(rows)
             else:
                 top = max(logits)
-                log_sum = top + math.log(sum(math.exp(x - top)
-                                             for x in logits))
+                log_sum = top + math.log(
+                    sum(math.exp(x - top) for x in logits))
                 label = list(labels[i]).index(1)
                 value += (log_sum - logits[label]) / len(rows)
-                d_logits = [math.exp(x - log_sum) - (c == label)
-                            for c, x in enumerate(logits)]
+                d_logits = [
+                    math.exp(x - log_sum) - (c == label)
+                    for c, x in enumerate(logits)
+                ]
             for c in range(num_classes):
                 for j in range(k):
                     grad[i, j] += d_logits[c] * weights[c][j] / len(rows)
@@ -78,21 +80,21 @@ def test_value_and_straight_through_gradient(batch, multi_label, alpha):
     if not multi_label:
         labels = single_label(labels)
     codes[0, 0] = 0.0  # sgn(0) = +1
-    loss = GreedyHashLoss(NUM_CLASSES, 8, alpha=alpha,
-                          multi_label=multi_label).double()
+    loss = GreedyHashLoss(
+        NUM_CLASSES, 8, alpha=alpha, multi_label=multi_label).double()
     weights = np.random.default_rng(1).normal(size=(NUM_CLASSES, 8))
     loss.classifier.weight.data = torch.tensor(weights)
     codes_t = torch.tensor(codes, requires_grad=True)
     value = loss(codes_t, torch.tensor(labels))
     value.backward()
     assert torch.isfinite(value) and torch.isfinite(codes_t.grad).all()
-    expected, grad, grad_w = reference_greedyhash(
-        weights.tolist(), alpha, multi_label)(codes, labels)
+    expected, grad, grad_w = reference_greedyhash(weights.tolist(), alpha,
+                                                  multi_label)(codes, labels)
     assert value.item() == pytest.approx(expected, rel=1e-9)
-    np.testing.assert_allclose(codes_t.grad.numpy(), grad, rtol=1e-9,
-                               atol=1e-12)
-    np.testing.assert_allclose(loss.classifier.weight.grad.numpy(), grad_w,
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        codes_t.grad.numpy(), grad, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        loss.classifier.weight.grad.numpy(), grad_w, rtol=1e-9, atol=1e-12)
 
 
 def test_straight_through_sign():
@@ -108,14 +110,18 @@ def test_softmax_refuses_several_labels():
     labels = torch.tensor([[1, 1, 0, 0, 0], [0, 0, 1, 0, 0]])
     with pytest.raises(ValueError, match='set multi_label=True'):
         loss(torch.randn(2, 8), labels)
-    assert torch.isfinite(GreedyHashLoss(NUM_CLASSES, 8, multi_label=True)(
-        torch.randn(2, 8), labels))
+    assert torch.isfinite(
+        GreedyHashLoss(NUM_CLASSES, 8, multi_label=True)(torch.randn(2, 8),
+                                                         labels))
 
 
 def test_gradient_reaches_the_hash_layer_through_the_sign():
-    head = MODELS.build(dict(
-        type='LinearHashHead', num_bits=8, in_channels=6,
-        loss=dict(type='GreedyHashLoss', num_classes=NUM_CLASSES)))
+    head = MODELS.build(
+        dict(
+            type='LinearHashHead',
+            num_bits=8,
+            in_channels=6,
+            loss=dict(type='GreedyHashLoss', num_classes=NUM_CLASSES)))
     head.init_weights()
     assert head.loss_module.alpha == 0.1
     samples = [DataSample().set_gt_label(i % NUM_CLASSES) for i in range(6)]
@@ -136,6 +142,6 @@ def test_released_imagenet_alpha_is_the_released_formula():
         logits = loss.classifier(torch.sign(codes))
         released = torch.nn.CrossEntropyLoss()(logits, classes) + alpha * \
             torch.mean(torch.abs(torch.pow(torch.abs(codes) - 1, 3)))
-        assert loss(codes, labels).item() == pytest.approx(released.item(),
-                                                           rel=1e-9)
+        assert loss(codes, labels).item() == pytest.approx(
+            released.item(), rel=1e-9)
     assert GreedyHashLoss(5, 8).alpha == 0.1

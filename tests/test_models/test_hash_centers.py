@@ -10,25 +10,28 @@ from mmengine.runner.checkpoint import load_checkpoint, save_checkpoint
 from mmpretrain.registry import MODELS
 
 from hashnet_mm.models.utils import (HashCenters, gilbert_varshamov_distance,
-                                     hadamard_centers, min_distance_centers,
-                                     random_balanced_centers)
+                                     hadamard_centers)
 from hashnet_mm.models.utils import hash_centers as hash_centers_module
-
+from hashnet_mm.models.utils import (min_distance_centers,
+                                     random_balanced_centers)
 from .reference import center_target
 
 
 def pairwise_distances(codes):
     """Hamming distance of every pair i < j, in loops."""
     codes = np.asarray(codes)
-    return [int((codes[i] != codes[j]).sum())
-            for i, j in itertools.combinations(range(len(codes)), 2)]
+    return [
+        int((codes[i] != codes[j]).sum())
+        for i, j in itertools.combinations(range(len(codes)), 2)
+    ]
 
 
 def reference_gv(num_classes, num_bits):
     """Largest d with C * sum_{i < d} binom(K, i) <= 2^K, by trying all."""
-    return max(d for d in range(1, num_bits + 1)
-               if num_classes * sum(math.comb(num_bits, i)
-                                    for i in range(d)) <= 2**num_bits)
+    return max(
+        d for d in range(1, num_bits + 1)
+        if num_classes * sum(math.comb(num_bits, i)
+                             for i in range(d)) <= 2**num_bits)
 
 
 def generator(seed=0):
@@ -55,17 +58,17 @@ def test_hadamard_needs_a_power_of_two_and_room():
 
 @pytest.mark.parametrize('num_classes,num_bits', [(10, 16), (100, 48),
                                                   (300, 64), (20, 7)])
-def test_random_centers_are_balanced_distinct_and_seeded(num_classes,
-                                                         num_bits):
+def test_random_centers_are_balanced_distinct_and_seeded(
+        num_classes, num_bits):
     centers = random_balanced_centers(num_classes, num_bits, generator(3))
     assert centers.shape == (num_classes, num_bits)
     assert ((centers == 1) | (centers == -1)).all()
     assert ((centers == 1).sum(dim=1) == num_bits // 2).all()
     assert min(pairwise_distances(centers)) >= 1
-    assert torch.equal(centers, random_balanced_centers(
-        num_classes, num_bits, generator(3)))
-    assert not torch.equal(centers, random_balanced_centers(
-        num_classes, num_bits, generator(4)))
+    assert torch.equal(
+        centers, random_balanced_centers(num_classes, num_bits, generator(3)))
+    assert not torch.equal(
+        centers, random_balanced_centers(num_classes, num_bits, generator(4)))
 
 
 def test_too_many_classes_for_balanced_codes():
@@ -73,8 +76,9 @@ def test_too_many_classes_for_balanced_codes():
         random_balanced_centers(7, 4, generator())
 
 
-@pytest.mark.parametrize('num_classes,num_bits', [
-    (10, 16), (100, 16), (100, 64), (80, 32), (21, 12), (2, 8), (1000, 16)])
+@pytest.mark.parametrize('num_classes,num_bits',
+                         [(10, 16), (100, 16), (100, 64), (80, 32), (21, 12),
+                          (2, 8), (1000, 16)])
 def test_gilbert_varshamov_distance(num_classes, num_bits):
     assert gilbert_varshamov_distance(num_classes, num_bits) == \
         reference_gv(num_classes, num_bits)
@@ -89,8 +93,8 @@ def test_min_distance_centers_reach_the_gv_distance(num_classes, num_bits):
     # Above what the random start gives on these sizes.
     start = random_balanced_centers(num_classes, num_bits, generator())
     assert min(pairwise_distances(start)) < target
-    assert torch.equal(centers, min_distance_centers(num_classes, num_bits,
-                                                     generator()))
+    assert torch.equal(
+        centers, min_distance_centers(num_classes, num_bits, generator()))
 
 
 def test_min_distance_centers_with_a_given_target():
@@ -100,16 +104,18 @@ def test_min_distance_centers_with_a_given_target():
 
 def test_unreachable_target_warns_and_keeps_the_best():
     # Three 4-bit codes cannot be pairwise 4 apart (only c and -c are).
-    with pytest.warns(UserWarning, match='2 bits apart, short of the '
-                      'target 4'):
-        centers = min_distance_centers(3, 4, generator(), target=4,
-                                       max_steps=50)
+    with pytest.warns(
+            UserWarning, match='2 bits apart, short of the '
+            'target 4'):
+        centers = min_distance_centers(
+            3, 4, generator(), target=4, max_steps=50)
     assert min(pairwise_distances(centers)) == 2
 
 
-@pytest.mark.parametrize('num_classes,num_bits,kind', [
-    (10, 16, 'hadamard'), (32, 16, 'hadamard'), (33, 16, 'random'),
-    (10, 48, 'random')])
+@pytest.mark.parametrize('num_classes,num_bits,kind', [(10, 16, 'hadamard'),
+                                                       (32, 16, 'hadamard'),
+                                                       (33, 16, 'random'),
+                                                       (10, 48, 'random')])
 def test_auto_is_hadamard_where_it_fits(num_classes, num_bits, kind):
     auto = HashCenters(num_classes, num_bits).centers
     chosen = HashCenters(num_classes, num_bits, kind=kind).centers
@@ -126,35 +132,41 @@ def test_bad_arguments():
 @pytest.mark.parametrize('kind', ['hadamard', 'random'])
 def test_targets_match_a_per_image_reference(kind):
     centers = HashCenters(5, 8, kind=kind, seed=2)
-    labels = torch.tensor([[1, 0, 0, 0, 0], [0, 1, 1, 0, 0],
-                           [1, 1, 1, 1, 0], [0, 0, 0, 0, 1],
-                           [1, 0, 0, 0, 1]])
-    expected = [center_target(centers.centers.tolist(),
-                              centers.tie_breaker.tolist(), row)
-                for row in labels.tolist()]
+    labels = torch.tensor([[1, 0, 0, 0, 0], [0, 1, 1, 0, 0], [1, 1, 1, 1, 0],
+                           [0, 0, 0, 0, 1], [1, 0, 0, 0, 1]])
+    expected = [
+        center_target(centers.centers.tolist(), centers.tie_breaker.tolist(),
+                      row) for row in labels.tolist()
+    ]
     assert centers.targets(labels).tolist() == expected
     # Two Hadamard rows disagree on K / 2 bits: there the tie-breaker sets
     # the bit.
     if kind == 'hadamard':
         tied = centers.centers[1] != centers.centers[2]
-        assert torch.equal(centers.targets(labels)[1][tied],
-                           centers.tie_breaker[tied])
+        assert torch.equal(
+            centers.targets(labels)[1][tied], centers.tie_breaker[tied])
     with pytest.raises(ValueError, match=r'\(N, 5\) multi-hot'):
         centers.targets(labels[:, :4])
 
 
 def build_head(seed, kind='random'):
-    return MODELS.build(dict(
-        type='LinearHashHead', num_bits=16, in_channels=4,
-        loss=dict(type='CSQLoss', num_classes=40, centers=kind, seed=seed)))
+    return MODELS.build(
+        dict(
+            type='LinearHashHead',
+            num_bits=16,
+            in_channels=4,
+            loss=dict(type='CSQLoss', num_classes=40, centers=kind,
+                      seed=seed)))
 
 
-def test_checkpoint_restores_the_centers_without_drawing(tmp_path,
-                                                         monkeypatch):
+def test_checkpoint_restores_the_centers_without_drawing(
+        tmp_path, monkeypatch):
     trained = build_head(seed=0)
     keys = set(trained.state_dict())
-    assert {'loss_module.hash_centers.centers',
-            'loss_module.hash_centers.tie_breaker'} <= keys
+    assert {
+        'loss_module.hash_centers.centers',
+        'loss_module.hash_centers.tie_breaker'
+    } <= keys
     path = str(tmp_path / 'head.pth')
     save_checkpoint(trained.state_dict(), path)
 
@@ -183,28 +195,28 @@ def test_same_seed_same_centers_on_every_build():
 
 def relaxed_start_is_short(num_classes, num_bits):
     start = random_balanced_centers(num_classes, num_bits, generator())
-    return min(pairwise_distances(start)) < reference_gv(num_classes,
-                                                         num_bits)
+    return min(pairwise_distances(start)) < reference_gv(num_classes, num_bits)
 
 
 @pytest.mark.parametrize('balanced', [False, True])
 @pytest.mark.parametrize('num_classes,num_bits', [(100, 64), (80, 64),
                                                   (21, 32), (10, 16)])
-def test_min_distance_centers_reach_the_target(num_classes, num_bits,
-                                               balanced, recwarn):
+def test_min_distance_centers_reach_the_target(num_classes, num_bits, balanced,
+                                               recwarn):
     assert relaxed_start_is_short(num_classes, num_bits)
-    centers = min_distance_centers(num_classes, num_bits, generator(7),
-                                   balanced=balanced)
-    assert not [w for w in recwarn if 'min_distance_centers' in
-                str(w.message)]
+    centers = min_distance_centers(
+        num_classes, num_bits, generator(7), balanced=balanced)
+    assert not [w for w in recwarn if 'min_distance_centers' in str(w.message)]
     assert centers.dtype == torch.float32
     assert ((centers == 1) | (centers == -1)).all()
-    assert min(pairwise_distances(centers)) >= reference_gv(num_classes,
-                                                            num_bits)
+    assert min(pairwise_distances(centers)) >= reference_gv(
+        num_classes, num_bits)
     if balanced:
         assert ((centers == 1).sum(dim=1) == num_bits // 2).all()
-    assert torch.equal(centers, min_distance_centers(
-        num_classes, num_bits, generator(7), balanced=balanced))
+    assert torch.equal(
+        centers,
+        min_distance_centers(
+            num_classes, num_bits, generator(7), balanced=balanced))
 
 
 def test_min_distance_centers_for_1000_classes():
@@ -216,8 +228,9 @@ def test_min_distance_centers_for_1000_classes():
 
 
 def test_min_distance_centers_depend_on_the_seed():
-    assert not torch.equal(min_distance_centers(21, 32, generator(1)),
-                           min_distance_centers(21, 32, generator(2)))
+    assert not torch.equal(
+        min_distance_centers(21, 32, generator(1)),
+        min_distance_centers(21, 32, generator(2)))
 
 
 @pytest.mark.parametrize('balanced', [False, True])
@@ -231,8 +244,9 @@ def test_repair_gains_match_a_recount(balanced):
                                             balanced)
 
     def cost(row_codes, row):
-        return sum(max(0, target - int((row_codes != codes[j]).sum())) ** 2
-                   for j in range(len(codes)) if j != row)
+        return sum(
+            max(0, target - int((row_codes != codes[j]).sum()))**2
+            for j in range(len(codes)) if j != row)
 
     for index, row in enumerate(rows.tolist()):
         before = cost(codes[row], row)
@@ -253,16 +267,18 @@ def test_repair_gains_match_a_recount(balanced):
 
 
 def test_unreachable_target_warning_names_the_setting():
-    with pytest.warns(UserWarning, match=r'C = 3 centers of K = 4 bits '
-                      r'\(balanced=True\).*2 bits apart, short of the '
-                      'target 4'):
-        centers = min_distance_centers(3, 4, generator(), target=4,
-                                       max_steps=20, balanced=True)
+    with pytest.warns(
+            UserWarning,
+            match=r'C = 3 centers of K = 4 bits '
+            r'\(balanced=True\).*2 bits apart, short of the '
+            'target 4'):
+        centers = min_distance_centers(
+            3, 4, generator(), target=4, max_steps=20, balanced=True)
     assert ((centers == 1).sum(dim=1) == 2).all()
 
 
 def test_hash_centers_pass_balanced_on():
-    centers = HashCenters(30, 12, kind='min_distance', seed=3,
-                          balanced=True).centers
+    centers = HashCenters(
+        30, 12, kind='min_distance', seed=3, balanced=True).centers
     assert ((centers == 1).sum(dim=1) == 6).all()
     assert min(pairwise_distances(centers)) >= reference_gv(30, 12)

@@ -37,8 +37,8 @@ HEADS = [
 
 @pytest.mark.parametrize('head_cfg', HEADS, ids=lambda c: c['type'])
 def test_objectives_are_the_loss_on_continuous_and_binary_codes(head_cfg):
-    head = MODELS.build(dict(head_cfg, num_bits=4, in_channels=8,
-                             objective_interval=5))
+    head = MODELS.build(
+        dict(head_cfg, num_bits=4, in_channels=8, objective_interval=5))
     head.init_weights()
     head.beta = 2.0
     feats, samples = batch()
@@ -49,9 +49,8 @@ def test_objectives_are_the_loss_on_continuous_and_binary_codes(head_cfg):
     torch.testing.assert_close(
         losses['objective_continuous'],
         head.loss_module(head.continuous_codes(z), labels))
-    torch.testing.assert_close(
-        losses['objective_binary'],
-        head.loss_module(head.binary_codes(z), labels))
+    torch.testing.assert_close(losses['objective_binary'],
+                               head.loss_module(head.binary_codes(z), labels))
     torch.testing.assert_close(losses['objective_continuous'],
                                losses['loss'].detach())
     assert losses['loss'].requires_grad
@@ -64,16 +63,16 @@ def test_hashnet_codes_are_tanh_beta_z_and_sign_z():
     head.beta = 3.0
     z = torch.tensor([[-2.0, 0.0, 0.1, 5.0]])
     torch.testing.assert_close(head.continuous_codes(z), torch.tanh(3 * z))
-    torch.testing.assert_close(head.binary_codes(z),
-                               torch.tensor([[-1.0, 1.0, 1.0, 1.0]]))
+    torch.testing.assert_close(
+        head.binary_codes(z), torch.tensor([[-1.0, 1.0, 1.0, 1.0]]))
 
 
-@pytest.mark.parametrize('iteration,logged', [(0, False), (3, False),
-                                              (4, True), (9, True),
+@pytest.mark.parametrize('iteration,logged', [(0, False),
+                                              (3, False), (4, True), (9, True),
                                               (10, False)])
 def test_logged_on_the_logger_iterations(iteration, logged):
-    head = MODELS.build(dict(type='HashHead', num_bits=4, in_channels=8,
-                             objective_interval=5))
+    head = MODELS.build(
+        dict(type='HashHead', num_bits=4, in_channels=8, objective_interval=5))
     at_iteration(iteration)
     keys = set(head.loss(*batch()))
     assert keys == ({'loss', 'objective_continuous', 'objective_binary'}
@@ -85,21 +84,30 @@ def test_off_by_default_and_not_summed_into_the_loss():
     at_iteration(4)
     assert set(plain.loss(*batch())) == {'loss'}
     model = ImageClassifier(
-        backbone=dict(type='ResNet_CIFAR', depth=18, in_channels=1,
-                      stem_channels=8, base_channels=8),
+        backbone=dict(
+            type='ResNet_CIFAR',
+            depth=18,
+            in_channels=1,
+            stem_channels=8,
+            base_channels=8),
         neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='HashHead', num_bits=4, in_channels=64,
-                  objective_interval=1))
+        head=dict(
+            type='HashHead', num_bits=4, in_channels=64, objective_interval=1))
     images = torch.randn(len(LABELS), 1, 16, 16)
     losses = model.loss(images, batch()[1])
     total, log_vars = model.parse_losses(losses)
-    assert set(log_vars) == {'loss', 'objective_continuous',
-                             'objective_binary'}
+    assert set(log_vars) == {
+        'loss', 'objective_continuous', 'objective_binary'
+    }
     torch.testing.assert_close(total, losses['loss'])
 
 
 @pytest.mark.parametrize('interval', [0, -2, 1.5, True])
 def test_bad_interval(interval):
     with pytest.raises(ValueError, match='objective_interval'):
-        MODELS.build(dict(type='HashHead', num_bits=4, in_channels=8,
-                          objective_interval=interval))
+        MODELS.build(
+            dict(
+                type='HashHead',
+                num_bits=4,
+                in_channels=8,
+                objective_interval=interval))

@@ -15,7 +15,6 @@ import torch
 from mmpretrain.registry import MODELS
 
 from hashnet_mm.models.losses import dsh_loss, pairwise_quantization_loss
-
 from ..torchrun import run_two_processes
 from .ddp_loss_worker import (LOSSES, SPLITS, build_model, global_batch,
                               train_step)
@@ -34,8 +33,10 @@ def one_process_step(case):
 
 
 def load_ranks(out_dir, case, split):
-    return [torch.load(out_dir / f'{case}_{split}_rank{rank}.pt')
-            for rank in range(2)]
+    return [
+        torch.load(out_dir / f'{case}_{split}_rank{rank}.pt')
+        for rank in range(2)
+    ]
 
 
 @pytest.mark.slow
@@ -46,8 +47,8 @@ def test_two_processes_step_as_one(two_process_steps, case, split):
     assert any(c.abs().max() > 1e-4 for c in changes.values())
     for rank in load_ranks(two_process_steps, case, split):
         assert rank['loss'] == pytest.approx(loss, rel=1e-5)
-        torch.testing.assert_close(rank['changes'], changes, rtol=1e-4,
-                                   atol=1e-6)
+        torch.testing.assert_close(
+            rank['changes'], changes, rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.slow
@@ -56,8 +57,8 @@ def test_local_pairs_differ(two_process_steps):
     rank = load_ranks(two_process_steps, 'hashnet_local', 'even')[0]
     assert rank['loss'] != pytest.approx(loss, rel=1e-3)
     with pytest.raises(AssertionError):
-        torch.testing.assert_close(rank['changes'], changes, rtol=1e-4,
-                                   atol=1e-6)
+        torch.testing.assert_close(
+            rank['changes'], changes, rtol=1e-4, atol=1e-6)
 
 
 @pytest.mark.parametrize('loss_type', ['DHNLoss', 'DPSHLoss', 'DSHLoss'])

@@ -18,55 +18,80 @@ from ..tool_modules import load_tool
 
 pytestmark = pytest.mark.slow
 
-CONFIGS = osp.join(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))), 'configs')
+CONFIGS = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs')
 # setting: the file name's tail after the method (the demo keeps its
 # length, as the HashNet demo config), the same as the HashNet config's.
 SETTINGS = {
-    'resnet18cifar_fashionmnist_demo': 'resnet18cifar_1xb64_fashionmnist-demo_32bit',
+    'resnet18cifar_fashionmnist_demo':
+    'resnet18cifar_1xb64_fashionmnist-demo_32bit',
     'resnet18cifar_fashionmnist': 'resnet18cifar_1xb64_fashionmnist_64bit',
-    'resnet18cifar_fashionmnistmosaic': 'resnet18cifar_1xb64_fashionmnist-mosaic_64bit',
+    'resnet18cifar_fashionmnistmosaic':
+    'resnet18cifar_1xb64_fashionmnist-mosaic_64bit',
     'resnet50_imagenet100': 'resnet50_1xb64_imagenet100_64bit',
     'resnet50_nuswide': 'resnet50_1xb64_nuswide_64bit',
     'resnet50_coco': 'resnet50_1xb64_coco_64bit',
     'resnet50_cifar10': 'resnet50_1xb64_cifar10_64bit',
 }
-CONTINUATION = [dict(type='ContinuationHook', schedule='budget',
-                     final_beta=6.4)]
+CONTINUATION = [
+    dict(type='ContinuationHook', schedule='budget', final_beta=6.4)
+]
 # folder, file prefix, expected head changes (None: the HashNet head
 # unchanged), whether the HashNet continuation stays.
 METHODS = {
-    'hashnet_w': ('hashnet-w', dict(loss=dict(type='WeightedPairwiseLoss',
-                                              use_weights=False)), True),
+    'hashnet_w':
+    ('hashnet-w',
+     dict(loss=dict(type='WeightedPairwiseLoss', use_weights=False)), True),
     'hashnet_c': ('hashnet-c', None, False),
-    'dhn': ('dhn', dict(loss=dict(type='DHNLoss', quantization_weight=0.1,
-                                  alpha=1.0)), False),
-    'dpsh': ('dpsh', dict(type='LinearHashHead',
-                          loss=dict(type='DPSHLoss',
-                                    quantization_weight=0.01)), False),
-    'dnnh': ('dnnh', dict(type='DivideEncodeHashHead', epsilon=0.1,
-                          loss=dict(type='TripletRankingLoss', margin=1.0)),
-             False),
-    'cnnh': ('cnnh', dict(type='TargetCodeHashHead',
-                          loss=dict(type='CodeRegressionLoss')), False),
-    'csq': ('csq', dict(type='LinearHashHead',
-                        loss=dict(type='CSQLoss', quantization_weight=1e-4,
-                                  centers='auto')), False),
-    'dpn': ('dpn', dict(type='LinearHashHead',
-                        loss=dict(type='DPNLoss', margin=1.0,
-                                  centers='auto')), False),
-    'orthohash': ('orthohash', dict(type='OrthoHashHead', affine=False,
-                                    loss=dict(type='OrthoHashLoss',
-                                              scale=8.0, margin=0.2,
-                                              quantization_weight=0.0,
-                                              centers='auto')), False),
-    'greedyhash': ('greedyhash', dict(type='LinearHashHead',
-                                      loss=dict(type='GreedyHashLoss',
-                                                alpha=0.1,
-                                                multi_label=False)), False),
-    'dsh': ('dsh', dict(type='LinearHashHead',
-                        loss=dict(type='DSHLoss', margin=None,
-                                  quantization_weight=0.01)), False),
+    'dhn':
+    ('dhn',
+     dict(loss=dict(type='DHNLoss', quantization_weight=0.1, alpha=1.0)),
+     False),
+    'dpsh': ('dpsh',
+             dict(
+                 type='LinearHashHead',
+                 loss=dict(type='DPSHLoss', quantization_weight=0.01)), False),
+    'dnnh': ('dnnh',
+             dict(
+                 type='DivideEncodeHashHead',
+                 epsilon=0.1,
+                 loss=dict(type='TripletRankingLoss', margin=1.0)), False),
+    'cnnh':
+    ('cnnh',
+     dict(type='TargetCodeHashHead',
+          loss=dict(type='CodeRegressionLoss')), False),
+    'csq':
+    ('csq',
+     dict(
+         type='LinearHashHead',
+         loss=dict(type='CSQLoss', quantization_weight=1e-4,
+                   centers='auto')), False),
+    'dpn': ('dpn',
+            dict(
+                type='LinearHashHead',
+                loss=dict(type='DPNLoss', margin=1.0, centers='auto')), False),
+    'orthohash': ('orthohash',
+                  dict(
+                      type='OrthoHashHead',
+                      affine=False,
+                      loss=dict(
+                          type='OrthoHashLoss',
+                          scale=8.0,
+                          margin=0.2,
+                          quantization_weight=0.0,
+                          centers='auto')), False),
+    'greedyhash':
+    ('greedyhash',
+     dict(
+         type='LinearHashHead',
+         loss=dict(type='GreedyHashLoss', alpha=0.1,
+                   multi_label=False)), False),
+    'dsh':
+    ('dsh',
+     dict(
+         type='LinearHashHead',
+         loss=dict(type='DSHLoss', margin=None,
+                   quantization_weight=0.01)), False),
 }
 # Losses aiming at the classes: the dataset's class count in the loss.
 CLASS_TARGET_METHODS = ('csq', 'dpn', 'orthohash', 'greedyhash')
@@ -94,11 +119,17 @@ def method_config(folder, setting):
 
 
 def test_every_method_config_is_listed():
-    found = {path for path in glob.glob(osp.join(CONFIGS, '*', '*.py'))
-             if osp.basename(osp.dirname(path)) not in ('_base_', 'hashnet',
-                                                        'feature_track')}
-    expected = {method_config(folder, setting)
-                for folder in METHODS for setting in SETTINGS}
+    found = {
+        path
+        for path in glob.glob(osp.join(CONFIGS, '*', '*.py'))
+        if osp.basename(osp.dirname(path)) not in ('_base_', 'hashnet',
+                                                   'feature_track')
+    }
+    expected = {
+        method_config(folder, setting)
+        for folder in METHODS
+        for setting in SETTINGS
+    }
     assert found == expected
 
 
@@ -107,8 +138,9 @@ def test_every_method_config_is_listed():
 def test_only_the_method_differs_from_hashnet(folder, setting):
     _, head_changes, keeps_continuation = METHODS[folder]
     cfg = Config.fromfile(method_config(folder, setting)).to_dict()
-    hashnet = Config.fromfile(osp.join(
-        CONFIGS, 'hashnet', f'hashnet_{SETTINGS[setting]}.py')).to_dict()
+    hashnet = Config.fromfile(
+        osp.join(CONFIGS, 'hashnet',
+                 f'hashnet_{SETTINGS[setting]}.py')).to_dict()
     assert {k: v for k, v in cfg.items() if k not in METHOD_KEYS} == \
         {k: v for k, v in hashnet.items() if k not in METHOD_KEYS}
     assert {k: v for k, v in cfg['model'].items() if k != 'head'} == \
@@ -126,11 +158,12 @@ def test_only_the_method_differs_from_hashnet(folder, setting):
     assert cfg['model']['head'] == expected_head
     expected_optim = hashnet['optim_wrapper']
     if folder in HEAD_LR_METHODS:
-        expected_optim = dict(expected_optim, paramwise_cfg=dict(
-            custom_keys={'head': dict(lr_mult=10.0)}))
+        expected_optim = dict(
+            expected_optim,
+            paramwise_cfg=dict(custom_keys={'head': dict(lr_mult=10.0)}))
     assert cfg['optim_wrapper'] == expected_optim
-    assert cfg['custom_hooks'] == (hashnet['custom_hooks']
-                                   if keeps_continuation else [])
+    assert cfg['custom_hooks'] == (
+        hashnet['custom_hooks'] if keeps_continuation else [])
     if 'resnet18cifar' in setting:
         assert hashnet['custom_hooks'] == CONTINUATION
 
@@ -147,9 +180,10 @@ def test_cnnh_at_another_length_reads_what_stage_one_wrote(
         'train_dataloader.dataset.data_root': tiny_single_label,
         'train_dataloader.dataset.subset': 'all',  # all 32 images
     }
-    out = load_tool('cnnh_targets.py').main(
-        [path, '--sweeps', '1', '--cfg-options',
-         *[f'{key}={value}' for key, value in options.items()]])
+    out = load_tool('cnnh_targets.py').main([
+        path, '--sweeps', '1', '--cfg-options',
+        *[f'{key}={value}' for key, value in options.items()]
+    ])
     assert out == str(tmp_path / 'targets_16bit.npz')
     cfg = Config.fromfile(path)
     assert cfg.model.head.num_bits == 64
@@ -166,15 +200,19 @@ def test_demo_config_trains_and_logs_objectives(folder, tmp_path,
     """(CNNH's two stages run in tests/test_tools/test_cnnh_targets.py.)"""
     cfg = Config.fromfile(
         method_config(folder, 'resnet18cifar_fashionmnist_demo'))
-    cfg = point_at(cfg, tiny_single_label, str(tmp_path / 'work'),
-                   max_iters=2, batch_size=8)
+    cfg = point_at(
+        cfg,
+        tiny_single_label,
+        str(tmp_path / 'work'),
+        max_iters=2,
+        batch_size=8)
     cfg.model.head.objective_interval = 1
     runner = Runner.from_cfg(cfg)
     runner.train()
     hub = runner.message_hub
     for key in ('loss', 'objective_continuous', 'objective_binary'):
-        assert torch.isfinite(torch.tensor(
-            hub.get_scalar(f'train/{key}').current())), key
+        assert torch.isfinite(
+            torch.tensor(hub.get_scalar(f'train/{key}').current())), key
     assert 0 <= hub.get_scalar('val/retrieval/mAP@all').current() <= 1
     uses_beta = bool(cfg.custom_hooks)
     assert ('train/beta' in hub.log_scalars) == uses_beta
@@ -184,8 +222,8 @@ def test_demo_config_trains_and_logs_objectives(folder, tmp_path,
 def test_backbone_lr_is_a_tenth_of_the_heads(folder):
     """OrthoHash's and GreedyHash's configs: every head parameter (hash
     layer, GreedyHash's classifier) at 10x the backbone's lr."""
-    cfg = Config.fromfile(method_config(folder,
-                                        'resnet18cifar_fashionmnist_demo'))
+    cfg = Config.fromfile(
+        method_config(folder, 'resnet18cifar_fashionmnist_demo'))
     model = MODELS.build(cfg.model)
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     head = {id(p) for p in model.head.parameters()}

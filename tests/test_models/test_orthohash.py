@@ -8,7 +8,6 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from hashnet_mm.models.losses import OrthoHashLoss
-
 from .reference import (check_value_and_gradient, class_target_batches,
                         labelled_rows, sign)
 
@@ -27,10 +26,14 @@ def reference_orthohash(loss, scale, margin, weight):
         value, grad = 0.0, np.zeros((n, k))
         for i in rows:
             norm = math.sqrt(sum(x * x for x in u[i]))
-            cosine = [sum(u[i, b] * c[b] for b in range(k)) /
-                      (norm * math.sqrt(k)) for c in centers]
-            logits = [scale * (cos - margin * bool(y))
-                      for cos, y in zip(cosine, labels[i])]
+            cosine = [
+                sum(u[i, b] * c[b] for b in range(k)) / (norm * math.sqrt(k))
+                for c in centers
+            ]
+            logits = [
+                scale * (cos - margin * bool(y))
+                for cos, y in zip(cosine, labels[i])
+            ]
             top = max(logits)
             log_sum = top + math.log(sum(math.exp(x - top) for x in logits))
             targets = [y / sum(labels[i]) for y in labels[i]]
@@ -53,14 +56,20 @@ def reference_orthohash(loss, scale, margin, weight):
 
 
 @pytest.mark.parametrize('batch', ['all_similar', 'multi_label', 'huge'])
-@pytest.mark.parametrize('scale,margin,weight,kind', [
-    (None, 0.2, 0.0, 'hadamard'), (5.0, 0.4, 0.1, 'random'),
-    (2.0, 0.0, 0.0, 'min_distance')])
+@pytest.mark.parametrize('scale,margin,weight,kind',
+                         [(None, 0.2, 0.0, 'hadamard'),
+                          (5.0, 0.4, 0.1, 'random'),
+                          (2.0, 0.0, 0.0, 'min_distance')])
 def test_value_and_gradient_match_reference(batch, scale, margin, weight,
                                             kind):
     codes, labels = class_target_batches(NUM_CLASSES)[batch]
-    loss = OrthoHashLoss(NUM_CLASSES, 8, scale=scale, margin=margin,
-                         quantization_weight=weight, centers=kind).double()
+    loss = OrthoHashLoss(
+        NUM_CLASSES,
+        8,
+        scale=scale,
+        margin=margin,
+        quantization_weight=weight,
+        centers=kind).double()
     assert loss.scale == (math.sqrt(8) if scale is None else scale)
     check_value_and_gradient(
         loss, codes, labels,
@@ -76,9 +85,13 @@ def test_defaults():
 
 
 def head(**kwargs):
-    built = MODELS.build(dict(
-        type='OrthoHashHead', num_bits=8, in_channels=6,
-        loss=dict(type='OrthoHashLoss', num_classes=NUM_CLASSES), **kwargs))
+    built = MODELS.build(
+        dict(
+            type='OrthoHashHead',
+            num_bits=8,
+            in_channels=6,
+            loss=dict(type='OrthoHashLoss', num_classes=NUM_CLASSES),
+            **kwargs))
     built.init_weights()
     return built
 
@@ -89,9 +102,10 @@ def test_head_codes_are_the_signs_of_the_normalised_outputs():
     feats = (torch.randn(16, 6) + 3.0, )
     model.train()
     labels = torch.eye(NUM_CLASSES)[torch.arange(16) % NUM_CLASSES]
-    losses = model.loss(feats, [DataSample().set_gt_label(int(i))
-                                .set_gt_score(row)
-                                for i, row in zip(labels.argmax(1), labels)])
+    losses = model.loss(feats, [
+        DataSample().set_gt_label(int(i)).set_gt_score(row)
+        for i, row in zip(labels.argmax(1), labels)
+    ])
     assert torch.isfinite(losses['loss'])
     model.eval()
     samples = model.predict(feats)
@@ -100,8 +114,8 @@ def test_head_codes_are_the_signs_of_the_normalised_outputs():
     assert torch.equal(codes, torch.where(normalised >= 0, 1.0, -1.0))
     # The shift of the batch normalisation changes codes: sign(z) alone
     # would not be the code.
-    assert torch.equal(torch.stack([s.hash_logits for s in samples]),
-                       normalised)
+    assert torch.equal(
+        torch.stack([s.hash_logits for s in samples]), normalised)
 
 
 def test_head_normalisation_without_affine_by_default():
@@ -141,8 +155,9 @@ def reference_cosine_quantization(weight):
 @pytest.mark.parametrize('batch', ['all_similar', 'multi_label'])
 def test_released_cosine_quantization_matches_reference(batch):
     codes, labels = class_target_batches(NUM_CLASSES)[batch]
-    loss = OrthoHashLoss(NUM_CLASSES, 8, quantization_weight=0.7,
-                         quantization_type='cs').double()
+    loss = OrthoHashLoss(
+        NUM_CLASSES, 8, quantization_weight=0.7,
+        quantization_type='cs').double()
     plain = OrthoHashLoss(NUM_CLASSES, 8).double()
     ce_ref = reference_orthohash(plain, 8.0, 0.2, 0.0)
     cs_ref = reference_cosine_quantization(0.7)

@@ -28,8 +28,8 @@ def reference_loss(codes, labels, alpha, weighting='eq2', similar_weight=1.0):
     with mpmath.workdps(50):
         for i, j in pairs:
             if weighting == 'eq2':
-                c = len(pairs) / (num_similar if similar[i, j] else
-                                  num_dissimilar)
+                c = len(pairs) / (
+                    num_similar if similar[i, j] else num_dissimilar)
             elif weighting == 'fixed':
                 c = similar_weight if similar[i, j] else 1.0
             else:
@@ -42,7 +42,8 @@ def reference_loss(codes, labels, alpha, weighting='eq2', similar_weight=1.0):
 
 
 def reference_grad(codes, labels, alpha):
-    """d loss / d codes for eq. 2 weights, from d l_ij / d x = sigmoid(x) - s."""
+    """d loss / d codes for eq. 2 weights, from
+    d l_ij / d x = sigmoid(x) - s."""
     codes = np.asarray(codes, dtype=np.float64)
     labels = np.asarray(labels)
     n = len(codes)
@@ -69,10 +70,11 @@ def random_batch(n=8, k=12, c=5, seed=0):
 @pytest.mark.parametrize('weighting', ['eq2', 'fixed', 'none'])
 def test_matches_reference(weighting):
     codes, labels = random_batch()
-    kwargs = dict(eq2={}, fixed=dict(similar_weight=3.0),
-                  none=dict(use_weights=False))[weighting]
-    loss = WeightedPairwiseLoss(alpha=0.7, **kwargs)(
-        torch.tensor(codes), torch.tensor(labels))
+    kwargs = dict(
+        eq2={}, fixed=dict(similar_weight=3.0),
+        none=dict(use_weights=False))[weighting]
+    loss = WeightedPairwiseLoss(
+        alpha=0.7, **kwargs)(torch.tensor(codes), torch.tensor(labels))
     expected = reference_loss(codes, labels, 0.7, weighting, 3.0)
     assert loss.item() == pytest.approx(expected, rel=1e-6)
 
@@ -93,8 +95,11 @@ def test_max_logit_sets_alpha_by_code_length(bits):
         reference_loss(codes, labels, 5 / bits), rel=1e-6)
 
 
-@pytest.mark.parametrize('kwargs', [dict(max_logit=0), dict(max_logit=-2),
-                                    dict(alpha=0.3, max_logit=5)])
+@pytest.mark.parametrize(
+    'kwargs',
+    [dict(max_logit=0),
+     dict(max_logit=-2),
+     dict(alpha=0.3, max_logit=5)])
 def test_bad_max_logit(kwargs):
     with pytest.raises(ValueError, match='max_logit'):
         WeightedPairwiseLoss(**kwargs)
@@ -115,13 +120,14 @@ def test_eq2_weights_on_hand_made_batch():
     assert fixed[0, 1] == 5 and fixed[0, 2] == 1 and fixed[0, 0] == 0
 
 
-@pytest.mark.parametrize('classes', [[1, 1, 1, 1], [0, 1, 2, 3]],
-                         ids=['all-similar', 'all-dissimilar'])
+@pytest.mark.parametrize(
+    'classes', [[1, 1, 1, 1], [0, 1, 2, 3]],
+    ids=['all-similar', 'all-dissimilar'])
 def test_single_kind_batches(classes):
     codes, _ = random_batch(n=4)
     labels = np.eye(4, dtype=np.int64)[classes]
-    loss = WeightedPairwiseLoss(alpha=0.5)(
-        torch.tensor(codes), torch.tensor(labels))
+    loss = WeightedPairwiseLoss(alpha=0.5)(torch.tensor(codes),
+                                           torch.tensor(labels))
     assert torch.isfinite(loss)
     assert loss.item() == pytest.approx(
         reference_loss(codes, labels, 0.5), rel=1e-6)
@@ -141,8 +147,10 @@ def test_huge_logits_exact_with_correct_gradient(sign):
     assert loss.item() == pytest.approx(
         reference_loss(base, labels, 1e3), rel=1e-6)
     np.testing.assert_allclose(
-        codes.grad.numpy(), reference_grad(base, labels, 1e3),
-        rtol=1e-5, atol=1e-6)
+        codes.grad.numpy(),
+        reference_grad(base, labels, 1e3),
+        rtol=1e-5,
+        atol=1e-6)
 
 
 def test_gradient_matches_reference_on_random_batch():
@@ -150,8 +158,10 @@ def test_gradient_matches_reference_on_random_batch():
     codes_t = torch.tensor(codes, requires_grad=True)
     WeightedPairwiseLoss(alpha=0.9)(codes_t, torch.tensor(labels)).backward()
     np.testing.assert_allclose(
-        codes_t.grad.numpy(), reference_grad(codes, labels, 0.9),
-        rtol=1e-5, atol=1e-7)
+        codes_t.grad.numpy(),
+        reference_grad(codes, labels, 0.9),
+        rtol=1e-5,
+        atol=1e-7)
 
 
 def test_one_sample_has_no_pairs():
@@ -162,7 +172,9 @@ def test_one_sample_has_no_pairs():
 
 
 @pytest.mark.parametrize('kwargs', [
-    dict(alpha=0), dict(alpha=-1), dict(similar_weight=0),
+    dict(alpha=0),
+    dict(alpha=-1),
+    dict(similar_weight=0),
     dict(similar_weight=2, use_weights=False)
 ])
 def test_bad_arguments(kwargs):
@@ -202,8 +214,8 @@ def slow_loss(codes, labels, alpha, pairs, weight):
 def eq2_over(pairs, labels):
     """c_ij of eq. 2 counted over ``pairs``."""
     num_similar = sum(bool((labels[i] & labels[j]).any()) for i, j in pairs)
-    return lambda s, _: len(pairs) / (num_similar if s else
-                                      len(pairs) - num_similar)
+    return lambda s, _: len(pairs) / (
+        num_similar if s else len(pairs) - num_similar)
 
 
 @pytest.mark.parametrize('n', [8, 9, 72])
@@ -219,8 +231,8 @@ def test_cross_halves_are_the_released_36_by_36_pairs(n):
     assert got == pytest.approx(
         slow_loss(codes, labels, 0.7, cross, eq2_over(cross, labels)),
         rel=1e-6)
-    fixed = WeightedPairwiseLoss(alpha=0.7, pairing='cross_halves',
-                                 similar_weight=3.0)
+    fixed = WeightedPairwiseLoss(
+        alpha=0.7, pairing='cross_halves', similar_weight=3.0)
     assert fixed(torch.tensor(codes), torch.tensor(labels)).item() == \
         pytest.approx(slow_loss(codes, labels, 0.7, cross,
                                 lambda s, _: 3.0 if s else 1.0), rel=1e-6)
@@ -250,21 +262,22 @@ def test_dataset_level_weights_match_slow_reference(pairing):
     _, dataset = random_batch(n=40, c=5, seed=1)
     codes, labels = random_batch(n=8, c=5)
     fraction = slow_similar_fraction(dataset)
-    loss = WeightedPairwiseLoss(alpha=0.7, pairing=pairing,
-                                weight_source='dataset')
+    loss = WeightedPairwiseLoss(
+        alpha=0.7, pairing=pairing, weight_source='dataset')
     loss.set_similar_fraction(similar_pair_fraction(torch.tensor(dataset)))
     if pairing == 'all':
         pairs = [(i, j) for i in range(8) for j in range(8) if i != j]
     else:
         pairs = [(i, j) for i in range(4) for j in range(4, 8)]
     expected = slow_loss(
-        codes, labels, 0.7, pairs,
-        lambda s, _: 1 / fraction if s else 1 / (1 - fraction))
+        codes, labels, 0.7, pairs, lambda s, _: 1 / fraction
+        if s else 1 / (1 - fraction))
     got = loss(torch.tensor(codes), torch.tensor(labels)).item()
     assert got == pytest.approx(expected, rel=1e-6)
     # Per-batch weights differ on this batch (its fraction is not 0.2).
-    batch = WeightedPairwiseLoss(alpha=0.7, pairing=pairing)(
-        torch.tensor(codes), torch.tensor(labels)).item()
+    batch = WeightedPairwiseLoss(
+        alpha=0.7, pairing=pairing)(torch.tensor(codes),
+                                    torch.tensor(labels)).item()
     assert abs(batch - got) > 1e-3
 
 
@@ -281,7 +294,8 @@ def test_dataset_level_weights_need_the_fraction():
 
 
 @pytest.mark.parametrize('kwargs', [
-    dict(pairing='released'), dict(weight_source='global'),
+    dict(pairing='released'),
+    dict(weight_source='global'),
     dict(weight_source='dataset', similar_weight=2.0),
     dict(weight_source='dataset', use_weights=False),
     dict(similar_fraction=0.3),

@@ -7,7 +7,8 @@ def popcount_distances(queries, codes):
     return np.array([[
         sum(bin(int(a) ^ int(b)).count('1') for a, b in zip(query, code))
         for code in codes
-    ] for query in queries], dtype=np.int64).reshape(len(queries), len(codes))
+    ] for query in queries],
+                    dtype=np.int64).reshape(len(queries), len(codes))
 
 
 def reference_topk(distances, k):
@@ -20,8 +21,9 @@ def reference_radius(distances, radius):
     """Per query, the positions within ``radius``: by distance, then
     position."""
     return [
-        np.array(sorted(np.flatnonzero(row <= radius), key=lambda i: row[i]),
-                 dtype=np.int64) for row in distances
+        np.array(
+            sorted(np.flatnonzero(row <= radius), key=lambda i: row[i]),
+            dtype=np.int64) for row in distances
     ]
 
 

@@ -17,8 +17,8 @@ def make_codes(n=10, num_bits=12, paths=True, labels=False):
     codes = rng.choice([-1, 1], (n, num_bits))
     names = [f'images/ä {i}.png' for i in range(n)] if paths else None
     multi_hot = rng.random((n, 5)) < 0.4 if labels else None
-    return CodesFile(pack_codes(codes), num_bits, np.arange(100, 100 + n),
-                     names, multi_hot)
+    return CodesFile(
+        pack_codes(codes), num_bits, np.arange(100, 100 + n), names, multi_hot)
 
 
 def assert_same(a, b):
@@ -58,9 +58,9 @@ def test_a_file_written_before_labels_were_kept_still_loads(tmp_path):
     array; it loads with labels None."""
     path = str(tmp_path / 'old.npz')
     old = make_codes(4)
-    save_arrays(path, CODES_FORMAT, dict(num_bits=old.num_bits),
-                dict(codes=old.codes, ids=old.ids,
-                     paths=strings_to_array(old.paths)))
+    save_arrays(
+        path, CODES_FORMAT, dict(num_bits=old.num_bits),
+        dict(codes=old.codes, ids=old.ids, paths=strings_to_array(old.paths)))
     loaded = CodesFile.load(path)
     assert loaded.labels is None
     assert_same(loaded, old)
@@ -73,8 +73,8 @@ def test_a_file_written_before_labels_were_kept_still_loads(tmp_path):
     (np.ones((10, 0), dtype=bool), r'shape \(10, 0\)'),
     (np.full((10, 3), 0.5), 'float64 array'),
 ])
-def test_labels_of_a_wrong_shape_in_a_file_name_the_file(tmp_path, labels,
-                                                         match):
+def test_labels_of_a_wrong_shape_in_a_file_name_the_file(
+        tmp_path, labels, match):
     path = str(tmp_path / 'codes.npz')
     good = make_codes()
     save_arrays(path, CODES_FORMAT, dict(num_bits=good.num_bits),
@@ -169,8 +169,11 @@ def test_missing_file():
 ])
 def test_inconsistent_contents(change, match):
     good = make_codes()
-    fields = dict(codes=good.codes, num_bits=good.num_bits, ids=good.ids,
-                  paths=good.paths)
+    fields = dict(
+        codes=good.codes,
+        num_bits=good.num_bits,
+        ids=good.ids,
+        paths=good.paths)
     with pytest.raises(ValueError, match=match):
         CodesFile(**{**fields, **change})
 

@@ -29,10 +29,13 @@ def frame_pixels(sheet, row, column):
     left = GAP + column * (TILE + GAP)
     top = GAP + row * (TILE + LABEL + GAP)
     mid_x, mid_y = left + TILE // 2, top + TILE // 2
-    border = {sheet.getpixel(xy) for xy in [
-        (left - 2, mid_y), (left + TILE + 1, mid_y), (mid_x, top - 2),
-        (left + TILE - 1, top + TILE + 1), (left - 3, top - 3),
-        (left + TILE + 2, top + TILE + 2)]}
+    border = {
+        sheet.getpixel(xy)
+        for xy in [(left - 2, mid_y), (left + TILE + 1, mid_y), (
+            mid_x, top - 2), (left + TILE - 1, top + TILE +
+                              1), (left - 3,
+                                   top - 3), (left + TILE + 2, top + TILE + 2)]
+    }
     return border, sheet.getpixel((mid_x, mid_y))
 
 
@@ -45,26 +48,33 @@ def labelled_index(paths, labels):
 
 
 def test_frames_show_right_and_wrong(tmp_path, images):
-    labels = np.array([[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1],
-                       [1, 0, 0], [0, 1, 0]], dtype=bool)
+    labels = np.array(
+        [[1, 0, 0], [0, 1, 0], [1, 1, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0]],
+        dtype=bool)
     index, queries = labelled_index(images, labels)
     found = index.search(queries, 4)
     results = [found.select(row) for row in range(2)]
     query_labels = [np.array([1, 0, 0], bool), None]  # the second unknown
-    sheet = draw_contact_sheet(images[:2], results, str(tmp_path / 's.png'),
-                               tile=TILE, gap=GAP, label_height=LABEL,
-                               query_labels=query_labels)
+    sheet = draw_contact_sheet(
+        images[:2],
+        results,
+        str(tmp_path / 's.png'),
+        tile=TILE,
+        gap=GAP,
+        label_height=LABEL,
+        query_labels=query_labels)
     with Image.open(tmp_path / 's.png') as written:
-        assert written.size == sheet.size == (GAP + 5 * (TILE + GAP),
-                                              GAP + 2 * (TILE + LABEL + GAP))
+        assert written.size == sheet.size == (GAP + 5 * (TILE + GAP), GAP + 2 *
+                                              (TILE + LABEL + GAP))
         assert np.array_equal(np.asarray(written), np.asarray(sheet))
     for row in range(2):
         assert frame_pixels(sheet, row, 0) == ({QUERY_FRAME}, GREY)
     right = (labels[found.ids[0]] & query_labels[0]).any(1)
     assert right.any() and not right.all()
     for column, is_right in enumerate(right, 1):
-        assert frame_pixels(sheet, 0, column) == (
-            {RIGHT_FRAME if is_right else WRONG_FRAME}, GREY)
+        assert frame_pixels(sheet, 0, column) == ({
+            RIGHT_FRAME if is_right else WRONG_FRAME
+        }, GREY)
     for column in range(1, 5):  # unknown query labels: no frame
         assert frame_pixels(sheet, 1, column) == ({(255, 255, 255)}, GREY)
 
@@ -73,22 +83,27 @@ def test_without_labels_results_are_not_framed(tmp_path, images):
     index, queries = labelled_index(images, None)
     results = index.search_radius(queries, 1)
     sheet = draw_contact_sheet(
-        images[:2], results, str(tmp_path / 's.png'), tile=TILE, gap=GAP,
-        label_height=LABEL, query_labels=[np.ones(3, bool), None])
+        images[:2],
+        results,
+        str(tmp_path / 's.png'),
+        tile=TILE,
+        gap=GAP,
+        label_height=LABEL,
+        query_labels=[np.ones(3, bool), None])
     assert sheet.size[0] == GAP + 7 * (TILE + GAP)  # the query + 6 results
     for row in range(2):
         assert frame_pixels(sheet, row, 0) == ({QUERY_FRAME}, GREY)
         for column in range(1, 7):
-            assert frame_pixels(sheet, row, column) == ({(255, 255, 255)},
-                                                        GREY)
+            assert frame_pixels(sheet, row,
+                                column) == ({(255, 255, 255)}, GREY)
 
 
 def test_bad_input(tmp_path, images):
     index, queries = labelled_index(images, None)
     results = [index.search(queries, 2).select(row) for row in range(2)]
     with pytest.raises(ValueError, match='1 query labels for 2 queries'):
-        draw_contact_sheet(images[:2], results, str(tmp_path / 's.png'),
-                           query_labels=[None])
+        draw_contact_sheet(
+            images[:2], results, str(tmp_path / 's.png'), query_labels=[None])
     no_paths = HammingIndex(8)
     no_paths.add(queries)
     with pytest.raises(ValueError, match='needs the paths'):

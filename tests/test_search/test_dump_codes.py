@@ -9,8 +9,10 @@ from hashnet_mm.search import CodesFile, unpack_codes
 
 def predictions(codes, paths=True):
     return [
-        dict(hash_code=torch.tensor(code, dtype=torch.float32),
-             sample_idx=i, **(dict(img_path=f'img/{i}.png') if paths else {}))
+        dict(
+            hash_code=torch.tensor(code, dtype=torch.float32),
+            sample_idx=i,
+            **(dict(img_path=f'img/{i}.png') if paths else {}))
         for i, code in enumerate(codes)
     ]
 
@@ -25,12 +27,14 @@ def test_writes_codes_in_sample_order_whatever_the_arrival(tmp_path, paths):
     for start in range(0, len(order), 5):
         metric.process({}, [samples[i] for i in order[start:start + 5]])
     assert metric.evaluate(len(samples)) == {
-        'encode/num_items': 23, 'encode/num_bits': 12}
+        'encode/num_items': 23,
+        'encode/num_bits': 12
+    }
     written = CodesFile.load(out_file)
     np.testing.assert_array_equal(unpack_codes(written.codes, 12), codes)
     np.testing.assert_array_equal(written.ids, np.arange(23))
-    assert written.paths == ([f'img/{i}.png' for i in range(23)]
-                             if paths else None)
+    assert written.paths == ([f'img/{i}.png'
+                              for i in range(23)] if paths else None)
 
 
 def test_missing_or_repeated_samples_are_an_error(tmp_path):
@@ -65,15 +69,17 @@ def test_multi_hot_labels_are_kept(tmp_path):
         sample['gt_label'] = torch.tensor(np.flatnonzero(row))
     metric = DumpHashCodes(str(tmp_path / 'codes.npz'))
     metric.process({}, samples[::-1])
-    assert metric.evaluate(9) == {'encode/num_items': 9, 'encode/num_bits': 8,
-                                  'encode/num_classes': 5}
+    assert metric.evaluate(9) == {
+        'encode/num_items': 9,
+        'encode/num_bits': 8,
+        'encode/num_classes': 5
+    }
     written = CodesFile.load(str(tmp_path / 'codes.npz'))
     assert written.labels.dtype == bool
     np.testing.assert_array_equal(written.labels, labels)
 
 
-def test_class_indices_become_multi_hot_rows_of_the_dataset_classes(
-        tmp_path):
+def test_class_indices_become_multi_hot_rows_of_the_dataset_classes(tmp_path):
     samples = predictions(np.ones((4, 8)))
     for sample, index in zip(samples, [2, 0, 2, 1]):
         sample['gt_label'] = torch.tensor([index])

@@ -9,7 +9,6 @@ import pytest
 from hashnet_mm.search import HammingIndex, pack_codes
 from hashnet_mm.search.hamming_index import INDEX_FORMAT
 from hashnet_mm.search.storage import load_arrays, save_arrays
-
 from .reference import (clustered_codes, popcount_distances, reference_radius,
                         reference_topk)
 
@@ -28,9 +27,9 @@ def make_data(num_bits=64, seed=0, flip=0.05):
     are noisy copies of the centres, so distances tie a lot."""
     rng = np.random.default_rng(seed)
     centers, codes = clustered_codes(rng, 8, 40, num_bits, flip)
-    queries = np.where(rng.random((12, num_bits)) < flip,
-                       -np.tile(centers, (2, 1))[:12],
-                       np.tile(centers, (2, 1))[:12])
+    queries = np.where(
+        rng.random((12, num_bits)) < flip, -np.tile(centers, (2, 1))[:12],
+        np.tile(centers, (2, 1))[:12])
     return pack_codes(queries), pack_codes(codes)
 
 
@@ -72,11 +71,13 @@ def test_radius_search_equals_brute_force(setting, radius):
         index.search_radius(queries, radius), expected, distances, ids)
 
 
-@pytest.mark.parametrize('setting', [
-    dict(kind='hash', hash_bits=8, num_tables=1, nflip=1),
-    dict(kind='hash', hash_bits=4, num_tables=4, nflip=0),
-    dict(kind='ivf', nlist=8, nprobe=2),
-], ids=['hash', 'multi-hash', 'ivf'])
+@pytest.mark.parametrize(
+    'setting', [
+        dict(kind='hash', hash_bits=8, num_tables=1, nflip=1),
+        dict(kind='hash', hash_bits=4, num_tables=4, nflip=0),
+        dict(kind='ivf', nlist=8, nprobe=2),
+    ],
+    ids=['hash', 'multi-hash', 'ivf'])
 def test_approximate_topk_reports_true_distances_in_order(setting):
     queries, codes = make_data(16)
     index = HammingIndex(16, **setting)
@@ -96,8 +97,8 @@ def test_ivf_scanning_every_list_finds_the_exact_distances():
     index = HammingIndex(64, 'ivf', nlist=8, nprobe=8)
     index.add(codes)
     _, expected = reference_topk(popcount_distances(queries, codes), 25)
-    np.testing.assert_array_equal(index.search(queries, 25).distances,
-                                  expected)
+    np.testing.assert_array_equal(
+        index.search(queries, 25).distances, expected)
     index.nprobe = 1
     assert index.nprobe == index.params['nprobe'] == 1
 
@@ -116,8 +117,9 @@ def test_add_then_remove_equals_brute_force_on_what_is_left(setting):
     assert len(index) == len(kept)
     np.testing.assert_array_equal(index.ids, kept)
     distances = popcount_distances(queries, codes[kept])
-    assert_radius_equal(index.search_radius(queries, 6),
-                        reference_radius(distances, 6), distances, kept)
+    assert_radius_equal(
+        index.search_radius(queries, 6), reference_radius(distances, 6),
+        distances, kept)
     if setting['kind'] == 'flat':
         positions, expected = reference_topk(distances, 30)
         found = index.search(queries, 30)
@@ -162,20 +164,21 @@ def test_empty_index():
 def test_save_load_round_trip(tmp_path, setting):
     queries, codes = make_data()
     index = HammingIndex(64, **setting)
-    index.add(codes, np.arange(len(codes)) + 5,
+    index.add(codes,
+              np.arange(len(codes)) + 5,
               [f'ü/{i}.png' for i in range(len(codes))])
     index.remove([5, 6])
     path = str(tmp_path / 'db.index')
     index.save(path)
     assert os.listdir(tmp_path) == ['db.index']
     loaded = HammingIndex.load(path)
-    assert (loaded.num_bits, loaded.kind, loaded.params) == (
-        64, index.kind, index.params)
+    assert (loaded.num_bits, loaded.kind, loaded.params) == (64, index.kind,
+                                                             index.params)
     np.testing.assert_array_equal(loaded.ids, index.ids)
     for a, b in zip(loaded.search(queries, 20), index.search(queries, 20)):
         np.testing.assert_array_equal(a, b)
-    for a, b in zip(loaded.search_radius(queries, 5),
-                    index.search_radius(queries, 5)):
+    for a, b in zip(
+            loaded.search_radius(queries, 5), index.search_radius(queries, 5)):
         for x, y in zip(a, b):
             np.testing.assert_array_equal(x, y)
     loaded.add(codes[:1], [1], ['new.png'])  # usable: IVF stays trained
@@ -210,10 +213,10 @@ def test_header_that_does_not_match_the_faiss_index(tmp_path):
     index.save(path)
     meta, arrays = load_arrays(path, INDEX_FORMAT, ())
     meta.pop('format')
-    save_arrays(path, INDEX_FORMAT, dict(meta, kind='ivf', params={}),
-                arrays)
-    with pytest.raises(ValueError, match='IndexBinaryFlat of 64 bits, not '
-                       "the 'ivf' index"):
+    save_arrays(path, INDEX_FORMAT, dict(meta, kind='ivf', params={}), arrays)
+    with pytest.raises(
+            ValueError, match='IndexBinaryFlat of 64 bits, not '
+            "the 'ivf' index"):
         HammingIndex.load(path)
     save_arrays(path, INDEX_FORMAT, meta, dict(arrays, ids=arrays['ids'][1:]))
     with pytest.raises(ValueError, match='ids must be 320 integers'):
@@ -323,8 +326,9 @@ def test_multi_hash_radius_search_finds_flips_spread_over_all_tables(radius):
         tables = rng.permutation(4)
         bits = [16 * tables[i % 4] + rng.integers(16) for i in range(radius)]
         while len(set(bits)) < radius:
-            bits = [16 * tables[i % 4] + rng.integers(16)
-                    for i in range(radius)]
+            bits = [
+                16 * tables[i % 4] + rng.integers(16) for i in range(radius)
+            ]
         row[bits] *= -1
     for row in codes[50:]:
         row[16 * rng.integers(4) + rng.choice(16, radius, replace=False)] *= -1
@@ -366,8 +370,10 @@ def test_labels_follow_their_items_through_remove_save_and_load(
     labels = make_labels(len(codes))
     index = HammingIndex(64, **setting)
     index.add(codes[:200], np.arange(200) * 2, labels=labels[:200])
-    index.add(codes[200:], np.arange(200, len(codes)) * 2,
-              labels=labels[200:].astype(np.uint8))  # 0/1 integers too
+    index.add(
+        codes[200:],
+        np.arange(200, len(codes)) * 2,
+        labels=labels[200:].astype(np.uint8))  # 0/1 integers too
     index.remove([0, 2, 4])
     path = str(tmp_path / 'db.index')
     index.save(path)
@@ -409,8 +415,10 @@ def test_relevant_marks_results_sharing_a_label_with_their_query():
     assert unlabelled.search(queries, 3).labels is None
     assert unlabelled.search(queries, 3).relevant(query_labels) is None
     assert unlabelled.num_classes is None
-    with pytest.raises(ValueError, match=r'query labels of shape \(12, 4\) '
-                       'for results with 6 labels per item'):
+    with pytest.raises(
+            ValueError,
+            match=r'query labels of shape \(12, 4\) '
+            'for results with 6 labels per item'):
         found.relevant(query_labels[:, :4])
 
 
@@ -420,8 +428,9 @@ def test_bad_labels():
     index.add(codes[:10], labels=make_labels(10))
     with pytest.raises(ValueError, match='stores labels for all'):
         index.add(codes[10:12])
-    with pytest.raises(ValueError, match='labels of 4 classes for an index '
-                       'of 6'):
+    with pytest.raises(
+            ValueError, match='labels of 4 classes for an index '
+            'of 6'):
         index.add(codes[10:12], labels=make_labels(2, 4))
     with pytest.raises(ValueError, match=r'labels must be a \(2, C\)'):
         index.add(codes[10:12], labels=make_labels(3))
@@ -444,13 +453,17 @@ def test_index_file_with_labels_of_a_wrong_shape_names_the_file(tmp_path):
     meta.pop('format')
     save_arrays(path, INDEX_FORMAT, meta,
                 dict(arrays, labels=arrays['labels'][1:]))
-    with pytest.raises(ValueError, match=r'db.index: labels must be a '
-                       r'\(320, C\) multi-hot array'):
+    with pytest.raises(
+            ValueError,
+            match=r'db.index: labels must be a '
+            r'\(320, C\) multi-hot array'):
         HammingIndex.load(path)
 
 
 def test_without_faiss_the_index_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, 'faiss', None)  # import faiss fails
-    with pytest.raises(ImportError, match=r"HammingIndex \(binary search\) "
-                       r"needs faiss, .*pip install 'hashnet_mm\[search\]'"):
+    with pytest.raises(
+            ImportError,
+            match=r"HammingIndex \(binary search\) "
+            r"needs faiss, .*pip install 'hashnet_mm\[search\]'"):
         HammingIndex(64)

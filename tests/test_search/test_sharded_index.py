@@ -12,7 +12,6 @@ from hashnet_mm.search.hamming_index import Neighbours
 from hashnet_mm.search.sharded_index import (ShardedIndex, load_index,
                                              merge_topk)
 from hashnet_mm.search.shards import shard_bounds, write_shard
-
 from .reference import (clustered_codes, popcount_distances, reference_radius,
                         reference_topk)
 from .test_hamming_index import make_data
@@ -53,8 +52,8 @@ def test_multi_index_hashing_top_k_of_far_queries():
     queries = pack_codes(-np.ones((3, 16)))
     index = HammingIndex(16, 'hash', hash_bits=4, num_tables=4)
     index.add(codes)
-    positions, expected = reference_topk(popcount_distances(queries, codes),
-                                         50)
+    positions, expected = reference_topk(
+        popcount_distances(queries, codes), 50)
     found = index.search(queries, 50)
     np.testing.assert_array_equal(found.distances, expected)
     np.testing.assert_array_equal(found.ids, positions)
@@ -86,8 +85,8 @@ def test_merge_topk_breaks_ties_by_id_and_pads():
 def split(codes, sizes):
     """Consecutive parts of these sizes (0 allowed)."""
     edges = np.cumsum([0] + list(sizes))
-    return [(np.arange(a, b), codes[a:b]) for a, b in zip(edges[:-1],
-                                                          edges[1:])]
+    return [(np.arange(a, b), codes[a:b])
+            for a, b in zip(edges[:-1], edges[1:])]
 
 
 PART_SETTINGS = {
@@ -97,8 +96,7 @@ PART_SETTINGS = {
 }
 
 
-@pytest.mark.parametrize('setting', PART_SETTINGS.values(),
-                         ids=PART_SETTINGS)
+@pytest.mark.parametrize('setting', PART_SETTINGS.values(), ids=PART_SETTINGS)
 @pytest.mark.parametrize('k', [1, 7, 40, 100, 400])
 def test_sharded_search_equals_brute_force(setting, k):
     """Parts of 100, 0 (empty), 117 and 103 items; ties at the k-th
@@ -132,8 +130,7 @@ def test_sharded_search_equals_brute_force(setting, k):
         np.testing.assert_array_equal(found.ids, flat.search(queries, k).ids)
 
 
-@pytest.mark.parametrize('setting', PART_SETTINGS.values(),
-                         ids=PART_SETTINGS)
+@pytest.mark.parametrize('setting', PART_SETTINGS.values(), ids=PART_SETTINGS)
 @pytest.mark.parametrize('radius', [0, 2, 9])
 def test_sharded_radius_search_equals_brute_force(setting, radius):
     queries, codes = make_data(seed=radius)
@@ -147,9 +144,9 @@ def test_sharded_radius_search_equals_brute_force(setting, radius):
         parts.append(index)
     distances = popcount_distances(queries, codes)
     found = ShardedIndex(parts).search_radius(queries, radius)
-    for result, expected, row in zip(found, reference_radius(distances,
-                                                             radius),
-                                     distances):
+    for result, expected, row in zip(found,
+                                     reference_radius(distances,
+                                                      radius), distances):
         np.testing.assert_array_equal(result.ids, expected)
         np.testing.assert_array_equal(result.distances, row[expected])
 
@@ -163,12 +160,16 @@ def write_shards(folder, codes, shard_size, labels=None):
     """A shards folder as tools/encode.py --shards writes it."""
     plan = dict(images='test', shard_size=shard_size)
     entries = []
-    for index, (first, stop) in enumerate(shard_bounds(len(codes),
-                                                       shard_size)):
+    for index, (first,
+                stop) in enumerate(shard_bounds(len(codes), shard_size)):
         ids = np.arange(first, stop)
-        entries.append(write_shard(folder, index, CodesFile(
-            codes[first:stop], 64, ids, [f'img/{i}.png' for i in ids],
-            None if labels is None else labels[first:stop], '/data'), plan))
+        entries.append(
+            write_shard(
+                folder, index,
+                CodesFile(codes[first:stop], 64, ids,
+                          [f'img/{i}.png' for i in ids],
+                          None if labels is None else labels[first:stop],
+                          '/data'), plan))
     Manifest.from_entries(folder, entries, len(codes), shard_size, '/data',
                           plan).save()
 
@@ -205,8 +206,8 @@ def test_index_built_from_shards_equals_brute_force(tmp_path, kind, extra,
         if kind != 'ivf':
             np.testing.assert_array_equal(found.ids, positions)
             assert found.paths[0, 0] == f'/data/img/{positions[0, 0]}.png'
-    for result, expected in zip(index.search_radius(queries, 4),
-                                reference_radius(distances, 4)):
+    for result, expected in zip(
+            index.search_radius(queries, 4), reference_radius(distances, 4)):
         np.testing.assert_array_equal(result.ids, expected)
 
 
@@ -220,8 +221,7 @@ def test_building_from_an_unfinished_encoding_is_an_error(tmp_path):
 
 def test_per_shard_needs_shards(tmp_path):
     with pytest.raises(SystemExit):
-        build_index([str(tmp_path / 'codes.npz'), '--out', 'x',
-                     '--per-shard'])
+        build_index([str(tmp_path / 'codes.npz'), '--out', 'x', '--per-shard'])
 
 
 def test_training_and_empty_copies():
@@ -259,17 +259,19 @@ def test_results_give_paths_under_the_image_root():
     paths stay as they are."""
     codes = pack_codes(np.where(np.eye(3, 8) > 0, 1, -1))
     parts = []
-    for ids, paths in (([0, 1], ['a/0.png', '/elsewhere/1.png']),
-                       ([2], ['b/2.png'])):
+    for ids, paths in (([0, 1], ['a/0.png',
+                                 '/elsewhere/1.png']), ([2], ['b/2.png'])):
         part = HammingIndex(8)
         part.image_root = '/data'
         part.add(codes[ids], ids, paths)
         parts.append(part)
     sharded = ShardedIndex(parts)
-    assert sharded.search(codes[:1], 3).paths.tolist() == [
-        ['/data/a/0.png', '/elsewhere/1.png', '/data/b/2.png']]
+    assert sharded.search(codes[:1], 3).paths.tolist() == [[
+        '/data/a/0.png', '/elsewhere/1.png', '/data/b/2.png'
+    ]]
     sharded.image_root = '/moved'
     assert parts[1].image_root == '/moved'
     (found, ) = sharded.search_radius(codes[2:], 8)
-    assert found.paths.tolist() == ['/moved/b/2.png', '/moved/a/0.png',
-                                    '/elsewhere/1.png']
+    assert found.paths.tolist() == [
+        '/moved/b/2.png', '/moved/a/0.png', '/elsewhere/1.png'
+    ]

@@ -14,7 +14,6 @@ from hashnet_mm.apis import HashInferencer
 from hashnet_mm.search import CodesFile, HammingIndex
 from hashnet_mm.search.build_index import main as build_index
 from hashnet_mm.serving import SearchService
-
 from ..test_tools.test_train_test import write_config
 from ..tiny_data import one_hot, write_tiny_dataset
 
@@ -36,10 +35,12 @@ def served_files(tmp_path_factory):
     """(config, checkpoint, index file, data root)."""
     root = str(tmp_path_factory.mktemp('served'))
     rng = np.random.default_rng(1)
-    write_tiny_dataset(root, {
-        name: one_hot(np.repeat(np.arange(4), n // 4)[rng.permutation(n)], 4)
-        for name, n in (('query', 8), ('database', 32))
-    })
+    write_tiny_dataset(
+        root, {
+            name: one_hot(
+                np.repeat(np.arange(4), n // 4)[rng.permutation(n)], 4)
+            for name, n in (('query', 8), ('database', 32))
+        })
     config = write_config(osp.join(root, 'cfg.py'), root, 1)
     checkpoint = osp.join(root, 'model.pth')
     model = get_model(Config.fromfile(config))
@@ -49,8 +50,7 @@ def served_files(tmp_path_factory):
     codes = HashInferencer(config, checkpoint, 'cpu')(
         paths, batch_size=16, packed=True)['codes']
     codes_file = osp.join(root, 'database.npz')
-    CodesFile(codes, 16, np.arange(len(paths)), paths, labels).save(
-        codes_file)
+    CodesFile(codes, 16, np.arange(len(paths)), paths, labels).save(codes_file)
     index_file = osp.join(root, 'database.index')
     build_index([codes_file, '--out', index_file])
     return config, checkpoint, index_file, root
@@ -61,9 +61,14 @@ def service(served_files):
     config, checkpoint, index_file, _ = served_files
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)
-    yield SearchService.from_files(config, checkpoint, index_file, 'cpu',
-                                   max_upload_bytes=MAX_UPLOAD_BYTES,
-                                   max_pixels=MAX_PIXELS, max_results=20)
+    yield SearchService.from_files(
+        config,
+        checkpoint,
+        index_file,
+        'cpu',
+        max_upload_bytes=MAX_UPLOAD_BYTES,
+        max_pixels=MAX_PIXELS,
+        max_results=20)
     faiss.omp_set_num_threads(threads)
 
 

@@ -18,7 +18,6 @@ from PIL import Image
 from hashnet_mm.apis import HashInferencer
 from hashnet_mm.search import HammingIndex, pack_codes
 from hashnet_mm.serving import SearchService, create_app
-
 from ..test_configs import REPO
 from ..test_images import bomb_png
 from .conftest import MAX_UPLOAD_BYTES, listed
@@ -39,8 +38,8 @@ def expected_results(index, code, scope, exclude=None, limit=None):
     """(id, distance, path, labels) of HammingIndex's own search."""
     kind, value = scope
     if kind == 'k':
-        found = index.search(code, value + (exclude is not None)).select(
-            0).found()
+        found = index.search(code,
+                             value + (exclude is not None)).select(0).found()
     else:
         (found, ) = index.search_radius(code, value)
     rows = [(int(i), int(d), p, np.flatnonzero(l).tolist())
@@ -78,9 +77,11 @@ def test_upload_search_equals_the_index_search(client, served_files, index,
     queries, _ = listed(root, 'query')
     for path in queries[:4]:
         code = inferencer(path, packed=True)['codes']
-        answer = answered(client.post(
-            '/api/search', files={'image': ('q.png', read(path))},
-            data={scope[0]: str(scope[1])}))
+        answer = answered(
+            client.post(
+                '/api/search',
+                files={'image': ('q.png', read(path))},
+                data={scope[0]: str(scope[1])}))
         expected = expected_results(index, code, scope, limit=20)
         assert [(r['id'], r['distance'], r['path'], r['labels'])
                 for r in answer['results']] == expected
@@ -100,26 +101,32 @@ def test_upload_search_equals_the_index_search(client, served_files, index,
         assert set(answer['timing_ms']) == {'encode', 'search', 'total'}
 
 
-def test_a_radius_that_finds_more_than_the_limit_says_so(client, index,
-                                                         served_files):
+def test_a_radius_that_finds_more_than_the_limit_says_so(
+        client, index, served_files):
     path = listed(served_files[3], 'query')[0][0]
-    answer = answered(client.post(
-        '/api/search', files={'image': ('q.png', read(path))},
-        data={'radius': '16'}))
+    answer = answered(
+        client.post(
+            '/api/search',
+            files={'image': ('q.png', read(path))},
+            data={'radius': '16'}))
     assert answer['found'] == 32 and answer['truncated']
     assert len(answer['results']) == 20
 
 
-def test_upload_with_labels_is_marked_and_scored(client, served_files,
-                                                 index, inferencer):
+def test_upload_with_labels_is_marked_and_scored(client, served_files, index,
+                                                 inferencer):
     queries, labels = listed(served_files[3], 'query')
     counts = []
     for path, row in zip(queries, labels):
         code = inferencer(path, packed=True)['codes']
-        answer = answered(client.post(
-            '/api/search', files={'image': ('q.png', read(path))},
-            data={'k': '8',
-                  'labels': ','.join(map(str, np.flatnonzero(row)))}))
+        answer = answered(
+            client.post(
+                '/api/search',
+                files={'image': ('q.png', read(path))},
+                data={
+                    'k': '8',
+                    'labels': ','.join(map(str, np.flatnonzero(row)))
+                }))
         right = index.search(code, 8).relevant(row[None])[0]
         assert answer['marked'] and answer['query']['labels'] == \
             np.flatnonzero(row).tolist()
@@ -134,28 +141,41 @@ def test_item_query_leaves_the_item_out_and_is_marked_by_its_labels(
     paths, labels = listed(served_files[3], 'database')
     for item in (0, 5, 31):
         code = inferencer(paths[item], packed=True)['codes']
-        answer = answered(client.post('/api/search',
-                                      json={'id': item, 'k': 6}))
+        answer = answered(
+            client.post('/api/search', json={
+                'id': item,
+                'k': 6
+            }))
         expected = expected_results(index, code, ('k', 6), exclude=item)
         assert [(r['id'], r['distance'], r['path'], r['labels'])
                 for r in answer['results']] == expected
         assert answer['query'] == dict(
-            type='item', id=item, path=paths[item],
+            type='item',
+            id=item,
+            path=paths[item],
             labels=np.flatnonzero(labels[item]).tolist(),
             image_url=f'/api/items/{item}/image',
             code=answer['query']['code'])
         assert answer['query']['code']['hex'] == code[0].tobytes().hex()
-        marks = [bool((labels[r['id']] & labels[item]).any())
-                 for r in answer['results']]
+        marks = [
+            bool((labels[r['id']] & labels[item]).any())
+            for r in answer['results']
+        ]
         assert [r['right'] for r in answer['results']] == marks
         assert answer['precision'] == pytest.approx(np.mean(marks))
         assert answer['warnings'] == []
         # The same by a form field, and by radius.
-        form = answered(client.post('/api/search',
-                                    data={'id': str(item), 'k': '6'}))
+        form = answered(
+            client.post('/api/search', data={
+                'id': str(item),
+                'k': '6'
+            }))
         assert form['results'] == answer['results']
-        radius = answered(client.post('/api/search',
-                                      json={'id': item, 'radius': 5}))
+        radius = answered(
+            client.post('/api/search', json={
+                'id': item,
+                'radius': 5
+            }))
         assert [(r['id'], r['distance'], r['path'], r['labels'])
                 for r in radius['results']] == expected_results(
                     index, code, ('radius', 5), exclude=item, limit=20)
@@ -163,11 +183,15 @@ def test_item_query_leaves_the_item_out_and_is_marked_by_its_labels(
 
 def test_json_base64_upload_equals_the_form_upload(client, served_files):
     path = listed(served_files[3], 'query')[0][2]
-    form = answered(client.post('/api/search',
-                                files={'image': ('q.png', read(path))}))
-    as_json = answered(client.post('/api/search', json={
-        'image_base64': base64.b64encode(read(path)).decode(),
-        'name': 'q.png'}))
+    form = answered(
+        client.post('/api/search', files={'image': ('q.png', read(path))}))
+    as_json = answered(
+        client.post(
+            '/api/search',
+            json={
+                'image_base64': base64.b64encode(read(path)).decode(),
+                'name': 'q.png'
+            }))
     assert as_json['results'] == form['results']
     assert form['search'] == {'k': 10} and len(form['results']) == 10
 
@@ -175,9 +199,11 @@ def test_json_base64_upload_equals_the_form_upload(client, served_files):
 def test_items_and_their_images(client, served_files):
     paths, labels = listed(served_files[3], 'database')
     item = answered(client.get('/api/items/7'))
-    assert item == dict(id=7, path=paths[7],
-                        labels=np.flatnonzero(labels[7]).tolist(),
-                        image_url='/api/items/7/image')
+    assert item == dict(
+        id=7,
+        path=paths[7],
+        labels=np.flatnonzero(labels[7]).tolist(),
+        image_url='/api/items/7/image')
     response = client.get('/api/items/7/image')
     assert response.status_code == 200
     assert response.headers['content-type'] == 'image/png'
@@ -186,23 +212,25 @@ def test_items_and_their_images(client, served_files):
     assert response.content == read(paths[7])
 
 
-@pytest.mark.parametrize('url', [
-    '/api/items/../../etc/passwd/image',
-    '/api/items/..%2F..%2F..%2Fetc%2Fpasswd/image',
-    '/api/items/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd/image',
-    '/api/items/%252e%252e%252fetc%252fpasswd/image',
-    '/api/items/%2Fetc%2Fpasswd/image',
-    '/api/items//etc/passwd/image',
-    '/api/items/..%5C..%5Cetc%5Cpasswd/image',
-    '/api/items/-1/image',
-    '/api/items/1e3/image',
-    '/api/items/0x1/image',
-    '/api/items/%EF%BC%91/image',  # a full-width digit one
-    '/api/items/32/image',
-    '/static/../../../etc/passwd',
-    '/..%2F..%2F..%2Fetc%2Fpasswd',
-    '/etc/passwd',
-])
+@pytest.mark.parametrize(
+    'url',
+    [
+        '/api/items/../../etc/passwd/image',
+        '/api/items/..%2F..%2F..%2Fetc%2Fpasswd/image',
+        '/api/items/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd/image',
+        '/api/items/%252e%252e%252fetc%252fpasswd/image',
+        '/api/items/%2Fetc%2Fpasswd/image',
+        '/api/items//etc/passwd/image',
+        '/api/items/..%5C..%5Cetc%5Cpasswd/image',
+        '/api/items/-1/image',
+        '/api/items/1e3/image',
+        '/api/items/0x1/image',
+        '/api/items/%EF%BC%91/image',  # a full-width digit one
+        '/api/items/32/image',
+        '/static/../../../etc/passwd',
+        '/..%2F..%2F..%2Fetc%2Fpasswd',
+        '/etc/passwd',
+    ])
 def test_no_client_path_reaches_the_disk(client, url):
     response = client.get(url)
     assert response.status_code in (400, 404), (url, response.status_code)
@@ -212,8 +240,7 @@ def test_no_client_path_reaches_the_disk(client, url):
 
 def test_a_path_parameter_is_ignored(client, served_files):
     paths, _ = listed(served_files[3], 'database')
-    response = client.get('/api/items/0/image',
-                          params={'path': '/etc/passwd'})
+    response = client.get('/api/items/0/image', params={'path': '/etc/passwd'})
     assert response.content == read(paths[0])
 
 
@@ -227,28 +254,55 @@ def test_a_path_parameter_is_ignored(client, served_files):
     (dict(json={'id': True}), 400, 'an item id is an integer'),
     (dict(json={}), 400, 'needs an image upload .* or the id'),
     (dict(json=[1, 2]), 400, 'must be an object'),
-    (dict(content=b'{"id": ', headers={'content-type': 'application/json'}),
-     400, 'not valid JSON'),
-    (dict(content=b'id=1', headers={'content-type': 'text/plain'}), 400,
-     'multipart form .* or JSON'),
-    (dict(json={'id': 1, 'k': 0}), 400, 'k must be an integer from 1 to 20'),
-    (dict(json={'id': 1, 'k': 21}), 400, 'k must be an integer from 1 to 20'),
-    (dict(json={'id': 1, 'k': 'ten'}), 400, "from 1 to 20, got 'ten'"),
-    (dict(json={'id': 1, 'k': 2.5}), 400, 'from 1 to 20, got 2.5'),
-    (dict(data={'id': '1', 'k': '1_0'}), 400, "from 1 to 20, got '1_0'"),
-    (dict(data={'id': '1', 'radius': '17'}), 400,
-     'radius must be an integer from 0 to 16'),
-    (dict(data={'id': '1', 'radius': '-1'}), 400, 'radius must be'),
-    (dict(json={'id': 1, 'k': 5, 'radius': 2}), 400, 'not both'),
-    (dict(json={'id': 1, 'labels': [0]}), 400, 'labels go with an upload'),
+    (dict(content=b'{"id": ', headers={'content-type': 'application/json'
+                                       }), 400, 'not valid JSON'),
+    (dict(content=b'id=1', headers={'content-type': 'text/plain'
+                                    }), 400, 'multipart form .* or JSON'),
+    (dict(json={
+        'id': 1,
+        'k': 0
+    }), 400, 'k must be an integer from 1 to 20'),
+    (dict(json={
+        'id': 1,
+        'k': 21
+    }), 400, 'k must be an integer from 1 to 20'),
+    (dict(json={
+        'id': 1,
+        'k': 'ten'
+    }), 400, "from 1 to 20, got 'ten'"),
+    (dict(json={
+        'id': 1,
+        'k': 2.5
+    }), 400, 'from 1 to 20, got 2.5'),
+    (dict(data={
+        'id': '1',
+        'k': '1_0'
+    }), 400, "from 1 to 20, got '1_0'"),
+    (dict(data={
+        'id': '1',
+        'radius': '17'
+    }), 400, 'radius must be an integer from 0 to 16'),
+    (dict(data={
+        'id': '1',
+        'radius': '-1'
+    }), 400, 'radius must be'),
+    (dict(json={
+        'id': 1,
+        'k': 5,
+        'radius': 2
+    }), 400, 'not both'),
+    (dict(json={
+        'id': 1,
+        'labels': [0]
+    }), 400, 'labels go with an upload'),
     (dict(json={'image_base64': 'not base64!'}), 400, 'not base64'),
     (dict(files={'image': ('a.png', b'')}), 400, 'is empty'),
     (dict(files={'image': ('a.png', b'x')}, data={'labels': '4'}), 400,
      'a label must be an integer from 0 to 3'),
     (dict(files={'image': ('notes.txt', b'hello, not an image')}), 415,
      "the upload 'notes.txt': not an image of a known format"),
-    (dict(files={'image': ('x.png', b'\x89PNG\r\n\x1a\n' + b'\0' * 40)}),
-     415, 'not an image of a known format'),
+    (dict(files={'image': ('x.png', b'\x89PNG\r\n\x1a\n' + b'\0' * 40)}), 415,
+     'not an image of a known format'),
     (dict(files={'image': ('bomb.png', bomb_png(1000, 1000))}), 413,
      r'1000 x 1000 = 1,000,000 pixels is more than the limit of 262,144'),
     (dict(files={'image': ('bomb.png', bomb_png(30000, 30000))}), 413,
@@ -266,17 +320,21 @@ def test_bad_searches_are_refused_with_a_message(client, request_kwargs,
 
 def test_a_request_over_the_limit_is_cut_off_while_it_streams(client):
     """No Content-Length (chunked): counted as it arrives."""
+
     def chunks():
         for _ in range(40):
             yield b'\0' * 10_000
 
     response = client.post(
-        '/api/search', content=chunks(),
+        '/api/search',
+        content=chunks(),
         headers={'content-type': 'application/json'})
     assert response.status_code == 413
     assert 'more than the limit' in response.json()['error']
-    declared = client.post('/api/search', content=b'\0' * 400_000,
-                           headers={'content-type': 'application/json'})
+    declared = client.post(
+        '/api/search',
+        content=b'\0' * 400_000,
+        headers={'content-type': 'application/json'})
     assert declared.status_code == 413
     assert 'the request is 400,000 bytes' in declared.json()['error']
 
@@ -288,8 +346,9 @@ def test_an_upload_in_another_format_or_size_is_encoded_as_the_model_reads(
     path = listed(served_files[3], 'query')[0][0]
     buffer = io.BytesIO()
     Image.open(path).convert('RGB').resize((48, 40)).save(buffer, 'JPEG')
-    answer = answered(client.post(
-        '/api/search', files={'image': ('q.jpg', buffer.getvalue())}))
+    answer = answered(
+        client.post(
+            '/api/search', files={'image': ('q.jpg', buffer.getvalue())}))
     code = inferencer(buffer.getvalue(), packed=True)['codes']
     assert answer['query']['code']['hex'] == code[0].tobytes().hex()
 
@@ -305,7 +364,8 @@ def test_a_grey_model_takes_a_colour_upload(tmp_path, served_files):
     for split in ('query', 'database'):
         cfg.test_dataloader.dataset[split].pipeline = [
             dict(type='LoadImageFromFile', color_type='grayscale'),
-            dict(type='PackInputs')]
+            dict(type='PackInputs')
+        ]
     model = get_model(cfg)
     model.init_weights()
     checkpoint = str(tmp_path / 'grey.pth')
@@ -320,14 +380,16 @@ def test_a_grey_model_takes_a_colour_upload(tmp_path, served_files):
     query = listed(root, 'query')[0][3]
     assert Image.open(query).mode == 'RGB'
     with TestClient(create_app(service)) as client:
-        answer = answered(client.post(
-            '/api/search', files={'image': ('q.png', read(query))},
-            data={'k': '5'}))
+        answer = answered(
+            client.post(
+                '/api/search',
+                files={'image': ('q.png', read(query))},
+                data={'k': '5'}))
     code = grey(query, packed=True)['codes']
     assert answer['query']['code']['hex'] == code[0].tobytes().hex()
-    assert [(r['id'], r['distance']) for r in answer['results']] == [
-        (int(i), int(d)) for i, d in zip(*index.search(code, 5)[:2])
-        for i, d in zip(i, d)]
+    assert [(r['id'], r['distance']) for r in answer['results']
+            ] == [(int(i), int(d)) for i, d in zip(*index.search(code, 5)[:2])
+                  for i, d in zip(i, d)]
 
 
 def test_an_index_without_paths_serves_uploads_and_says_why_items_fail(
@@ -342,9 +404,11 @@ def test_an_index_without_paths_serves_uploads_and_says_why_items_fail(
                                        str(tmp_path / 'bare.index'), 'cpu')
     with TestClient(create_app(service)) as client:
         assert answered(client.get('/api/health'))['num_classes'] is None
-        answer = answered(client.post(
-            '/api/search', files={'image': ('q.png', read(paths[3]))},
-            data={'k': '3'}))
+        answer = answered(
+            client.post(
+                '/api/search',
+                files={'image': ('q.png', read(paths[3]))},
+                data={'k': '3'}))
         assert [r['path'] for r in answer['results']] == [None] * 3
         assert [r['image_url'] for r in answer['results']] == [None] * 3
         assert not answer['marked']
@@ -353,7 +417,8 @@ def test_an_index_without_paths_serves_uploads_and_says_why_items_fail(
             assert response.status_code == 404
             assert 'stores no image paths' in response.json()['error']
         labelled = client.post(
-            '/api/search', files={'image': ('q.png', read(paths[3]))},
+            '/api/search',
+            files={'image': ('q.png', read(paths[3]))},
             data={'labels': '1'})
         assert labelled.status_code == 400
         assert 'the index holds no labels' in labelled.json()['error']
@@ -390,13 +455,15 @@ def test_a_missing_item_image_and_a_changed_model_are_reported(
                 answer['warnings'][0]
 
 
-def test_a_model_and_index_of_different_lengths_are_refused(served_files,
-                                                            tmp_path):
+def test_a_model_and_index_of_different_lengths_are_refused(
+        served_files, tmp_path):
     config, checkpoint, _, _ = served_files
     wide = HammingIndex(32)
     wide.save(str(tmp_path / 'wide.index'))
-    with pytest.raises(ValueError, match='the model makes 16-bit codes but '
-                       'the index holds 32-bit codes'):
+    with pytest.raises(
+            ValueError,
+            match='the model makes 16-bit codes but '
+            'the index holds 32-bit codes'):
         SearchService.from_files(config, checkpoint,
                                  str(tmp_path / 'wide.index'), 'cpu')
 
@@ -410,7 +477,9 @@ def test_the_server_stack_is_an_extra():
             'try:\n    import hashnet_mm.serving.app\n'
             'except ImportError as e:\n    print(e)\n')
     result = subprocess.run([sys.executable, '-W', 'ignore', '-c', code],
-                            capture_output=True, text=True, cwd=REPO)
+                            capture_output=True,
+                            text=True,
+                            cwd=REPO)
     assert result.stdout.strip() == (
         'The search server (hashnet_mm.serving) needs fastapi, which is not '
         "installed: pip install 'hashnet_mm[serve]'"), result.stderr[-2000:]
@@ -418,13 +487,15 @@ def test_the_server_stack_is_an_extra():
             '("fastapi", "uvicorn", "starlette", "multipart") '
             'if m in sys.modules])')
     result = subprocess.run([sys.executable, '-W', 'ignore', '-c', code],
-                            capture_output=True, text=True, cwd=REPO)
+                            capture_output=True,
+                            text=True,
+                            cwd=REPO)
     assert result.returncode == 0 and result.stdout.strip() == '', \
         result.stdout + result.stderr[-2000:]
 
 
 def test_an_image_browsers_do_not_show_is_sent_as_png(tmp_path, served_files,
-                                                     inferencer):
+                                                      inferencer):
     config, checkpoint, _, root = served_files
     path = listed(root, 'database')[0][0]
     tiff = str(tmp_path / 'item.tif')

@@ -7,9 +7,9 @@ from hashnet_mm.search import HammingIndex, pack_codes
 from hashnet_mm.serving import IndexItems
 
 
-@pytest.mark.parametrize('kind, params', [
-    ('flat', {}), ('hash', dict(hash_bits=8)), ('ivf', dict(nlist=4,
-                                                            nprobe=1))])
+@pytest.mark.parametrize('kind, params', [('flat', {}),
+                                          ('hash', dict(hash_bits=8)),
+                                          ('ivf', dict(nlist=4, nprobe=1))])
 def test_every_item_by_id(kind, params):
     rng = np.random.default_rng(0)
     codes = pack_codes(np.where(rng.random((60, 32)) < 0.5, -1, 1))

@@ -5,7 +5,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 from hashnet_mm.serving import create_app
 from hashnet_mm.serving.server import background_server
-
 from ..tool_modules import load_tool
 from .conftest import listed
 
@@ -32,8 +31,8 @@ def test_threads_share_the_model_and_index_safely(service, served_files):
 
     alone = [key(call[0](*call[1:])) for call in calls]
     with ThreadPoolExecutor(6) as pool:
-        together = list(pool.map(lambda call: key(call[0](*call[1:])),
-                                 calls * 3))
+        together = list(
+            pool.map(lambda call: key(call[0](*call[1:])), calls * 3))
     assert together == alone * 3
 
 
@@ -55,9 +54,11 @@ def test_the_load_benchmark_records_its_figures(served_files, tmp_path):
     config, checkpoint, index_file, _ = served_files
     serve_load = load_tool('serve_load.py', folder='benchmarks')
     out = str(tmp_path / 'serving')
-    serve_load.main([config, checkpoint, index_file, '--clients', '1', '3',
-                     '--requests', '12', '--queries', '6', '--k', '4',
-                     '--machine', 'a test machine', '--out', out])
+    serve_load.main([
+        config, checkpoint, index_file, '--clients', '1', '3', '--requests',
+        '12', '--queries', '6', '--k', '4', '--machine', 'a test machine',
+        '--out', out
+    ])
     with open(out + '.json') as f:
         record = json.load(f)
     assert record['machine'] == 'a test machine'

@@ -36,12 +36,15 @@ def server(served_files, tmp_path_factory):
     config, checkpoint, index_file, _ = served_files
     log = tmp_path_factory.mktemp('serve') / 'stderr.txt'
     with open(log, 'w') as stderr:
-        process = subprocess.Popen(
-            [sys.executable, 'tools/serve.py', config, checkpoint,
-             index_file, '--port', '0', '--device', 'cpu', '--max-results',
-             '50'],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=stderr, text=True,
-            env=dict(os.environ, OMP_NUM_THREADS='1'))
+        process = subprocess.Popen([
+            sys.executable, 'tools/serve.py', config, checkpoint, index_file,
+            '--port', '0', '--device', 'cpu', '--max-results', '50'
+        ],
+                                   cwd=REPO,
+                                   stdout=subprocess.PIPE,
+                                   stderr=stderr,
+                                   text=True,
+                                   env=dict(os.environ, OMP_NUM_THREADS='1'))
     try:
         url = None
         deadline = time.monotonic() + 300
@@ -49,8 +52,7 @@ def server(served_files, tmp_path_factory):
             line = process.stdout.readline()
             if not line and process.poll() is not None:
                 break
-            found = re.search(r'search page: (http://127\.0\.0\.1:\d+)/',
-                              line)
+            found = re.search(r'search page: (http://127\.0\.0\.1:\d+)/', line)
             url = found and found.group(1)
         assert url, f'tools/serve.py did not start: {log.read_text()[-3000:]}'
         while True:  # bound, not yet listening: wait for it
@@ -75,9 +77,8 @@ def page(server):
         'chromium (CI installs it)')
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM,
-                                             headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport=dict(width=1200, height=900))
             page.set_default_timeout(TIMEOUT_MS)
@@ -99,7 +100,8 @@ def grid(page):
 def wait_for_query(page, text):
     page.wait_for_function(
         'text => document.getElementById("query-name").textContent'
-        '.includes(text)', arg=text)
+        '.includes(text)',
+        arg=text)
 
 
 def test_upload_see_the_grid_click_a_result_see_the_marks(
@@ -118,8 +120,9 @@ def test_upload_see_the_grid_click_a_result_see_the_marks(
     page.wait_for_selector('#results .result')
     found = index.search(inferencer(query, packed=True)['codes'], 10)
     uploaded = grid(page)
-    assert uploaded == [[int(i), rank, int(d), None] for rank, (i, d) in
-                        enumerate(zip(found.ids[0], found.distances[0]), 1)]
+    assert uploaded == [[
+        int(i), rank, int(d), None
+    ] for rank, (i, d) in enumerate(zip(found.ids[0], found.distances[0]), 1)]
     code = inferencer(query, packed=True)['codes'][0]
     assert page.inner_text('#query-code-hex') == code.tobytes().hex()
     assert re.fullmatch(r'([01]{8} ){1}[01]{8}',
@@ -167,7 +170,8 @@ def test_upload_see_the_grid_click_a_result_see_the_marks(
     (within, ) = index.search_radius(code, 4)
     assert [(i, d) for i, _, d, _ in grid(page)] == [
         (int(i), int(d)) for i, d in zip(within.ids, within.distances)
-        if i != clicked]
+        if i != clicked
+    ]
 
     # Drag and drop the query file with its labels: the upload's grid
     # again, marked.
@@ -177,9 +181,10 @@ def test_upload_see_the_grid_click_a_result_see_the_marks(
     with open(query, 'rb') as f:
         data = base64.b64encode(f.read()).decode()
     query_labels = listed(root, 'query')[1][0]
-    page.fill('#upload-labels', ','.join(
-        map(str, np.flatnonzero(query_labels))))
-    page.evaluate('''data => {
+    page.fill('#upload-labels',
+              ','.join(map(str, np.flatnonzero(query_labels))))
+    page.evaluate(
+        '''data => {
         const bytes = Uint8Array.from(atob(data), c => c.charCodeAt(0));
         const transfer = new DataTransfer();
         transfer.items.add(new File([bytes], 'dropped.png',
@@ -192,8 +197,10 @@ def test_upload_see_the_grid_click_a_result_see_the_marks(
     page.wait_for_selector('#results .result.right, #results .result.wrong')
     right = index.search(inferencer(query, packed=True)['codes'],
                          10).relevant(query_labels[None])[0]
-    assert grid(page) == [row[:3] + ['right' if mark else 'wrong']
-                          for row, mark in zip(uploaded, right)]
+    assert grid(page) == [
+        row[:3] + ['right' if mark else 'wrong']
+        for row, mark in zip(uploaded, right)
+    ]
     assert page.inner_text('#precision').startswith(
         f'precision@10: {right.mean():.3f}')
     page.fill('#upload-labels', '')

@@ -19,8 +19,7 @@ SMALL = {
     'KSH': dict(num_anchors=20, num_labeled=100, smooth_iters=5),
     'BRE': dict(num_anchors=8, num_train=60, num_sweeps=1),
     'VDSH': dict(depth=2, width=16, num_iters=2),
-    'BackpropHashMLP': dict(depth=2, width=16, num_iters=2,
-                            steps_per_iter=2),
+    'BackpropHashMLP': dict(depth=2, width=16, num_iters=2, steps_per_iter=2),
 }
 
 
@@ -43,12 +42,10 @@ def test_codes_are_exactly_binary_and_reproducible(name, separable):
     x, labels = separable['train']
     hasher = build(name, 8, **SMALL[name])
     codes = [hasher.fit(x, labels).encode(x[:50]) for _ in range(2)]
-    codes.append(build(name, 8, **SMALL[name]).fit(
-        x, labels).encode(x[:50]))
+    codes.append(build(name, 8, **SMALL[name]).fit(x, labels).encode(x[:50]))
     assert codes[0].dtype == torch.float32 and codes[0].shape == (50, 8)
     assert set(codes[0].unique().tolist()) <= {-1.0, 1.0}
-    assert torch.equal(codes[0], codes[1]) and torch.equal(codes[0],
-                                                           codes[2])
+    assert torch.equal(codes[0], codes[1]) and torch.equal(codes[0], codes[2])
 
 
 @pytest.mark.parametrize('name', sorted(SMALL))
@@ -76,8 +73,8 @@ def test_encode_checks_input(name, separable):
         hasher.encode(bad)
 
 
-@pytest.mark.parametrize('name', [n for n, c in HASHERS.module_dict.items()
-                                  if c.supervised])
+@pytest.mark.parametrize(
+    'name', [n for n, c in HASHERS.module_dict.items() if c.supervised])
 def test_supervised_methods_check_labels(name, separable):
     x, labels = separable['train']
     hasher = build(name, 4, **SMALL[name])
@@ -109,9 +106,11 @@ def test_bad_bit_lengths(bits):
 def test_unknown_method():
     with pytest.raises(ValueError, match='unknown hashing method'):
         build('pq', 8)
-    with pytest.raises(ValueError, match=r"'itq'; choose from \['BRE', "
-                       r"'BackpropHashMLP', 'ITQ', 'ITQCCA', 'KSH', 'LSH', "
-                       r"'SpectralHashing', 'VDSH'\]"):
+    with pytest.raises(
+            ValueError,
+            match=r"'itq'; choose from \['BRE', "
+            r"'BackpropHashMLP', 'ITQ', 'ITQCCA', 'KSH', 'LSH', "
+            r"'SpectralHashing', 'VDSH'\]"):
         build('itq', 8)
 
 
@@ -133,6 +132,7 @@ def test_sign_codes_maps_zero_to_plus_one():
 @pytest.mark.parametrize('name', ['ITQ', 'ITQCCA'])
 def test_more_bits_than_dimensions_raise(name, separable):
     x, labels = separable['train']
-    with pytest.raises(ValueError, match='cannot produce 17 bits: at most '
-                       '16'):
+    with pytest.raises(
+            ValueError, match='cannot produce 17 bits: at most '
+            '16'):
         build(name, 17).fit(x, labels)

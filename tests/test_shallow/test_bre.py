@@ -6,7 +6,6 @@ import torch
 from hashnet_mm.codes import sign_codes
 from hashnet_mm.shallow import BRE, LSH
 from hashnet_mm.shallow.bre import coordinate_step, prefix_flip_changes
-
 from .data import clusters_split, retrieval_map_of, splits
 
 
@@ -46,8 +45,7 @@ def test_line_search_is_exact(seed):
     step = coordinate_step(gain, signs, response, column)
     # Plain scan: every flip point +- a little, and a fine grid.
     flips = (-response[1:] / column[1:]).numpy()
-    candidates = np.r_[flips - 1e-7, flips + 1e-7,
-                       np.linspace(-50, 50, 20001)]
+    candidates = np.r_[flips - 1e-7, flips + 1e-7, np.linspace(-50, 50, 20001)]
     best = max(score(c) for c in candidates)
     assert score(step) == pytest.approx(best, abs=1e-9)
     assert score(step) >= score(0.0)
@@ -56,8 +54,9 @@ def test_line_search_is_exact(seed):
 @pytest.mark.parametrize('supervised', [True, False])
 def test_objective_never_increases(supervised):
     x, labels = clusters_split(80)
-    history = BRE(8, supervised=supervised, num_anchors=16, num_train=80,
-                  num_sweeps=3).fit(x, labels).objective_history
+    history = BRE(
+        8, supervised=supervised, num_anchors=16, num_train=80,
+        num_sweeps=3).fit(x, labels).objective_history
     assert all(b <= a + 1e-9 for a, b in zip(history, history[1:]))
     assert history[-1] < 0.9 * history[0]
 
@@ -74,8 +73,9 @@ def test_supervised_bre_beats_lsh():
 def test_euclidean_bre_preserves_distances():
     rng = np.random.default_rng(0)
     x = np.abs(rng.normal(size=(120, 5)))
-    model = BRE(16, supervised=False, num_anchors=24, num_train=120,
-                num_sweeps=3).fit(x)
+    model = BRE(
+        16, supervised=False, num_anchors=24, num_train=120,
+        num_sweeps=3).fit(x)
     codes = model.encode(x).double()
     hamming = ((16 - codes @ codes.t()) / 2 / 16).numpy()
     unit = x / np.linalg.norm(x, axis=1, keepdims=True)

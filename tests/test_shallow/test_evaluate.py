@@ -15,5 +15,6 @@ def test_same_value_as_the_functional_map(topk):
     db = torch.tensor(np.where(rng.random((40, 8)) < 0.5, -1.0, 1.0))
     ql = torch.tensor((rng.random((12, 5)) < 0.3).astype(np.uint8))
     dbl = torch.tensor((rng.random((40, 5)) < 0.3).astype(np.uint8))
-    assert retrieval_map(q, ql, db, dbl, topk=topk) == pytest.approx(
-        mean_average_precision(q, db, ql, dbl, topk=topk), abs=1e-12)
+    assert retrieval_map(
+        q, ql, db, dbl, topk=topk) == pytest.approx(
+            mean_average_precision(q, db, ql, dbl, topk=topk), abs=1e-12)

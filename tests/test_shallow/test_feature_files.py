@@ -30,20 +30,18 @@ def test_missing_file(tmp_path):
 
 
 @pytest.mark.parametrize('damage,match', [
-    (lambda p: np.save(p / 'query.npy', np.ones((4, 3))),
-     'query_ids.txt has 5 rows but .*query.npy has 4'),
-    (lambda p: (p / 'query_ids.txt').write_text('a\nb\n'),
-     'query_ids.txt has 2 rows'),
-    (lambda p: np.save(p / 'query_labels.npy', np.ones((6, 4))),
-     'query_labels.npy has 6 rows'),
-    (lambda p: np.save(p / 'query.npy', np.r_[np.ones((4, 3)),
-                                              [[0, np.nan, 0]]]),
-     'query.npy: row 4 has a NaN'),
+    (lambda p: np.save(p / 'query.npy', np.ones(
+        (4, 3))), 'query_ids.txt has 5 rows but .*query.npy has 4'),
+    (lambda p:
+     (p / 'query_ids.txt').write_text('a\nb\n'), 'query_ids.txt has 2 rows'),
+    (lambda p: np.save(p / 'query_labels.npy', np.ones(
+        (6, 4))), 'query_labels.npy has 6 rows'),
+    (lambda p: np.save(p / 'query.npy', np.r_[np.ones(
+        (4, 3)), [[0, np.nan, 0]]]), 'query.npy: row 4 has a NaN'),
     (lambda p: np.save(p / 'query.npy', np.ones(5)), r'\(n, d\)'),
-    (lambda p: np.save(p / 'query_labels.npy', np.full((5, 4), 2)),
-     '0/1'),
-    (lambda p: (p / 'query_ids.txt').write_text('a\na\nb\nc\nd\n'),
-     'not unique'),
+    (lambda p: np.save(p / 'query_labels.npy', np.full((5, 4), 2)), '0/1'),
+    (lambda p:
+     (p / 'query_ids.txt').write_text('a\na\nb\nc\nd\n'), 'not unique'),
 ])
 def test_inconsistent_files_raise(tmp_path, damage, match):
     write(tmp_path)

@@ -22,8 +22,8 @@ def test_rotation_step_is_the_best_orthogonal_matrix():
     rng = np.random.default_rng(0)
     v = torch.tensor(rng.normal(size=(300, 2)) * [2.0, 0.7])
     rotation, losses = itq_rotation(v, 1, torch.Generator().manual_seed(3))
-    assert torch.allclose(rotation.t() @ rotation, torch.eye(2).double(),
-                          atol=1e-12)
+    assert torch.allclose(
+        rotation.t() @ rotation, torch.eye(2).double(), atol=1e-12)
     # The B of that iteration: sgn(V R0) with the same initial R0.
     from hashnet_mm.shallow.linalg import random_orthogonal
     start = random_orthogonal(2, torch.Generator().manual_seed(3), v)

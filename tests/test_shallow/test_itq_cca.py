@@ -4,7 +4,6 @@ import torch
 
 from hashnet_mm.shallow import ITQCCA, LSH
 from hashnet_mm.shallow.itq_cca import cca_directions
-
 from .data import retrieval_map_of
 
 
@@ -26,8 +25,8 @@ def test_squared_correlations_match_reference():
     y += rng.normal(scale=0.7, size=y.shape)
     _, corr2 = cca_directions(
         torch.tensor(x - x.mean(0)), torch.tensor(y - y.mean(0)), 3, 1e-3)
-    assert np.allclose(corr2.numpy(), reference_squared_correlations(
-        x, y, 1e-3), atol=1e-10)
+    assert np.allclose(
+        corr2.numpy(), reference_squared_correlations(x, y, 1e-3), atol=1e-10)
 
 
 def test_direction_reaches_its_correlation():

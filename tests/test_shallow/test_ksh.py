@@ -4,7 +4,6 @@ import torch
 
 from hashnet_mm.shallow import ITQCCA, KSH, LSH
 from hashnet_mm.shallow.ksh import smooth_sign
-
 from .data import clusters_split, retrieval_map_of, rings_split, splits
 
 
@@ -19,8 +18,8 @@ def test_fits_its_objective_far_better_than_random_codes():
     x, labels = clusters_split(150)
     ksh = KSH(8, num_anchors=40, num_labeled=150).fit(x, labels).encode(x)
     lsh = LSH(8).fit(x).encode(x)
-    assert inner_product_loss(ksh, labels) < 0.7 * inner_product_loss(
-        lsh, labels)
+    assert inner_product_loss(ksh,
+                              labels) < 0.7 * inner_product_loss(lsh, labels)
 
 
 def test_kernel_separates_rings_that_no_hyperplane_can():

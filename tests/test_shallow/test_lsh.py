@@ -13,8 +13,9 @@ def test_collision_probability_is_one_minus_angle_over_pi(angle):
     x = basis[:, 0] * 3.0
     y = (np.cos(angle) * basis[:, 0] + np.sin(angle) * basis[:, 1]) * 0.5
     num_bits = 20000
-    codes = LSH(num_bits, center=False).fit(np.stack([x, y, -x])).encode(
-        np.stack([x, y]))
+    codes = LSH(
+        num_bits, center=False).fit(np.stack([x, y,
+                                              -x])).encode(np.stack([x, y]))
     collisions = (codes[0] == codes[1]).double().mean().item()
     expected = 1 - angle / np.pi
     sigma = np.sqrt(expected * (1 - expected) / num_bits)
@@ -25,7 +26,6 @@ def test_centering_uses_the_training_mean():
     rng = np.random.default_rng(1)
     x = rng.normal(size=(200, 6)) + 50.0  # far from the origin
     centred = LSH(64).fit(x).encode(x).mean(dim=0).abs().mean()
-    uncentred = LSH(64, center=False).fit(x).encode(x).mean(dim=0).abs(
-    ).mean()
+    uncentred = LSH(64, center=False).fit(x).encode(x).mean(dim=0).abs().mean()
     # Hyperplanes through the data's centre split it; through 0 they don't.
     assert centred < 0.3 < uncentred

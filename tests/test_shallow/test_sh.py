@@ -19,10 +19,9 @@ def reference_sh_codes(train, x, num_bits):
     vectors = vectors[:, np.argsort(-values)[:p]]
     v_train = (train - mean) @ vectors
     low, high = v_train.min(axis=0), v_train.max(axis=0)
-    pairs = sorted(
-        ((k / (high[j] - low[j]), k, j) for j in range(p)
-         for k in range(1, num_bits + 1)),
-        key=lambda t: (t[0], t[1], t[2]))[:num_bits]
+    pairs = sorted(((k / (high[j] - low[j]), k, j) for j in range(p)
+                    for k in range(1, num_bits + 1)),
+                   key=lambda t: (t[0], t[1], t[2]))[:num_bits]
     v = (x - mean) @ vectors
     codes = np.empty((len(x), num_bits))
     for bit, (_, k, j) in enumerate(pairs):

@@ -11,7 +11,6 @@ from PIL import Image
 from hashnet_mm.shallow import ITQCCA
 from hashnet_mm.shallow.evaluate import retrieval_map
 from hashnet_mm.shallow.feature_files import load_features, save_features
-
 from ..test_tools.test_train_test import REPO, run_tool, write_config
 from .data import separable_split
 
@@ -60,8 +59,9 @@ def test_features_ids_and_labels_of_a_split(tmp_path, checkpoint,
                                        for line in lines]
     assert neck['features'].shape == (8, 128)
     # The first image by hand: BGR as mmcv loads it, config normalisation.
-    image = np.asarray(Image.open(osp.join(tiny_single_label, lines[0][0])),
-                       dtype=np.float32)[..., ::-1]
+    image = np.asarray(
+        Image.open(osp.join(tiny_single_label, lines[0][0])),
+        dtype=np.float32)[..., ::-1]
     inputs = torch.from_numpy((image - 128) / 64).permute(2, 0, 1)[None]
     model.eval()
     with torch.no_grad():
@@ -86,50 +86,57 @@ def test_unknown_layer_is_named(checkpoint):
 
 @pytest.fixture
 def feature_dir(tmp_path):
-    for seed, (split, n) in enumerate((('train', 300), ('query', 40),
-                                       ('database', 200))):
+    splits = (('train', 300), ('query', 40), ('database', 200))
+    for seed, (split, n) in enumerate(splits):
         x, labels = separable_split(n, seed=seed)
-        save_features(str(tmp_path), split, x, [f'{split}{i}' for i in
-                                                range(n)], labels)
+        save_features(
+            str(tmp_path), split, x, [f'{split}{i}' for i in range(n)], labels)
     return str(tmp_path)
 
 
 @pytest.mark.slow
 def test_shallow_hash_prints_a_table_row_per_method(tmp_path, feature_dir):
     out = str(tmp_path / 'result.json')
-    stdout = run_tool('tools/shallow_hash.py', feature_dir, '--methods',
-                      'lsh', 'itq-cca', '--bits', '4', '8', '--json', out,
+    stdout = run_tool('tools/shallow_hash.py', feature_dir, '--methods', 'lsh',
+                      'itq-cca', '--bits', '4', '8', '--json', out,
                       '--options', 'itq-cca.num_iters=10')
     assert '| method | 4 bits | 8 bits |' in stdout
     with open(out) as f:
         rows = {row['method']: row['map'] for row in json.load(f)['rows']}
     assert f'| ITQ-CCA | {rows["ITQ-CCA"]["4"]:.4f} |' in stdout
     # The same number as fitting and scoring directly.
-    data = {s: load_features(feature_dir, s)
-            for s in ('train', 'query', 'database')}
-    model = ITQCCA(8, num_iters=10).fit(data['train']['features'],
-                                        data['train']['labels'])
-    assert rows['ITQ-CCA']['8'] == pytest.approx(retrieval_map(
-        model.encode(data['query']['features']), data['query']['labels'],
-        model.encode(data['database']['features']),
-        data['database']['labels']))
+    data = {
+        s: load_features(feature_dir, s)
+        for s in ('train', 'query', 'database')
+    }
+    model = ITQCCA(
+        8, num_iters=10).fit(data['train']['features'],
+                             data['train']['labels'])
+    assert rows['ITQ-CCA']['8'] == pytest.approx(
+        retrieval_map(
+            model.encode(data['query']['features']), data['query']['labels'],
+            model.encode(data['database']['features']),
+            data['database']['labels']))
     assert rows['ITQ-CCA']['8'] > rows['LSH']['8']
 
 
 def test_shallow_hash_builds_each_method_by_its_name():
     tool = load_tool('shallow_hash')
-    assert sorted(tool.METHODS) == ['bre', 'itq', 'itq-cca', 'ksh', 'lsh',
-                                    'sh', 'vdsh', 'vdsh-backprop']
+    assert sorted(tool.METHODS) == [
+        'bre', 'itq', 'itq-cca', 'ksh', 'lsh', 'sh', 'vdsh', 'vdsh-backprop'
+    ]
     for name, (type_name, _) in tool.METHODS.items():
         hasher = tool.build_method(name, 8, seed=3)
         assert type(hasher).__name__ == type_name
         assert (hasher.num_bits, hasher.seed) == (8, 3)
-    assert tool.build_method('ksh', 8, options=dict(
-        num_anchors=7)).kernel.num_anchors == 7
+    assert tool.build_method(
+        'ksh', 8, options=dict(num_anchors=7)).kernel.num_anchors == 7
     with pytest.raises(SystemExit, match='ksh: bad --options'):
         tool.build_method('ksh', 8, options=dict(num_anchor=7))
-    with pytest.raises(ValueError, match=r"unknown method 'ITQ'; choose "
-                       r"from \['bre', 'itq', "):
+    with pytest.raises(
+            ValueError,
+            match=r"unknown method 'ITQ'; choose "
+            r"from \['bre', 'itq', "):
         tool.build_method('ITQ', 8)
 
 
@@ -141,7 +148,8 @@ def test_shallow_hash_rejects_bad_features(feature_dir, monkeypatch):
     monkeypatch.setattr('sys.argv', ['shallow_hash.py', feature_dir])
     with pytest.raises(ValueError, match='query.npy: row 3 has a NaN'):
         tool.main()
-    monkeypatch.setattr('sys.argv', ['shallow_hash.py', feature_dir,
-                                     '--options', 'kshh.num_anchors=3'])
+    monkeypatch.setattr(
+        'sys.argv',
+        ['shallow_hash.py', feature_dir, '--options', 'kshh.num_anchors=3'])
     with pytest.raises(SystemExit, match="'kshh' is not a method"):
         tool.main()

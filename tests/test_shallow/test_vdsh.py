@@ -8,7 +8,6 @@ import torch
 
 from hashnet_mm.shallow import LSH, VDSH, BackpropHashMLP
 from hashnet_mm.shallow.vdsh import relu_preact_update, ridge_with_bias
-
 from .data import retrieval_map_of
 
 EXACT = dict(dtype=torch.float64, penalty_growth=1.0)
@@ -19,9 +18,17 @@ def test_objective_never_increases_at_fixed_penalties(separable,
                                                       identity_prior):
     """The quadratic-penalty method (no multipliers) at fixed penalties."""
     x, labels = separable['train']
-    model = VDSH(8, depth=3, width=12, num_iters=15, code_weight=0.5,
-                 preact_weight=0.5, act_weight=0.5, multipliers=False,
-                 identity_prior=identity_prior, **EXACT).fit(x, labels)
+    model = VDSH(
+        8,
+        depth=3,
+        width=12,
+        num_iters=15,
+        code_weight=0.5,
+        preact_weight=0.5,
+        act_weight=0.5,
+        multipliers=False,
+        identity_prior=identity_prior,
+        **EXACT).fit(x, labels)
     values = [h['objective'] for h in model.history]
     assert all(b <= a * (1 + 1e-12) for a, b in zip(values, values[1:]))
     assert values[-1] < 0.5 * values[0]
@@ -35,8 +42,14 @@ def test_every_block_update_lowers_the_objective(separable, multipliers,
                                                  identity_prior):
     """(U1)-(U5) never raise E, whatever the multipliers are."""
     x, labels = separable['train']
-    model = VDSH(8, depth=3, width=10, num_iters=3, multipliers=multipliers,
-                 identity_prior=identity_prior, **EXACT).fit(x, labels)
+    model = VDSH(
+        8,
+        depth=3,
+        width=10,
+        num_iters=3,
+        multipliers=multipliers,
+        identity_prior=identity_prior,
+        **EXACT).fit(x, labels)
     assert any(dual.abs().max() > 0 for dual in model.duals) == multipliers
     steps = [
         model._update_network, model._update_codes, model._update_classifier
@@ -56,8 +69,8 @@ def test_multipliers_ascend_on_the_residuals(separable):
     model = VDSH(8, depth=3, width=10, num_iters=2, **EXACT).fit(x, labels)
     before = [dual.clone() for dual in model.duals]
     residuals = [
-        z - (a @ w + c) for z, a, w, c in zip(
-            model.preacts, model.activations, model.weights, model.biases)
+        z - (a @ w + c) for z, a, w, c in zip(model.preacts, model.activations,
+                                              model.weights, model.biases)
     ]
     model._update_multipliers()
     for old, new, residual in zip(before, model.duals, residuals):
@@ -65,8 +78,7 @@ def test_multipliers_ascend_on_the_residuals(separable):
         assert torch.allclose(new - old, residual, atol=1e-12)
     forward = model.objective(forward=True)
     model.duals = [torch.randn_like(dual) for dual in model.duals]
-    assert model.objective(forward=True) == pytest.approx(forward,
-                                                          rel=1e-12)
+    assert model.objective(forward=True) == pytest.approx(forward, rel=1e-12)
 
 
 def test_multipliers_shrink_the_constraint_residual(separable):
@@ -74,9 +86,9 @@ def test_multipliers_shrink_the_constraint_residual(separable):
     penalties, the auxiliary variables end much closer to the network."""
     x, labels = separable['train']
     final = {
-        multipliers: VDSH(8, depth=4, width=16, num_iters=20,
-                          multipliers=multipliers).fit(
-                              x, labels).history[-1]['residual']
+        multipliers:
+        VDSH(8, depth=4, width=16, num_iters=20,
+             multipliers=multipliers).fit(x, labels).history[-1]['residual']
         for multipliers in (True, False)
     }
     assert final[True] < 0.3 * final[False], final
@@ -91,7 +103,8 @@ def test_ridge_with_bias_against_stacked_least_squares(with_prior):
     prior = rng.normal(size=(5, 4)) if with_prior else np.zeros((5, 4))
     reg = 0.7
     lhs = np.block([[inputs, np.ones((30, 1))],
-                    [np.sqrt(reg) * np.eye(5), np.zeros((5, 1))]])
+                    [np.sqrt(reg) * np.eye(5),
+                     np.zeros((5, 1))]])
     rhs = np.r_[targets, np.sqrt(reg) * prior]
     expected = np.linalg.lstsq(lhs, rhs, rcond=None)[0]
     weight, bias = ridge_with_bias(
@@ -162,7 +175,8 @@ def test_identity_prior_keeps_a_deep_network_retrieving(separable):
     the identity prior keeps them."""
     x, labels = separable['train']
     maps = {
-        prior: retrieval_map_of(
+        prior:
+        retrieval_map_of(
             VDSH(8, depth=16, width=32, num_iters=20,
                  identity_prior=prior).fit(x, labels), separable)
         for prior in (True, False)
@@ -181,12 +195,12 @@ def test_learns_supervised_codes(separable):
 def test_backprop_baseline_shares_network_and_objective(separable):
     x, labels = separable['train']
     options = dict(depth=2, width=16, num_iters=6, seed=3, **EXACT)
-    bp = BackpropHashMLP(8, lr=1e-2, steps_per_iter=10,
-                         **options).fit(x, labels)
+    bp = BackpropHashMLP(
+        8, lr=1e-2, steps_per_iter=10, **options).fit(x, labels)
     vdsh = VDSH(8, **options).fit(x, labels)
     # Same initial network, codes and classifier, hence the same start.
-    assert bp.history[0] == pytest.approx(vdsh.history[0], rel=1e-12,
-                                          abs=1e-12)
+    assert bp.history[0] == pytest.approx(
+        vdsh.history[0], rel=1e-12, abs=1e-12)
     for record in bp.history:  # auxiliaries always equal the forward pass
         assert record['objective'] == pytest.approx(
             record['forward_objective'])

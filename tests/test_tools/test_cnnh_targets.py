@@ -8,7 +8,6 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from hashnet_mm.models.heads.target_code_head import load_target_codes
-
 from ..test_configs import point_at
 from ..tool_modules import load_tool
 from .test_train_test import CONFIGS
@@ -38,8 +37,8 @@ def test_entry_polynomial_is_the_exact_change_of_the_objective():
     codes = rng.uniform(-1, 1, size=(5, 3))
     residual = codes @ codes.T - 3 * similarity
     for i, j, d in [(0, 0, 0.3), (4, 2, -1.2), (2, 1, 0.05)]:
-        a1, a2, a3 = cnnh.entry_coefficients(
-            residual, codes[:, j], (codes[:, j]**2).sum(), i)
+        a1, a2, a3 = cnnh.entry_coefficients(residual, codes[:, j],
+                                             (codes[:, j]**2).sum(), i)
         moved = codes.copy()
         moved[i, j] += d
         change = squared_error(similarity, moved) - \
@@ -48,12 +47,14 @@ def test_entry_polynomial_is_the_exact_change_of_the_objective():
             pytest.approx(change, rel=1e-9, abs=1e-9)
 
 
-@pytest.mark.parametrize('a1,a2,a3,low,high', [
-    (3.0, 2.0, 0.5, -1.5, 0.5),   # Newton step inside the interval
-    (-8.0, 1.0, 0.0, -0.2, 0.4),  # Newton step clipped at high
-    (1.0, -3.0, 2.0, -1.0, 1.0),  # concave at 0: an end is best
-    (0.0, 1.0, 0.0, -1.0, 1.0),   # already a minimum
-])
+@pytest.mark.parametrize(
+    'a1,a2,a3,low,high',
+    [
+        (3.0, 2.0, 0.5, -1.5, 0.5),  # Newton step inside the interval
+        (-8.0, 1.0, 0.0, -0.2, 0.4),  # Newton step clipped at high
+        (1.0, -3.0, 2.0, -1.0, 1.0),  # concave at 0: an end is best
+        (0.0, 1.0, 0.0, -1.0, 1.0),  # already a minimum
+    ])
 def test_coordinate_step_never_increases_the_objective(a1, a2, a3, low, high):
     d = cnnh.coordinate_step(a1, a2, a3, low, high)
 
@@ -61,8 +62,8 @@ def test_coordinate_step_never_increases_the_objective(a1, a2, a3, low, high):
         return a1 * x + a2 * x**2 + a3 * x**3 + x**4
 
     assert low <= d <= high and f(d) <= 0.0
-    candidates = [low, high] + ([min(max(-a1 / (2 * a2), low), high)]
-                                if a2 > 0 else [])
+    candidates = [low, high
+                  ] + ([min(max(-a1 / (2 * a2), low), high)] if a2 > 0 else [])
     assert f(d) <= min(f(c) for c in candidates) + 1e-12
 
 
@@ -90,24 +91,32 @@ def test_bad_inputs():
 def test_stage_one_then_stage_two(tmp_path, tiny_single_label):
     # Stage 1 and 2 on the whole list (the configs hold validation queries
     # out; the target file follows whatever the training set is).
-    options = [f'train_dataloader.dataset.data_root={tiny_single_label}',
-               'train_dataloader.dataset.subset=all']
-    out = cnnh.main([DEMO_CNNH, '--bits', '8', '--sweeps', '3',
-                     '--out', str(tmp_path / 'targets_{num_bits}.npz'),
-                     '--cfg-options', *options])
+    options = [
+        f'train_dataloader.dataset.data_root={tiny_single_label}',
+        'train_dataloader.dataset.subset=all'
+    ]
+    out = cnnh.main([
+        DEMO_CNNH, '--bits', '8', '--sweeps', '3', '--out',
+        str(tmp_path / 'targets_{num_bits}.npz'), '--cfg-options', *options
+    ])
     codes, paths = load_target_codes(out)
     with open(osp.join(tiny_single_label, 'train.txt')) as f:
         lines = [line.split() for line in f if line.strip()]
     assert out.endswith('targets_8.npz') and codes.shape == (32, 8)
-    assert paths == [osp.abspath(osp.join(tiny_single_label, line[0]))
-                     for line in lines]
+    assert paths == [
+        osp.abspath(osp.join(tiny_single_label, line[0])) for line in lines
+    ]
     classes = [line[1:].index('1') for line in lines]
     for a in range(32):
         assert [b for b in range(32) if (codes[a] == codes[b]).all()] == \
             [b for b in range(32) if classes[b] == classes[a]]
 
-    cfg = point_at(Config.fromfile(DEMO_CNNH), tiny_single_label,
-                   str(tmp_path / 'work'), max_iters=3, batch_size=8)
+    cfg = point_at(
+        Config.fromfile(DEMO_CNNH),
+        tiny_single_label,
+        str(tmp_path / 'work'),
+        max_iters=3,
+        batch_size=8)
     cfg.train_dataloader.dataset.subset = 'all'
     cfg.model.head.update(num_bits=8, targets_file=out, objective_interval=1)
     runner = Runner.from_cfg(cfg)

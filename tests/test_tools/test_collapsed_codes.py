@@ -16,7 +16,8 @@ def test_identical_codes_are_scored_with_a_warning(tmp_path, model_files):
     collapsed = str(tmp_path / 'collapsed.pth')
     save_checkpoint(dict(state_dict=state, meta={}), collapsed)
     metrics = load_tool('test.py').main(
-        [config, collapsed, '--work-dir', str(tmp_path / 'test')])
+        [config, collapsed, '--work-dir',
+         str(tmp_path / 'test')])
     assert metrics['retrieval/P@H<=2'] == 0.25  # 4 balanced classes, all tied
     (log, ) = glob.glob(str(tmp_path / 'test' / '*' / '*.log'))
     with open(log) as f:

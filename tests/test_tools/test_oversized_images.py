@@ -9,7 +9,6 @@ import pytest
 
 from hashnet_mm.images import ImageTooLargeError
 from hashnet_mm.search import HammingIndex
-
 from ..test_images import bomb_png
 from .test_encode_search import model_files, run_in_process  # noqa: F401
 
@@ -25,8 +24,10 @@ def test_search_refuses_a_bomb_query(tmp_path, model_files):  # noqa: F811
     bomb = tmp_path / 'bomb.png'
     bomb.write_bytes(bomb_png(30000, 30000))
     start = time.perf_counter()
-    with pytest.raises(ImageTooLargeError, match=f'HashInferencer: image '
-                       f"{bomb}: {LIMIT} \\(HashInferencer's max_pixels"):
+    with pytest.raises(
+            ImageTooLargeError,
+            match=f'HashInferencer: image '
+            f"{bomb}: {LIMIT} \\(HashInferencer's max_pixels"):
         run_in_process('search.py', config, checkpoint,
                        str(tmp_path / 'db.index'), '--query', str(bomb),
                        '--device', 'cpu')
@@ -39,8 +40,10 @@ def test_encode_refuses_a_listed_bomb(tmp_path, model_files):  # noqa: F811
         third = f.read().splitlines()[2].split()[0]
     with open(osp.join(root, third), 'wb') as f:
         f.write(bomb_png(30000, 30000))
-    with pytest.raises(ImageTooLargeError, match=r'database.txt:3: image '
-                       f".*{third}: {LIMIT} \\(HashListDataset's max_pixels"):
+    with pytest.raises(
+            ImageTooLargeError,
+            match=r'database.txt:3: image '
+            f".*{third}: {LIMIT} \\(HashListDataset's max_pixels"):
         run_in_process('encode.py', config, checkpoint, '--list',
                        osp.join(root, 'database.txt'), '--out',
                        str(tmp_path / 'codes.npz'), '--work-dir',
@@ -54,8 +57,10 @@ def test_max_pixels_is_set_on_the_command_line(tmp_path,
     search.py (the inferencer); 0 lifts the limit."""
     config, checkpoint, root = model_files
     database = osp.join(root, 'database.txt')
-    with pytest.raises(ImageTooLargeError, match=r'more than the limit of '
-                       r"10 \(HashListDataset's max_pixels"):
+    with pytest.raises(
+            ImageTooLargeError,
+            match=r'more than the limit of '
+            r"10 \(HashListDataset's max_pixels"):
         run_in_process('encode.py', config, checkpoint, '--list', database,
                        '--out', str(tmp_path / 'codes.npz'), '--work-dir',
                        str(tmp_path / 'work'), '--max-pixels', '10')
@@ -68,8 +73,10 @@ def test_max_pixels_is_set_on_the_command_line(tmp_path,
     index = HammingIndex(16)
     index.add(np.random.default_rng(0).integers(0, 256, (5, 2), np.uint8))
     index.save(str(tmp_path / 'db.index'))
-    with pytest.raises(ImageTooLargeError, match=r'more than the limit of '
-                       r"10 \(HashInferencer's max_pixels"):
+    with pytest.raises(
+            ImageTooLargeError,
+            match=r'more than the limit of '
+            r"10 \(HashInferencer's max_pixels"):
         run_in_process('search.py', config, checkpoint,
                        str(tmp_path / 'db.index'), '--query', query,
                        '--device', 'cpu', '--max-pixels', '10')

@@ -130,10 +130,11 @@ def test_a_validation_scalars_log_is_refused_with_what_to_pass(tmp_path):
     path = tmp_path / 'scalars.json'
     path.write_text('{"loss": 0.7, "iter": 1}\n{"retrieval/mAP@all": 0.5, '
                     '"retrieval/P@H<=2": 0.4, "step": 0}\n')
-    with pytest.raises(ValueError, match=(
-            r'scalars.json: a JSON-lines log of 2 records .* without '
-            r'retrieval curves.* tools/test.py CONFIG CHECKPOINT --work-dir '
-            r'DIR writes DIR/<timestamp>/<timestamp>.json')):
+    expected = (
+        r'scalars.json: a JSON-lines log of 2 records .* without '
+        r'retrieval curves.* tools/test.py CONFIG CHECKPOINT --work-dir '
+        r'DIR writes DIR/<timestamp>/<timestamp>.json')
+    with pytest.raises(ValueError, match=expected):
         plot_retrieval.load_run(str(path))
     (tmp_path / 'broken.json').write_text('{"a": 1}\n{"b": \n')
     with pytest.raises(ValueError, match=r'broken.json:2: not JSON'):
@@ -145,8 +146,10 @@ def test_json_lines_with_curves_use_the_last_such_record(runs, tmp_path):
     metrics, _ = saved['hashnet_16bit']
     later = dict(metrics, **{'retrieval/P@H<=2': 0.9})
     path = tmp_path / 'lines.json'
-    path.write_text('\n'.join(json.dumps(r) for r in (
-        metrics, later, {'loss': 1.0})) + '\n')
+    path.write_text('\n'.join(
+        json.dumps(r) for r in (metrics, later, {
+            'loss': 1.0
+        })) + '\n')
     run = plot_retrieval.load_run(f'A={path}')
     assert (run.source, run.precision_within_radius) == (str(path), 0.9)
     assert run.pr_precision == metrics['retrieval/PR_precision']
@@ -154,8 +157,10 @@ def test_json_lines_with_curves_use_the_last_such_record(runs, tmp_path):
 
 def test_main_prints_the_file_each_run_was_read_from(runs, tmp_path, capsys):
     root, _ = runs
-    _, newer = save_test_run(root / 'hashnet_16bit', 16, 0.2,
-                             timestamp='20260102_000000')
-    plot_retrieval.main([f'HashNet={root / "hashnet_16bit"}', '--out-dir',
-                         str(tmp_path / 'plots')])
+    _, newer = save_test_run(
+        root / 'hashnet_16bit', 16, 0.2, timestamp='20260102_000000')
+    plot_retrieval.main([
+        f'HashNet={root / "hashnet_16bit"}', '--out-dir',
+        str(tmp_path / 'plots')
+    ])
     assert f'HashNet: {newer}\n' in capsys.readouterr().out

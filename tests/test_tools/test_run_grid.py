@@ -14,7 +14,6 @@ from mmengine.config import Config
 from hashnet_mm.engine.hooks import ContinuationHook
 from hashnet_mm.experiments import grid
 from hashnet_mm.utils.cli import override_config
-
 from ..tool_modules import load_tool
 from .test_train_test import CONFIGS, write_config
 
@@ -22,14 +21,18 @@ run_grid = load_tool('analysis/run_grid.py')
 
 
 def schedule_config(**changes):
-    cfg = Config(dict(
-        train_cfg=dict(type='IterBasedTrainLoop', max_iters=2000),
-        param_scheduler=[
-            dict(type='LinearLR', by_epoch=False, begin=0, end=100),
-            dict(type='StepLR', by_epoch=False, step_size=500, gamma=0.5),
-            dict(type='MultiStepLR', by_epoch=False, milestones=[600, 1500]),
-        ],
-        custom_hooks=[dict(type='ContinuationHook', gamma=0.02, step=100)]))
+    cfg = Config(
+        dict(
+            train_cfg=dict(type='IterBasedTrainLoop', max_iters=2000),
+            param_scheduler=[
+                dict(type='LinearLR', by_epoch=False, begin=0, end=100),
+                dict(type='StepLR', by_epoch=False, step_size=500, gamma=0.5),
+                dict(
+                    type='MultiStepLR', by_epoch=False, milestones=[600,
+                                                                    1500]),
+            ],
+            custom_hooks=[dict(type='ContinuationHook', gamma=0.02,
+                               step=100)]))
     cfg.merge_from_dict(changes)
     return cfg
 
@@ -39,21 +42,26 @@ def test_compressed_continuation_reaches_the_same_betas():
     hook = original.custom_hooks[0]
     cfg = grid.compress_schedule(schedule_config(), 400)
     assert cfg.train_cfg.max_iters == 400
-    assert cfg.custom_hooks[0] == dict(type='ContinuationHook', gamma=0.1,
-                                       step=20)
-    before = ContinuationHook(**{k: v for k, v in hook.items()
-                                 if k != 'type'})
-    after = ContinuationHook(**{k: v for k, v in cfg.custom_hooks[0].items()
-                                if k != 'type'})
+    assert cfg.custom_hooks[0] == dict(
+        type='ContinuationHook', gamma=0.1, step=20)
+    before = ContinuationHook(**{k: v for k, v in hook.items() if k != 'type'})
+    after = ContinuationHook(**{
+        k: v
+        for k, v in cfg.custom_hooks[0].items() if k != 'type'
+    })
     for new in range(0, 400, 20):
         assert after.beta_at(new) == pytest.approx(before.beta_at(new * 5))
     assert after.beta_at(399) == pytest.approx(before.beta_at(1999))
 
 
 def test_compressed_lr_schedulers_and_stages():
-    cfg = grid.compress_schedule(schedule_config(custom_hooks=[dict(
-        type='ContinuationHook', schedule='stages',
-        stages=[(0, 1.0), (1000, 4.0)])]), 200)
+    cfg = grid.compress_schedule(
+        schedule_config(custom_hooks=[
+            dict(
+                type='ContinuationHook',
+                schedule='stages',
+                stages=[(0, 1.0), (1000, 4.0)])
+        ]), 200)
     linear, step, multistep = cfg.param_scheduler
     assert (linear.begin, linear.end) == (0, 10)
     assert step.step_size == 50 and multistep.milestones == [60, 150]
@@ -80,18 +88,24 @@ def test_compressing_an_epoch_schedule_is_an_error():
 
 def test_data_root_moves_every_dataset_and_cnnh_targets():
     """--data-root of run_grid and the other tools (override_config)."""
-    cfg = override_config(Config.fromfile(osp.join(
-        CONFIGS, 'cnnh', 'cnnh_resnet18cifar_1xb64_fashionmnist-mosaic_64bit.py')),
+    cfg = override_config(
+        Config.fromfile(
+            osp.join(CONFIGS, 'cnnh',
+                     'cnnh_resnet18cifar_1xb64_fashionmnist-mosaic_64bit.py')),
         data_root='data/small_mosaic/')
     roots = {cfg.train_dataloader.dataset.data_root} | {
         cfg[loader].dataset[split].data_root
         for loader in ('val_dataloader', 'test_dataloader')
-        for split in ('query', 'database')}
+        for split in ('query', 'database')
+    }
     assert roots == {'data/small_mosaic/'}
     assert cfg.model.head.targets_file == \
         'data/small_mosaic/cnnh_targets_{num_bits}bit.npz'
-    hashnet = override_config(Config.fromfile(osp.join(
-        CONFIGS, 'hashnet/hashnet_resnet18cifar_1xb64_fashionmnist_64bit.py')),
+    hashnet = override_config(
+        Config.fromfile(
+            osp.join(
+                CONFIGS,
+                'hashnet/hashnet_resnet18cifar_1xb64_fashionmnist_64bit.py')),
         data_root='/d/')
     assert 'targets_file' not in hashnet.model.head
     assert hashnet.test_dataloader.dataset.query.data_root == '/d/'
@@ -134,8 +148,9 @@ def test_bits_set_the_length_of_every_config(tmp_path, monkeypatch, config):
     path = grid.run_config(osp.join(CONFIGS, config), 16, 0, str(tmp_path))
     cfg = Config.fromfile(path)
     assert cfg.model.head.num_bits == 16
-    assert grid.ensure_cnnh_targets(path, str(tmp_path)) == (
-        1.5 if 'targets_file' in cfg.model.head else 0.0)
+    assert grid.ensure_cnnh_targets(
+        path,
+        str(tmp_path)) == (1.5 if 'targets_file' in cfg.model.head else 0.0)
     if calls:
         assert calls == [['cnnh_targets.py', path]]
         assert cfg.model.head.targets_file.format(
@@ -147,14 +162,19 @@ def finished_run(work_dir, config, **options):
     config written, a result saved."""
     run_dir = osp.join(work_dir, grid.run_name(config), '16bit_seed0')
     path = grid.run_config(config, 16, 0, run_dir, **options)
-    result = dict(config=config, bits=16, seed=0, metrics={'m': 0.5},
-                  max_iters=Config.fromfile(path).train_cfg.max_iters)
+    result = dict(
+        config=config,
+        bits=16,
+        seed=0,
+        metrics={'m': 0.5},
+        max_iters=Config.fromfile(path).train_cfg.max_iters)
     with open(osp.join(run_dir, grid.RESULT_FILE), 'w') as f:
         json.dump(result, f)
     return run_dir, result
 
 
-DEMO = osp.join(CONFIGS, 'hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit.py')
+DEMO = osp.join(
+    CONFIGS, 'hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit.py')
 
 
 @pytest.mark.parametrize('changed', [
@@ -188,15 +208,25 @@ def test_a_folder_from_before_the_request_file_is_checked_by_iterations(
 
 
 def fake_result(method, bits, seed, value):
-    return dict(method=method, bits=bits, seed=seed, metrics={
-        'retrieval/mAP@all': value, 'retrieval/tie_aware_mAP@all': value / 2,
-        'retrieval/P@H<=2': 1 - value, 'retrieval/P@100': 0.5})
+    return dict(
+        method=method,
+        bits=bits,
+        seed=seed,
+        metrics={
+            'retrieval/mAP@all': value,
+            'retrieval/tie_aware_mAP@all': value / 2,
+            'retrieval/P@H<=2': 1 - value,
+            'retrieval/P@100': 0.5
+        })
 
 
 def test_table_means_and_deviations_over_seeds():
-    results = [fake_result('DHN', 16, 0, 0.5), fake_result('DHN', 16, 1, 0.7),
-               fake_result('HashNet', 16, 0, 0.9),
-               fake_result('HashNet', 32, 0, 0.8)]
+    results = [
+        fake_result('DHN', 16, 0, 0.5),
+        fake_result('DHN', 16, 1, 0.7),
+        fake_result('HashNet', 16, 0, 0.9),
+        fake_result('HashNet', 32, 0, 0.8)
+    ]
     lines = grid.markdown_table(results).splitlines()
     # Validation first (none in these results), then the test metrics.
     assert lines[0] == (
@@ -219,8 +249,7 @@ def test_latest_saved_test_results_are_read(tmp_path):
             json.dump({'retrieval/mAP@all': value}, f)
         with open(tmp_path / stamp / 'vis_data' / 'scalars.json', 'w') as f:
             f.write('{}')
-    assert grid.saved_test_metrics(str(tmp_path)) == {
-        'retrieval/mAP@all': 0.2}
+    assert grid.saved_test_metrics(str(tmp_path)) == {'retrieval/mAP@all': 0.2}
     with pytest.raises(FileNotFoundError, match='no saved test results'):
         grid.saved_test_metrics(str(tmp_path / 'none'))
 
@@ -256,8 +285,11 @@ model = dict(head=dict(**_base_.method_head,
 custom_hooks = _base_.method_hooks
 """)
     work_dir = str(tmp_path / 'grid')
-    args = [str(config), '--bits', '8', '--max-iters', '2', '--work-dir',
-            work_dir, '--out', str(tmp_path / 'table.md')]
+    args = [
+        str(config), '--bits', '8', '--max-iters', '2', '--work-dir', work_dir,
+        '--out',
+        str(tmp_path / 'table.md')
+    ]
     table = run_grid.main(args)
     run_dir = osp.join(work_dir, 'cnnh_tiny', '8bit_seed0')
     with open(osp.join(run_dir, 'grid_result.json')) as f:

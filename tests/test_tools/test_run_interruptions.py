@@ -13,7 +13,6 @@ from mmengine.runner import Runner, ValLoop, save_checkpoint
 from hashnet_mm.engine.hooks import NonFiniteLossError
 from hashnet_mm.utils.checkpoint import CheckpointError
 from hashnet_mm.utils.resume import ResumeError
-
 from ..tiny_data import one_hot, write_tiny_dataset
 from ..tool_modules import load_tool
 from .test_train_test import run_tool, write_config
@@ -32,13 +31,19 @@ def finished_run(tmp_path_factory):
     iter_2.pth, iter_4.pth and the best checkpoint."""
     root = tmp_path_factory.mktemp('finished')
     rng = np.random.default_rng(1)
-    data = write_tiny_dataset(str(root / 'data'), {
-        name: one_hot(np.repeat(np.arange(4), n // 4)[rng.permutation(n)], 4)
-        for name, n in (('train', 32), ('query', 8), ('database', 32))})
-    config = write_config(str(root / 'cfg.py'), data, 4,
-                          checkpoint_interval=2,
-                          extra='train_cfg = dict(max_iters=4, '
-                          'val_interval=2)')
+    data = write_tiny_dataset(
+        str(root / 'data'), {
+            name: one_hot(
+                np.repeat(np.arange(4), n // 4)[rng.permutation(n)], 4)
+            for name, n in (('train', 32), ('query', 8), ('database', 32))
+        })
+    config = write_config(
+        str(root / 'cfg.py'),
+        data,
+        4,
+        checkpoint_interval=2,
+        extra='train_cfg = dict(max_iters=4, '
+        'val_interval=2)')
     work_dir = str(root / 'work')
     run_tool('tools/train.py', config, '--work-dir', work_dir)
     return config, work_dir
@@ -51,11 +56,12 @@ def test_resuming_a_best_checkpoint_is_refused(tmp_path, finished_run):
     config, work_dir = finished_run
     (best, ) = glob.glob(osp.join(work_dir, BEST))
     assert 'optimizer' not in torch.load(best, weights_only=True)
-    with pytest.raises(ResumeError, match=(
-            r'--resume .*best_retrieval_mAP@all_iter_\d.pth: the checkpoint '
-            r'holds no optimiser or lr schedule state \(a best checkpoint of '
-            r'save_best keeps only the weights\).* start a new run in '
-            r'another work dir: --cfg-options load_from=.*best_')):
+    expected = (
+        r'--resume .*best_retrieval_mAP@all_iter_\d.pth: the checkpoint '
+        r'holds no optimiser or lr schedule state \(a best checkpoint of '
+        r'save_best keeps only the weights\).* start a new run in '
+        r'another work dir: --cfg-options load_from=.*best_')
+    with pytest.raises(ResumeError, match=expected):
         train_in_process(config, '--work-dir', tmp_path / 'resumed',
                          '--resume', best)
     assert not (tmp_path / 'resumed').exists()
@@ -68,18 +74,22 @@ def nan_copy(checkpoint, path):
     return str(path)
 
 
-def test_nan_weights_are_refused_by_resume_and_load_from(tmp_path,
-                                                         finished_run):
+def test_nan_weights_are_refused_by_resume_and_load_from(
+        tmp_path, finished_run):
     config, work_dir = finished_run
-    diverged = nan_copy(osp.join(work_dir, 'iter_2.pth'),
-                        tmp_path / 'iter_2.pth')
-    with pytest.raises(ResumeError, match=(
-            r'--resume: .*iter_2.pth: 1 weight tensors hold NaN or inf \(the '
-            r'training run diverged\): head.fch.bias')):
+    diverged = nan_copy(
+        osp.join(work_dir, 'iter_2.pth'), tmp_path / 'iter_2.pth')
+    expected = (
+        r'--resume: .*iter_2.pth: 1 weight tensors hold NaN or inf \(the '
+        r'training run diverged\): head.fch.bias')
+    with pytest.raises(ResumeError, match=expected):
         train_in_process(config, '--work-dir', tmp_path / 'resumed',
                          '--resume', diverged)
-    with pytest.raises(CheckpointError, match=(
-            r'iter_2.pth: 1 weight tensors hold NaN or inf .*head.fch.bias')):
+    with pytest.raises(
+            CheckpointError,
+            match=(
+                r'iter_2.pth: 1 weight tensors hold NaN or inf .*head.fch.bias'
+            )):
         train_in_process(config, '--work-dir', tmp_path / 'fresh',
                          '--cfg-options', f'load_from={diverged}')
     # --resume without a path finds the same file, and refuses it too.
@@ -89,22 +99,25 @@ def test_nan_weights_are_refused_by_resume_and_load_from(tmp_path,
 
 def test_resume_refuses_another_preprocessor(tmp_path, finished_run):
     config, work_dir = finished_run
-    with pytest.raises(ResumeError, match=(
-            r"data_preprocessor.mean: \[128.0, 128.0, 128.0\] in the "
-            r"checkpoint's run, \[100.0, 100.0, 100.0\] now")):
+    with pytest.raises(
+            ResumeError,
+            match=(r"data_preprocessor.mean: \[128.0, 128.0, 128.0\] in the "
+                   r"checkpoint's run, \[100.0, 100.0, 100.0\] now")):
         train_in_process(config, '--work-dir', tmp_path, '--resume',
                          osp.join(work_dir, 'iter_2.pth'), '--cfg-options',
                          'model.data_preprocessor.mean=[100.,100.,100.]')
 
 
-@pytest.mark.parametrize('key', ['model.data_preprocessor',
-                                 'data_preprocessor'])
-def test_one_preprocessor_option_changes_that_key_only(tmp_path,
-                                                       finished_run, key):
+@pytest.mark.parametrize('key',
+                         ['model.data_preprocessor', 'data_preprocessor'])
+def test_one_preprocessor_option_changes_that_key_only(tmp_path, finished_run,
+                                                       key):
     config, _ = finished_run
-    cfg = train_tool.training_config(train_tool.parse_args([
-        config, '--work-dir', str(tmp_path), '--cfg-options',
-        f'{key}.mean=[100.,90.,80.]']))
+    cfg = train_tool.training_config(
+        train_tool.parse_args([
+            config, '--work-dir',
+            str(tmp_path), '--cfg-options', f'{key}.mean=[100.,90.,80.]'
+        ]))
     preprocessor = Runner.from_cfg(cfg).model.data_preprocessor
     assert preprocessor.mean.flatten().tolist() == [100., 90., 80.]
     assert preprocessor.std.flatten().tolist() == [64.] * 3  # the config's
@@ -120,9 +133,8 @@ def test_one_preprocessor_option_changes_that_key_only(tmp_path,
      r'data_preprocessor.mean=\[0.0, 0.0, inf\]: every mean must be a '
      'finite number'),
 ])
-def test_a_preprocessor_that_makes_pixels_inf_is_refused(tmp_path,
-                                                         finished_run, option,
-                                                         named):
+def test_a_preprocessor_that_makes_pixels_inf_is_refused(
+        tmp_path, finished_run, option, named):
     """Before: a NaN loss naming 16 batch images, or (given as a model
     option) a silently unnormalised run that exited 0."""
     config, _ = finished_run
@@ -133,14 +145,18 @@ def test_a_preprocessor_that_makes_pixels_inf_is_refused(tmp_path,
 
 
 def test_a_nan_loss_from_the_preprocessor_names_it(tmp_path,
-                                                  tiny_single_label):
+                                                   tiny_single_label):
     """A std that passes the check (positive) but overflows the pixels."""
-    config = write_config(str(tmp_path / 'cfg.py'), tiny_single_label, 2,
-                          extra='data_preprocessor.update(std=[1e-40] * 3)')
-    with pytest.raises(NonFiniteLossError, match=(
-            r'loss=nan; batch images: .*; the data preprocessor makes NaN/inf '
-            r'inputs of 16 of 16 images \(mean=\[128.0, 128.0, 128.0\], '
-            r'std=\[.*\]\): check data_preprocessor.mean and std')):
+    config = write_config(
+        str(tmp_path / 'cfg.py'),
+        tiny_single_label,
+        2,
+        extra='data_preprocessor.update(std=[1e-40] * 3)')
+    expected = (
+        r'loss=nan; batch images: .*; the data preprocessor makes NaN/inf '
+        r'inputs of 16 of 16 images \(mean=\[128.0, 128.0, 128.0\], '
+        r'std=\[.*\]\): check data_preprocessor.mean and std')
+    with pytest.raises(NonFiniteLossError, match=expected):
         train_in_process(config, '--work-dir', tmp_path / 'work')
 
 
@@ -154,8 +170,8 @@ def test_a_run_killed_before_its_final_validation_validates_on_resume(
     """The checkpoint of the last iteration is saved, then the run dies
     during its validation: no scores and no best checkpoint. Resumed, it
     validates at that iteration and saves the best checkpoint."""
-    config = write_config(str(tmp_path / 'cfg.py'), tiny_single_label, 4,
-                          checkpoint_interval=2)
+    config = write_config(
+        str(tmp_path / 'cfg.py'), tiny_single_label, 4, checkpoint_interval=2)
     work_dir = tmp_path / 'work'
 
     def killed(self):
@@ -174,15 +190,16 @@ def test_a_run_killed_before_its_final_validation_validates_on_resume(
         'now' in log
     assert [osp.basename(p) for p in glob.glob(str(work_dir / BEST))] == \
         ['best_retrieval_mAP@all_iter_4.pth']
-    assert len([s for s in logged_scalars_of_last_run(work_dir)
-                if 'retrieval/mAP@all' in s]) == 1
+    assert len([
+        s for s in logged_scalars_of_last_run(work_dir)
+        if 'retrieval/mAP@all' in s
+    ]) == 1
 
     # Resumed again, the finished validation is run again and agrees:
     # the best checkpoint stays the same file.
     best = work_dir / 'best_retrieval_mAP@all_iter_4.pth'
     saved = torch.load(str(best), weights_only=True)['state_dict']
-    run_tool('tools/train.py', config, '--work-dir', str(work_dir),
-             '--resume')
+    run_tool('tools/train.py', config, '--work-dir', str(work_dir), '--resume')
     assert [osp.basename(p) for p in glob.glob(str(work_dir / 'best_*'))] \
         == [best.name]
     again = torch.load(str(best), weights_only=True)['state_dict']
@@ -191,7 +208,8 @@ def test_a_run_killed_before_its_final_validation_validates_on_resume(
 
 def logged_scalars_of_last_run(work_dir):
     """The scalars of the newest run (timestamp folder) of a work dir."""
-    newest = sorted(glob.glob(osp.join(str(work_dir), '*', 'vis_data',
-                                       'scalars.json')))[-1]
+    newest = sorted(
+        glob.glob(osp.join(str(work_dir), '*', 'vis_data',
+                           'scalars.json')))[-1]
     with open(newest) as f:
         return [json.loads(line) for line in f]

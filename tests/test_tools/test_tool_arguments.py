@@ -19,9 +19,12 @@ def training_config(*args):
 
 
 def test_train_arguments(tmp_path, tiny_single_label):
-    config = write_config(str(tmp_path / 'cfg.py'), tiny_single_label, 2,
-                          extra='train_dataloader.update(num_workers=2, '
-                          'persistent_workers=True, pin_memory=True)')
+    config = write_config(
+        str(tmp_path / 'cfg.py'),
+        tiny_single_label,
+        2,
+        extra='train_dataloader.update(num_workers=2, '
+        'persistent_workers=True, pin_memory=True)')
     work = ['--work-dir', str(tmp_path / 'work')]
     cfg = training_config(config, *work)
     assert cfg.val_dataloader is not None
@@ -40,10 +43,14 @@ def test_train_arguments(tmp_path, tiny_single_label):
         assert cfg[loader].pin_memory is False
         assert cfg[loader].persistent_workers is False
 
-    no_base = write_config(str(tmp_path / 'nobase.py'), tiny_single_label,
-                           2, extra='auto_scale_lr = None')
-    with pytest.raises(ValueError, match='nobase.py sets no auto_scale_lr.'
-                       'base_batch_size'):
+    no_base = write_config(
+        str(tmp_path / 'nobase.py'),
+        tiny_single_label,
+        2,
+        extra='auto_scale_lr = None')
+    with pytest.raises(
+            ValueError, match='nobase.py sets no auto_scale_lr.'
+            'base_batch_size'):
         training_config(no_base, *work, '--auto-scale-lr')
 
 
@@ -52,15 +59,17 @@ def test_data_root_reaches_every_dataset(tmp_path, tiny_single_label):
     cfg = training_config(config, '--work-dir', str(tmp_path / 'w'),
                           '--data-root', '/elsewhere')
     test = cfg.test_dataloader.dataset
-    roots = [cfg.train_dataloader.dataset.data_root, test.query.data_root,
-             test.database.data_root, cfg.val_dataloader.dataset.query
-             .data_root]
+    roots = [
+        cfg.train_dataloader.dataset.data_root, test.query.data_root,
+        test.database.data_root, cfg.val_dataloader.dataset.query.data_root
+    ]
     assert roots == ['/elsewhere'] * 4
     assert 'data_root' not in test  # the wrapper itself has none
 
 
 @pytest.mark.slow
-def test_test_outputs_progress_and_log(tmp_path, model_files, capsys):  # noqa: F811,E501
+def test_test_outputs_progress_and_log(tmp_path, model_files,
+                                       capsys):  # noqa: F811,E501
     config, checkpoint, _ = model_files
     out = tmp_path / 'metrics.json'
     work = tmp_path / 'work'
@@ -71,8 +80,8 @@ def test_test_outputs_progress_and_log(tmp_path, model_files, capsys):  # noqa: 
     summary = json.loads(printed[printed.rindex('{'):])
     with open(out) as f:
         metrics = json.load(f)
-    assert summary['retrieval/mAP@all'] == round(
-        metrics['retrieval/mAP@all'], 4)
+    assert summary['retrieval/mAP@all'] == round(metrics['retrieval/mAP@all'],
+                                                 4)
     assert isinstance(metrics['retrieval/PR_precision'], list)
     (log, ) = glob.glob(str(work / '*' / '*.log'))
     with open(log) as f:

@@ -17,7 +17,10 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = osp.join(REPO, 'configs')
 
 
-def write_config(path, data_root, max_iters, checkpoint_interval=None,
+def write_config(path,
+                 data_root,
+                 max_iters,
+                 checkpoint_interval=None,
                  extra=''):
     """A small HashNet config on the tiny colour-band images."""
     pipeline = "[dict(type='LoadImageFromFile'), dict(type='PackInputs')]"
@@ -53,9 +56,13 @@ default_hooks = dict(
 
 
 def run_tool(*args):
-    result = subprocess.run([sys.executable, *args], cwd=REPO,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    result = subprocess.run([sys.executable, *args],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
+    assert result.returncode == 0, \
+        result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout
 
 
@@ -86,14 +93,14 @@ def tiny_multi_label(tmp_path):
 
     root = tmp_path / 'data'
     return write_tiny_dataset(
-        str(root), dict(train=labels(64), query=labels(16),
-                        database=labels(48)))
+        str(root),
+        dict(train=labels(64), query=labels(16), database=labels(48)))
 
 
 def test_train_then_test_improves_map(tmp_path, tiny_multi_label):
     hook = "custom_hooks = [dict(type='ContinuationHook', gamma=0.1, step=10)]"
-    config = write_config(str(tmp_path / 'cfg.py'), tiny_multi_label, 60,
-                          extra=hook)
+    config = write_config(
+        str(tmp_path / 'cfg.py'), tiny_multi_label, 60, extra=hook)
     # The untrained model (same seed, so the same initial weights).
     from mmengine.config import Config
     from mmengine.runner import Runner
@@ -116,8 +123,12 @@ def test_train_then_test_improves_map(tmp_path, tiny_multi_label):
 
 def test_resume_restores_iteration_and_beta(tmp_path, tiny_single_label):
     hook = "custom_hooks = [dict(type='ContinuationHook', gamma=1.0, step=1)]"
-    config = write_config(str(tmp_path / 'cfg.py'), tiny_single_label, 4,
-                          checkpoint_interval=2, extra=hook)
+    config = write_config(
+        str(tmp_path / 'cfg.py'),
+        tiny_single_label,
+        4,
+        checkpoint_interval=2,
+        extra=hook)
     full = str(tmp_path / 'full')
     run_tool('tools/train.py', config, '--work-dir', full)
     resumed = str(tmp_path / 'resumed')
@@ -125,8 +136,10 @@ def test_resume_restores_iteration_and_beta(tmp_path, tiny_single_label):
              osp.join(full, 'iter_2.pth'))
 
     def beta_by_iter(work_dir):
-        return {s['iter']: s['beta'] for s in logged_scalars(work_dir)
-                if 'beta' in s}
+        return {
+            s['iter']: s['beta']
+            for s in logged_scalars(work_dir) if 'beta' in s
+        }
 
     uninterrupted, after_resume = beta_by_iter(full), beta_by_iter(resumed)
     assert sorted(after_resume) == [3, 4]
@@ -144,17 +157,29 @@ def test_train_and_test_with_two_cpu_processes(tmp_path, tiny_single_label):
     1-process mAP of the same checkpoint."""
     config = write_config(str(tmp_path / 'cfg.py'), tiny_single_label, 2)
     work_dir = tmp_path / 'ddp'
-    run_two_processes(osp.join('..', 'tools', 'train.py'), config,
-                      '--launcher', 'pytorch', '--work-dir', work_dir,
-                      cwd=tmp_path)
+    run_two_processes(
+        osp.join('..', 'tools', 'train.py'),
+        config,
+        '--launcher',
+        'pytorch',
+        '--work-dir',
+        work_dir,
+        cwd=tmp_path)
     checkpoint = str(work_dir / 'iter_2.pth')
     assert [s['iter'] for s in logged_scalars(str(work_dir))
             if 'loss' in s] == [1, 2]
-    run_two_processes(osp.join('..', 'tools', 'test.py'), config, checkpoint,
-                      '--launcher', 'pytorch', '--work-dir',
-                      tmp_path / 'ddp_test', cwd=tmp_path)
-    single = printed_metrics(run_tool('tools/test.py', config, checkpoint,
-                                      '--work-dir', str(tmp_path / 'test')))
+    run_two_processes(
+        osp.join('..', 'tools', 'test.py'),
+        config,
+        checkpoint,
+        '--launcher',
+        'pytorch',
+        '--work-dir',
+        tmp_path / 'ddp_test',
+        cwd=tmp_path)
+    single = printed_metrics(
+        run_tool('tools/test.py', config, checkpoint, '--work-dir',
+                 str(tmp_path / 'test')))
     (results, ) = glob.glob(str(tmp_path / 'ddp_test' / '*' / '*.json'))
     with open(results) as f:
         distributed = json.load(f)

@@ -20,8 +20,13 @@ def test_message_hub_state_round_trips(tmp_path):
     hub.update_scalar('train/loss', 0.25)
     hub.update_info('seed', np.int64(3))
     path = str(tmp_path / 'ckpt.pth')
-    torch.save({'message_hub': hub.state_dict(),
-                'meta': {'best': np.float64(0.75)}}, path)
+    torch.save(
+        {
+            'message_hub': hub.state_dict(),
+            'meta': {
+                'best': np.float64(0.75)
+            }
+        }, path)
     loaded = torch.load(path, weights_only=True)
     buffer = loaded['message_hub']['log_scalars']['train/loss']
     assert isinstance(buffer, HistoryBuffer)
@@ -49,8 +54,8 @@ def test_arbitrary_globals_stay_forbidden(tmp_path):
 
 
 def small_model(width=4):
-    return torch.nn.Sequential(torch.nn.Linear(3, width),
-                               torch.nn.Linear(width, 2))
+    return torch.nn.Sequential(
+        torch.nn.Linear(3, width), torch.nn.Linear(width, 2))
 
 
 def saved(tmp_path, model, name='model.pth', **extra):
@@ -70,8 +75,11 @@ def test_matching_checkpoint_loads_exactly(tmp_path):
 def test_ddp_prefix_is_stripped(tmp_path):
     source, target = small_model(), small_model()
     path = str(tmp_path / 'ddp.pth')
-    torch.save(dict(state_dict={f'module.{k}': v for k, v in
-                                source.state_dict().items()}), path)
+    torch.save(
+        dict(state_dict={
+            f'module.{k}': v
+            for k, v in source.state_dict().items()
+        }), path)
     load_model_weights(target, path)
     assert torch.equal(target[0].weight, source[0].weight)
 
@@ -113,9 +121,10 @@ def test_non_finite_weights_are_refused_even_partially(tmp_path, bad):
         source[1].weight[0, 0] = bad
     path = saved(tmp_path, source)
     for strict in (True, False):
-        with pytest.raises(CheckpointError,
-                           match=r'model.pth: 1 weight tensors hold NaN or '
-                           r'inf .*: 1.weight'):
+        with pytest.raises(
+                CheckpointError,
+                match=r'model.pth: 1 weight tensors hold NaN or '
+                r'inf .*: 1.weight'):
             load_model_weights(small_model(), path, strict=strict)
 
 
@@ -123,8 +132,9 @@ def test_raw_pickle_and_truncated_files_are_named(tmp_path):
     raw = str(tmp_path / 'raw.pth')
     with open(raw, 'wb') as f:
         pickle.dump({'state_dict': {'w': torch.zeros(2)}}, f)
-    with pytest.raises(CheckpointError,
-                       match=r'raw.pth: .*Unsupported operand .*pickle.dump'):
+    with pytest.raises(
+            CheckpointError,
+            match=r'raw.pth: .*Unsupported operand .*pickle.dump'):
         read_checkpoint(raw)
     truncated = str(tmp_path / 'cut.pth')
     with open(saved(tmp_path, small_model()), 'rb') as f:

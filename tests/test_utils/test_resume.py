@@ -27,8 +27,8 @@ work_dir = 'work_dirs/a'
 
 
 def write_checkpoint(path, meta=None):
-    torch.save(dict(state_dict={'w': torch.zeros(1)}, meta=meta or {}),
-               str(path))
+    torch.save(
+        dict(state_dict={'w': torch.zeros(1)}, meta=meta or {}), str(path))
     return str(path)
 
 
@@ -37,8 +37,7 @@ def test_checkpoints_newest_first(tmp_path):
                  'epoch_3.pth'):
         write_checkpoint(tmp_path / name)
     names = [osp.basename(p) for p in saved_checkpoints(str(tmp_path))]
-    assert names == ['iter_10.pth', 'iter_9.pth', 'epoch_3.pth',
-                     'iter_2.pth']
+    assert names == ['iter_10.pth', 'iter_9.pth', 'epoch_3.pth', 'iter_2.pth']
 
 
 def test_last_checkpoint_is_used_when_it_loads(tmp_path):
@@ -71,8 +70,10 @@ def test_empty_or_stale_last_checkpoint_falls_back(tmp_path, monkeypatch):
 
 def test_nothing_loads_is_an_error(tmp_path):
     (tmp_path / 'iter_5.pth').write_bytes(b'junk')
-    with pytest.raises(ResumeError, match=r'no checkpoint .* can be resumed '
-                       r'from:\n  .*iter_5.pth: cannot read'):
+    with pytest.raises(
+            ResumeError,
+            match=r'no checkpoint .* can be resumed '
+            r'from:\n  .*iter_5.pth: cannot read'):
         find_resume_checkpoint(str(tmp_path))
     (tmp_path / 'iter_5.pth').unlink()
     (tmp_path / 'last_checkpoint').write_text('')
@@ -94,8 +95,10 @@ def test_empty_work_dir_starts_fresh(tmp_path):
 
 def test_fresh_start_never_overwrites(tmp_path):
     write_checkpoint(tmp_path / 'iter_10.pth')
-    with pytest.raises(ResumeError, match=r'already holds checkpoints '
-                       r'\(iter_10.pth\); a fresh run would overwrite'):
+    with pytest.raises(
+            ResumeError,
+            match=r'already holds checkpoints '
+            r'\(iter_10.pth\); a fresh run would overwrite'):
         check_fresh_work_dir(str(tmp_path))
 
 

@@ -9,7 +9,6 @@ from mmengine.logging import MMLogger
 
 from hashnet_mm.utils.selection import (check_selection_data, content_key,
                                         selection_settings)
-
 from ..test_configs import load_config
 
 DEMO = 'hashnet/hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit.py'
@@ -21,6 +20,7 @@ def logged():
     records = []
 
     class Keep(logging.Handler):
+
         def emit(self, record):
             records.append((record.levelno, record.getMessage()))
 
@@ -62,8 +62,8 @@ def test_early_stopping_and_sweeps_are_selection_too(logged):
     assert check_selection_data(cfg, logger) == []  # val results only shown
     (message, ) = check_selection_data(cfg, logger, sweep=True)
     assert 'the sweep' in message
-    cfg.custom_hooks.append(dict(type='EarlyStoppingHook',
-                                 monitor='retrieval/mAP@all'))
+    cfg.custom_hooks.append(
+        dict(type='EarlyStoppingHook', monitor='retrieval/mAP@all'))
     (message, ) = check_selection_data(cfg, logger)
     assert 'custom_hooks EarlyStoppingHook choose by val_dataloader' in \
         message
@@ -84,8 +84,12 @@ def test_same_list_spelled_differently_is_the_same(logged):
     logger, _ = logged
     cfg = on_test_data(load_config(DEMO))
     query = cfg.val_dataloader.dataset.query
-    query.update(data_root='data/', ann_file='fashion_mnist_demo/query.txt',
-                 num_classes=10, subset='train', val_queries=0)
+    query.update(
+        data_root='data/',
+        ann_file='fashion_mnist_demo/query.txt',
+        num_classes=10,
+        subset='train',
+        val_queries=0)
     assert len(check_selection_data(cfg, logger)) == 1
     # A part of the test queries is still the test set.
     query.update(subset='val_query', val_queries=5)
@@ -111,7 +115,8 @@ def test_test_loader_as_validation_over_a_validating_base(logged):
     assert [m.split(':')[0] for m in messages] == [
         'Selection on the test set',
         'Validation queries held out of another list than the training '
-        'list']
+        'list'
+    ]
 
 
 def test_validation_queries_trained_on_warn(logged):
@@ -131,8 +136,10 @@ def test_validation_queries_trained_on_warn(logged):
 
 def test_no_validation_nothing_to_check(logged):
     logger, _ = logged
-    cfg = Config(dict(val_dataloader=None,
-                      default_hooks=dict(checkpoint=dict(save_best='auto'))))
+    cfg = Config(
+        dict(
+            val_dataloader=None,
+            default_hooks=dict(checkpoint=dict(save_best='auto'))))
     assert check_selection_data(cfg, logger) == []
 
 
@@ -148,12 +155,15 @@ def test_train_tool_calls_it(tmp_path, tiny_single_label, monkeypatch):
 
     monkeypatch.setattr(train, 'check_selection_data', recording)
     config = write_config(str(tmp_path / 'cfg.py'), tiny_single_label, 2)
-    train.training_config(train.parse_args(
-        [config, '--work-dir', str(tmp_path / 'w')]))
+    train.training_config(
+        train.parse_args([config, '--work-dir',
+                          str(tmp_path / 'w')]))
     (message, ) = found.pop()
     assert message.startswith('Selection on the test set: '
                               'default_hooks.checkpoint.save_best')
-    train.training_config(train.parse_args(
-        [config, '--work-dir', str(tmp_path / 'w2'), '--cfg-options',
-         'allow_test_selection=True']))
+    train.training_config(
+        train.parse_args([
+            config, '--work-dir',
+            str(tmp_path / 'w2'), '--cfg-options', 'allow_test_selection=True'
+        ]))
     assert found.pop() == []

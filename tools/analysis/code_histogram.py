@@ -14,7 +14,7 @@ the schedule and run length saved in the checkpoint, the
 thresholded sigmoid for DNNH, z itself for DPSH); ``--logits`` shows z. Also
 printed and saved as JSON next to the figure: the mean distance between a
 continuous code and its binarised code (0 when the codes are binary).
-"""
+"""  # noqa: E501
 import argparse
 from typing import List, Optional
 
@@ -24,8 +24,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmpretrain.registry import DATASETS
 
-from hashnet_mm.engine.hooks import ContinuationHook
 from hashnet_mm.apis import HashInferencer
+from hashnet_mm.engine.hooks import ContinuationHook
 from hashnet_mm.utils.checkpoint import read_checkpoint
 from hashnet_mm.utils.cli import override_config
 from hashnet_mm.utils.figures import PanelRow
@@ -54,8 +54,10 @@ def trained_beta(cfg: Config, checkpoint: str) -> float:
     meta = read_checkpoint(checkpoint).get('meta') or {}
     run_cfg = Config.fromstring(meta['cfg'], file_format='.py') \
         if meta.get('cfg') else cfg
-    hooks = [dict(h) for h in run_cfg.get('custom_hooks') or []
-             if h['type'] == 'ContinuationHook']
+    hooks = [
+        dict(h) for h in run_cfg.get('custom_hooks') or []
+        if h['type'] == 'ContinuationHook'
+    ]
     if not hooks:
         return 1.0
     hooks[0].pop('type')
@@ -65,8 +67,12 @@ def trained_beta(cfg: Config, checkpoint: str) -> float:
 
 
 @torch.no_grad()
-def code_values(config: str, checkpoint: str, split: str, max_images: int,
-                logits: bool = False, batch_size: int = 64,
+def code_values(config: str,
+                checkpoint: str,
+                split: str,
+                max_images: int,
+                logits: bool = False,
+                batch_size: int = 64,
                 cfg_options: Optional[dict] = None,
                 data_root: Optional[str] = None) -> dict:
     """Continuous codes (or z) of the images, and the mean distance of the
@@ -76,15 +82,14 @@ def code_values(config: str, checkpoint: str, split: str, max_images: int,
     head = inferencer.model.head
     head.beta = trained_beta(cfg, checkpoint)
     paths = split_paths(cfg, split, max_images)
-    z = torch.from_numpy(inferencer(paths, batch_size=batch_size,
-                                    with_logits=True)['logits'])
+    z = torch.from_numpy(
+        inferencer(paths, batch_size=batch_size, with_logits=True)['logits'])
     codes = head.continuous_codes(z)
     return dict(
         values=(z if logits else codes).flatten().numpy(),
         beta=head.beta,
         num_images=len(paths),
-        binarisation_gap=float(
-            (codes - head.binary_codes(z)).abs().mean()))
+        binarisation_gap=float((codes - head.binary_codes(z)).abs().mean()))
 
 
 def parse_run(spec: str):
@@ -103,11 +108,15 @@ def parse_args(argv=None):
     parser.add_argument('--split', choices=SPLITS, default='database')
     parser.add_argument('--max-images', type=int, default=2000)
     parser.add_argument('--bins', type=int, default=50)
-    parser.add_argument('--logits', action='store_true',
-                        help='histogram z instead of the continuous codes')
+    parser.add_argument(
+        '--logits',
+        action='store_true',
+        help='histogram z instead of the continuous codes')
     parser.add_argument('--out', default='code_histogram.png')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override entries of every config, e.g. model.head.num_bits=32')
     parser.add_argument(
         '--data-root', help='the data root of every dataset of the configs')
@@ -119,19 +128,31 @@ def main(argv=None) -> dict:
     runs = [parse_run(spec) for spec in args.runs]
     panels = PanelRow(len(runs), panel_width=4)
     for ax, (label, config, checkpoint) in zip(panels, runs):
-        result = code_values(config, checkpoint, args.split,
-                             args.max_images, args.logits,
-                             cfg_options=args.cfg_options,
-                             data_root=args.data_root)
+        result = code_values(
+            config,
+            checkpoint,
+            args.split,
+            args.max_images,
+            args.logits,
+            cfg_options=args.cfg_options,
+            data_root=args.data_root)
         counts, edges = np.histogram(result['values'], bins=args.bins)
-        ax.bar(edges[:-1], counts / counts.sum(), width=np.diff(edges),
-               align='edge')
-        ax.set(title=f'{label} (gap {result["binarisation_gap"]:.3f})',
-               xlabel='z' if args.logits else 'code value',
-               ylabel='fraction')
+        ax.bar(
+            edges[:-1],
+            counts / counts.sum(),
+            width=np.diff(edges),
+            align='edge')
+        ax.set(
+            title=f'{label} (gap {result["binarisation_gap"]:.3f})',
+            xlabel='z' if args.logits else 'code value',
+            ylabel='fraction')
         panels.summary[label] = dict(
-            counts=counts.tolist(), edges=edges.tolist(),
-            **{k: v for k, v in result.items() if k != 'values'})
+            counts=counts.tolist(),
+            edges=edges.tolist(),
+            **{
+                k: v
+                for k, v in result.items() if k != 'values'
+            })
         print(f'{label}: {result["num_images"]} {args.split} images, beta '
               f'{result["beta"]:.3f}, mean |code - binarised code| '
               f'{result["binarisation_gap"]:.4f}')

@@ -27,8 +27,8 @@ def read_objectives(work_dir: str) -> Dict[str, List[float]]:
     """``{'iter': [...], 'objective_continuous': [...],
     'objective_binary': [...]}`` in iteration order."""
     by_iter = {}
-    logs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data',
-                                     'scalars.json')))
+    logs = sorted(
+        glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))
     for path in logs:
         with open(path) as f:
             for line in f:

@@ -74,10 +74,10 @@ def read_records(path: str) -> List[dict]:
 
 def curves_record(records: List[dict]) -> Optional[dict]:
     """The last of ``records`` holding retrieval curves, or None."""
-    return next((record for record in reversed(records)
-                 if isinstance(record, dict)
-                 and any(key.endswith('PR_precision') for key in record)),
-                None)
+    return next(
+        (record
+         for record in reversed(records) if isinstance(record, dict) and any(
+             key.endswith('PR_precision') for key in record)), None)
 
 
 def find_metrics_file(path: str) -> str:

@@ -27,27 +27,39 @@ def parse_args(argv=None):
     parser.add_argument('configs', nargs='+', help='one config per method')
     parser.add_argument('--bits', type=int, nargs='+', required=True)
     parser.add_argument('--seeds', type=int, nargs='+', default=[0])
-    parser.add_argument('--max-iters', type=int,
-                        help='compress every schedule to this many iters')
-    parser.add_argument('--objective-interval', type=int,
-                        help='log J(g), L(h) every this many iterations '
-                        "(default: the config's logger interval)")
-    parser.add_argument('--data-root',
-                        help='read every dataset from this folder instead')
+    parser.add_argument(
+        '--max-iters',
+        type=int,
+        help='compress every schedule to this many iters')
+    parser.add_argument(
+        '--objective-interval',
+        type=int,
+        help='log J(g), L(h) every this many iterations '
+        "(default: the config's logger interval)")
+    parser.add_argument(
+        '--data-root', help='read every dataset from this folder instead')
     parser.add_argument('--work-dir', default='work_dirs/grid')
     parser.add_argument('--out', help='also write the table to this file')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='override entries of every config')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override entries of every config')
     return parser.parse_args(argv)
 
 
 def main(argv=None) -> str:
     args = parse_args(argv)
-    return run_grid(args.configs, args.bits, args.seeds, args.work_dir,
-                    args.out, max_iters=args.max_iters,
-                    cfg_options=args.cfg_options,
-                    objective_interval=args.objective_interval,
-                    data_root=args.data_root)
+    return run_grid(
+        args.configs,
+        args.bits,
+        args.seeds,
+        args.work_dir,
+        args.out,
+        max_iters=args.max_iters,
+        cfg_options=args.cfg_options,
+        objective_interval=args.objective_interval,
+        data_root=args.data_root)
 
 
 if __name__ == '__main__':

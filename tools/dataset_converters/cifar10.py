@@ -28,7 +28,8 @@ NUM_CLASSES = 10
 # What a CIFAR-10 pickle may refer to: numpy arrays (under numpy 1.x or 2.x)
 # and, in pickles re-written by Python 3, bytes built by _codecs.encode.
 ALLOWED_GLOBALS = {
-    ('numpy', 'ndarray'), ('numpy', 'dtype'),
+    ('numpy', 'ndarray'),
+    ('numpy', 'dtype'),
     ('numpy.core.multiarray', '_reconstruct'),
     ('numpy._core.multiarray', '_reconstruct'),
     ('_codecs', 'encode'),
@@ -87,8 +88,10 @@ def parse_args(argv=None):
     parser.add_argument('--num-query', type=int, default=1000)
     parser.add_argument('--num-train', type=int, default=5000)
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--database-includes-train', action='store_true',
-                        help='put the training images into the database too')
+    parser.add_argument(
+        '--database-includes-train',
+        action='store_true',
+        help='put the training images into the database too')
     return parser.parse_args(argv)
 
 

@@ -104,8 +104,7 @@ def convert(data_root, ann_files, image_dirs, label_order='id'):
 PROTOCOLS = ('released', 'paper')
 
 
-def coco_split(num_images, num_query, num_train, seed=0,
-               protocol='released'):
+def coco_split(num_images, num_query, num_train, seed=0, protocol='released'):
     """Query / train / database indices (sorted) of one protocol (module
     docstring); the queries and training images are the same draws for
     both."""
@@ -114,8 +113,8 @@ def coco_split(num_images, num_query, num_train, seed=0,
                          f'{protocol!r}')
     splits = random_split(num_images, num_query, num_train, seed)
     if protocol == 'released':
-        splits['database'] = np.setdiff1d(np.arange(num_images),
-                                          splits['train'])
+        splits['database'] = np.setdiff1d(
+            np.arange(num_images), splits['train'])
     return splits
 
 
@@ -123,27 +122,39 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument('--data-root', default='data/coco')
-    parser.add_argument('--ann-files', nargs='+', default=[
-        'annotations/instances_train2014.json',
-        'annotations/instances_val2014.json'])
-    parser.add_argument('--image-dirs', nargs='+',
-                        default=['train2014', 'val2014'],
-                        help='image folder of each annotation file')
+    parser.add_argument(
+        '--ann-files',
+        nargs='+',
+        default=[
+            'annotations/instances_train2014.json',
+            'annotations/instances_val2014.json'
+        ])
+    parser.add_argument(
+        '--image-dirs',
+        nargs='+',
+        default=['train2014', 'val2014'],
+        help='image folder of each annotation file')
     parser.add_argument('--out', help='where the lists go (--data-root)')
     parser.add_argument('--num-query', type=int, default=5000)
     parser.add_argument('--num-train', type=int, default=10000)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
-        '--protocol', choices=PROTOCOLS, default='released',
+        '--protocol',
+        choices=PROTOCOLS,
+        default='released',
         help='released: database holds the queries, training images '
         'outside it (the released lists behind Table 1; default); paper: '
         'queries outside the database, training images inside (Sec. 4.1)')
     parser.add_argument(
-        '--label-order', choices=['id', 'name'], default='id',
+        '--label-order',
+        choices=['id', 'name'],
+        default='id',
         help='label columns by category id, or by name as in the released '
         'HashNet lists')
-    parser.add_argument('--no-check-images', action='store_true',
-                        help='do not check that every image file exists')
+    parser.add_argument(
+        '--no-check-images',
+        action='store_true',
+        help='do not check that every image file exists')
     args = parser.parse_args(argv)
     if len(args.ann_files) != len(args.image_dirs):
         parser.error('give one --image-dirs entry per --ann-files entry')
@@ -152,12 +163,12 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    paths, labels, names, sources = convert(
-        args.data_root, args.ann_files, args.image_dirs, args.label_order)
+    paths, labels, names, sources = convert(args.data_root, args.ann_files,
+                                            args.image_dirs, args.label_order)
     if not args.no_check_images:
         check_images_exist(args.data_root, paths, sources)
-    splits = coco_split(len(paths), args.num_query, args.num_train,
-                        args.seed, args.protocol)
+    splits = coco_split(
+        len(paths), args.num_query, args.num_train, args.seed, args.protocol)
     out = args.out or args.data_root
     write_splits(out, paths, labels, splits)
     print(f'MS-COCO: {len(paths)} images with a category, {len(names)} '

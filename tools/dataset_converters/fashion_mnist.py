@@ -19,16 +19,22 @@ from hashnet_mm.datasets.validation_split import describe_validation
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     src = parser.add_mutually_exclusive_group()
-    src.add_argument('--source', default='/usr/share/datasets/fashion-mnist',
-                     help='directory with the four IDX files (.gz or not)')
-    src.add_argument('--download', metavar='ROOT',
-                     help='download with torchvision into ROOT and use it')
+    src.add_argument(
+        '--source',
+        default='/usr/share/datasets/fashion-mnist',
+        help='directory with the four IDX files (.gz or not)')
+    src.add_argument(
+        '--download',
+        metavar='ROOT',
+        help='download with torchvision into ROOT and use it')
     parser.add_argument('--out', default='data/fashion_mnist')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--num-query', type=int, default=1000)
     parser.add_argument('--num-train', type=int, default=5000)
-    parser.add_argument('--database-includes-train', action='store_true',
-                        help='put the train images into the database too')
+    parser.add_argument(
+        '--database-includes-train',
+        action='store_true',
+        help='put the train images into the database too')
     return parser.parse_args(argv)
 
 

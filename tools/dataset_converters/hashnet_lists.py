@@ -21,8 +21,8 @@ import os.path as osp
 
 import numpy as np
 
-from hashnet_mm.datasets.list_files import (check_images_exist,
-                                            numbered_lines, write_list_file)
+from hashnet_mm.datasets.list_files import (check_images_exist, numbered_lines,
+                                            write_list_file)
 from hashnet_mm.datasets.validation_split import describe_validation
 
 RENAME = {'test': 'query'}
@@ -64,11 +64,12 @@ def parse_args(argv=None):
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument('lists', nargs='+', help='released list files')
     parser.add_argument('--out', required=True)
-    parser.add_argument('--strip-prefix',
-                        help='directory to make paths relative to (default: '
-                        'the one common to all paths)')
-    parser.add_argument('--data-root',
-                        help='check that every image exists under it')
+    parser.add_argument(
+        '--strip-prefix',
+        help='directory to make paths relative to (default: '
+        'the one common to all paths)')
+    parser.add_argument(
+        '--data-root', help='check that every image exists under it')
     return parser.parse_args(argv)
 
 

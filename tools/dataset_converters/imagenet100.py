@@ -46,8 +46,10 @@ def read_classes(path, data_root):
 def list_images(data_root, folder):
     """Image files in ``data_root/folder``, relative to ``data_root``."""
     names = sorted(os.listdir(osp.join(data_root, folder)))
-    return [f'{folder}/{name}' for name in names
-            if name.lower().endswith(IMAGE_EXTENSIONS)]
+    return [
+        f'{folder}/{name}' for name in names
+        if name.lower().endswith(IMAGE_EXTENSIONS)
+    ]
 
 
 def read_val_list(path, data_root):
@@ -100,15 +102,21 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument('--data-root', default='data/imagenet')
-    parser.add_argument('--classes', required=True,
-                        help='file with one wnid a line (e.g. 100 of them)')
-    parser.add_argument('--val-list',
-                        help='for a flat val/ folder: lines "file wnid" or '
-                        '"file class-index"')
-    parser.add_argument('--train-per-class', type=int, default=100,
-                        help='100 (paper, default) or 130 (released lists)')
-    parser.add_argument('--out',
-                        help='where the lists go (DATA_ROOT/imagenet100)')
+    parser.add_argument(
+        '--classes',
+        required=True,
+        help='file with one wnid a line (e.g. 100 of them)')
+    parser.add_argument(
+        '--val-list',
+        help='for a flat val/ folder: lines "file wnid" or '
+        '"file class-index"')
+    parser.add_argument(
+        '--train-per-class',
+        type=int,
+        default=100,
+        help='100 (paper, default) or 130 (released lists)')
+    parser.add_argument(
+        '--out', help='where the lists go (DATA_ROOT/imagenet100)')
     parser.add_argument('--seed', type=int, default=0)
     return parser.parse_args(argv)
 
@@ -128,10 +136,14 @@ def main(argv=None):
         raise ValueError(f'{args.classes}: class {wnids[short[0]]} has '
                          f'{counts[short[0]]} training images, fewer than '
                          f'--train-per-class {args.train_per_class}')
-    train = balanced_split(db_classes, 0, args.train_per_class * len(wnids),
-                           seed=args.seed)['train']
-    splits = {'query': np.arange(num_query), 'train': database[train],
-              'database': database}
+    train = balanced_split(
+        db_classes, 0, args.train_per_class * len(wnids),
+        seed=args.seed)['train']
+    splits = {
+        'query': np.arange(num_query),
+        'train': database[train],
+        'database': database
+    }
     out = args.out or osp.join(args.data_root, 'imagenet100')
     write_splits(out, paths, labels, splits)
     print(f'ImageNet subset: {len(wnids)} classes; written to {out}: '

@@ -22,9 +22,10 @@ MAX_BYTES = 8_000_000
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--source',
-                        default='/usr/share/datasets/fashion-mnist',
-                        help='directory with the four Fashion-MNIST IDX files')
+    parser.add_argument(
+        '--source',
+        default='/usr/share/datasets/fashion-mnist',
+        help='directory with the four Fashion-MNIST IDX files')
     parser.add_argument('--out', default=DEFAULT_OUT)
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args(argv)
@@ -36,8 +37,8 @@ def main(argv=None):
     # Re-index the splits into the kept subset (``used`` is sorted).
     subset = {name: np.searchsorted(used, idx) for name, idx in splits.items()}
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    np.savez_compressed(args.out, images=images[used], labels=labels[used],
-                        **subset)
+    np.savez_compressed(
+        args.out, images=images[used], labels=labels[used], **subset)
     size = os.path.getsize(args.out)
     print(', '.join(f'{k}: {len(v)}' for k, v in subset.items()))
     print(f'wrote {args.out}: {size / 1e6:.2f} MB ({size} bytes)')

@@ -69,8 +69,13 @@ def read_label_column(path, num_images):
     return np.array([value == '1' for _, value in lines], dtype=np.int64)
 
 
-def convert(data_root, image_list, concept_list, label_dir, image_dir,
-            num_concepts, drop_unlabelled=False):
+def convert(data_root,
+            image_list,
+            concept_list,
+            label_dir,
+            image_dir,
+            num_concepts,
+            drop_unlabelled=False):
     """Image paths and (N, C) labels over the ``num_concepts`` most frequent
     concepts (all of them if that is the list's length), and the kept
     concept names; ``drop_unlabelled`` leaves out the images with none of
@@ -84,14 +89,15 @@ def convert(data_root, image_list, concept_list, label_dir, image_dir,
         read_label_column(
             osp.join(data_root, label_dir, f'Labels_{name}.txt'), len(paths))
         for name in names
-    ], axis=1)
+    ],
+                      axis=1)
     frequent = np.argsort(-labels.sum(axis=0), kind='stable')[:num_concepts]
     columns = np.sort(frequent)
     labels = labels[:, columns]
     kept = np.flatnonzero(labels.any(axis=1)) if drop_unlabelled \
         else np.arange(len(paths))
-    return ([paths[i] for i in kept], labels[kept],
-            [names[c] for c in columns])
+    return ([paths[i]
+             for i in kept], labels[kept], [names[c] for c in columns])
 
 
 def parse_args(argv=None):
@@ -99,41 +105,52 @@ def parse_args(argv=None):
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument('--data-root', default='data/nus_wide')
     parser.add_argument('--image-list', default='ImageList/Imagelist.txt')
-    parser.add_argument('--concept-list',
-                        default='ConceptsList/Concepts81.txt')
+    parser.add_argument(
+        '--concept-list', default='ConceptsList/Concepts81.txt')
     parser.add_argument('--label-dir', default='Groundtruth/AllLabels')
     parser.add_argument('--image-dir', default='Flickr')
-    parser.add_argument('--concepts', type=int, default=81,
-                        help='keep the N most frequent concepts (81 or 21)')
     parser.add_argument(
-        '--unlabelled', choices=['keep', 'drop'],
+        '--concepts',
+        type=int,
+        default=81,
+        help='keep the N most frequent concepts (81 or 21)')
+    parser.add_argument(
+        '--unlabelled',
+        choices=['keep', 'drop'],
         help='images with none of the kept concepts: keep (the default with '
         'all concepts, as the released nuswide_81 lists) or drop (the '
         'default with fewer, as NUS-WIDE-21)')
-    parser.add_argument('--out',
-                        help='where the lists go (DATA_ROOT/nuswide_N)')
+    parser.add_argument(
+        '--out', help='where the lists go (DATA_ROOT/nuswide_N)')
     parser.add_argument('--num-query', type=int, default=5000)
     parser.add_argument('--num-train', type=int, default=10000)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
-        '--drop-missing-images', action='store_true',
+        '--drop-missing-images',
+        action='store_true',
         help='leave out (and count) images not on disk instead of stopping; '
         'many NUS-WIDE copies lack some Flickr images')
-    parser.add_argument('--no-check-images', action='store_true',
-                        help='do not check that every image file exists')
+    parser.add_argument(
+        '--no-check-images',
+        action='store_true',
+        help='do not check that every image file exists')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    all_concepts = len(read_concepts(osp.join(args.data_root,
-                                              args.concept_list)))
+    all_concepts = len(
+        read_concepts(osp.join(args.data_root, args.concept_list)))
     unlabelled = args.unlabelled or ('keep' if args.concepts == all_concepts
                                      else 'drop')
-    paths, labels, names = convert(args.data_root, args.image_list,
-                                   args.concept_list, args.label_dir,
-                                   args.image_dir, args.concepts,
-                                   drop_unlabelled=unlabelled == 'drop')
+    paths, labels, names = convert(
+        args.data_root,
+        args.image_list,
+        args.concept_list,
+        args.label_dir,
+        args.image_dir,
+        args.concepts,
+        drop_unlabelled=unlabelled == 'drop')
     dropped = 0
     if args.drop_missing_images:
         missing = set(missing_images(args.data_root, paths))
@@ -143,17 +160,17 @@ def main(argv=None):
     elif not args.no_check_images:
         check_images_exist(args.data_root, paths,
                            [args.image_list] * len(paths))
-    splits = random_split(len(paths), args.num_query, args.num_train,
-                          args.seed)
+    splits = random_split(
+        len(paths), args.num_query, args.num_train, args.seed)
     out = args.out or osp.join(args.data_root, f'nuswide_{args.concepts}')
     write_splits(out, paths, labels, splits)
     num_unlabelled = int((~labels.any(axis=1)).sum())
-    print(f'NUS-WIDE: {len(paths)} images '
-          + (f'over {len(names)} concepts ({num_unlabelled} with none of '
-             'them, kept)' if unlabelled == 'keep' else
-             f'with one of {len(names)} concepts')
-          + (f' ({dropped} missing images left out)' if dropped else '')
-          + f'; written to {out}: {describe_splits(splits)}')
+    print(f'NUS-WIDE: {len(paths)} images ' +
+          (f'over {len(names)} concepts ({num_unlabelled} with none of '
+           'them, kept)' if unlabelled ==
+           'keep' else f'with one of {len(names)} concepts') +
+          (f' ({dropped} missing images left out)' if dropped else '') +
+          f'; written to {out}: {describe_splits(splits)}')
     print(describe_validation(len(splits['train'])))
     return splits
 

@@ -22,15 +22,29 @@ import torch
 TIMM_NAME = 'tf_efficientnet_lite0'
 DEFAULT_OUT = 'checkpoints/tf_efficientnet_lite0_in1k_mmpretrain.pth'
 # Layer names of efficientnet-lite-pytorch -> timm, outside the blocks ...
-STEM_AND_HEAD = {'_conv_stem': 'conv_stem', '_bn0': 'bn1',
-                 '_conv_head': 'conv_head', '_bn1': 'bn2', '_fc': 'classifier'}
+STEM_AND_HEAD = {
+    '_conv_stem': 'conv_stem',
+    '_bn0': 'bn1',
+    '_conv_head': 'conv_head',
+    '_bn1': 'bn2',
+    '_fc': 'classifier'
+}
 # ... in an inverted-residual block (expansion ratio > 1) ...
-EXPANDED_BLOCK = {'_expand_conv': 'conv_pw', '_bn0': 'bn1',
-                  '_depthwise_conv': 'conv_dw', '_bn1': 'bn2',
-                  '_project_conv': 'conv_pwl', '_bn2': 'bn3'}
+EXPANDED_BLOCK = {
+    '_expand_conv': 'conv_pw',
+    '_bn0': 'bn1',
+    '_depthwise_conv': 'conv_dw',
+    '_bn1': 'bn2',
+    '_project_conv': 'conv_pwl',
+    '_bn2': 'bn3'
+}
 # ... and in a depthwise-separable block (expansion ratio 1).
-SEPARABLE_BLOCK = {'_depthwise_conv': 'conv_dw', '_bn1': 'bn1',
-                   '_project_conv': 'conv_pw', '_bn2': 'bn2'}
+SEPARABLE_BLOCK = {
+    '_depthwise_conv': 'conv_dw',
+    '_bn1': 'bn1',
+    '_project_conv': 'conv_pw',
+    '_bn2': 'bn2'
+}
 
 
 def timm_backbone():
@@ -41,8 +55,10 @@ def timm_backbone():
 def convert_state_dict(source: dict, target: torch.nn.Module) -> dict:
     """``source`` renamed to ``target``'s (timm's) parameter names; every
     target entry must be filled with a tensor of the same shape."""
-    blocks = [f'blocks.{s}.{b}' for s, stage in enumerate(target.blocks)
-              for b in range(len(stage))]
+    blocks = [
+        f'blocks.{s}.{b}' for s, stage in enumerate(target.blocks)
+        for b in range(len(stage))
+    ]
     converted = {}
     for key, value in source.items():
         layer, *rest = key.split('.')
@@ -74,11 +90,15 @@ def convert_state_dict(source: dict, target: torch.nn.Module) -> dict:
 def to_mmpretrain(timm_state: dict) -> dict:
     """A checkpoint for ``TIMMBackbone`` loaded with ``prefix='backbone'``."""
     return {
-        'state_dict': {f'backbone.timm_model.{k}': v
-                       for k, v in timm_state.items()
-                       if not k.startswith('classifier.')},
-        'meta': {'timm_model': TIMM_NAME, 'input_mean': 127.0,
-                 'input_std': 128.0},
+        'state_dict': {
+            f'backbone.timm_model.{k}': v
+            for k, v in timm_state.items() if not k.startswith('classifier.')
+        },
+        'meta': {
+            'timm_model': TIMM_NAME,
+            'input_mean': 127.0,
+            'input_std': 128.0
+        },
     }
 
 
@@ -89,8 +109,10 @@ def default_source():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--src', help='the .pth of efficientnet-lite0-pytorch'
-                        '-model (default: the installed package\'s)')
+    parser.add_argument(
+        '--src',
+        help='the .pth of efficientnet-lite0-pytorch'
+        '-model (default: the installed package\'s)')
     parser.add_argument('--out', default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     src = args.src or default_source()

@@ -13,8 +13,10 @@ feature_dim = 1280
 data_preprocessor = dict(
     type='FeatureDataPreprocessor', num_classes=10, to_onehot=True)
 feature_pipeline = [
-    dict(type='PackInputs', input_key='feature',
-         meta_keys=('sample_idx', 'feature_id')),
+    dict(
+        type='PackInputs',
+        input_key='feature',
+        meta_keys=('sample_idx', 'feature_id')),
 ]
 val_split = dict(val_queries=500, val_seed=0)
 

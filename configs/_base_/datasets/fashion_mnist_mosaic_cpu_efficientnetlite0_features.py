@@ -12,9 +12,7 @@ data_root = (
 train_dataloader = dict(dataset=dict(data_root=data_root))
 val_dataloader = dict(
     dataset=dict(
-        query=dict(data_root=data_root),
-        database=dict(data_root=data_root)))
+        query=dict(data_root=data_root), database=dict(data_root=data_root)))
 test_dataloader = dict(
     dataset=dict(
-        query=dict(data_root=data_root),
-        database=dict(data_root=data_root)))
+        query=dict(data_root=data_root), database=dict(data_root=data_root)))

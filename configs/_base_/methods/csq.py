@@ -4,6 +4,9 @@
 # no continuation. Dataset configs add model.head.loss.num_classes.
 method_head = dict(
     type='LinearHashHead',
-    loss=dict(_delete_=True, type='CSQLoss', quantization_weight=1e-4,
-              centers='auto'))
+    loss=dict(
+        _delete_=True,
+        type='CSQLoss',
+        quantization_weight=1e-4,
+        centers='auto'))
 method_hooks = []

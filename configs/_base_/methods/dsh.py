@@ -4,6 +4,6 @@
 # no continuation.
 method_head = dict(
     type='LinearHashHead',
-    loss=dict(_delete_=True, type='DSHLoss', margin=None,
-              quantization_weight=0.01))
+    loss=dict(
+        _delete_=True, type='DSHLoss', margin=None, quantization_weight=0.01))
 method_hooks = []

@@ -6,8 +6,8 @@
 # model.head.loss.num_classes and optim_wrapper.paramwise_cfg.
 method_head = dict(
     type='LinearHashHead',
-    loss=dict(_delete_=True, type='GreedyHashLoss', alpha=0.1,
-              multi_label=False))
+    loss=dict(
+        _delete_=True, type='GreedyHashLoss', alpha=0.1, multi_label=False))
 method_hooks = []
 method_paramwise_cfg = dict(
     custom_keys=dict(_delete_=True, head=dict(lr_mult=10.0)))

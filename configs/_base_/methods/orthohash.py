@@ -8,8 +8,13 @@
 method_head = dict(
     type='OrthoHashHead',
     affine=False,
-    loss=dict(_delete_=True, type='OrthoHashLoss', scale=8.0, margin=0.2,
-              quantization_weight=0.0, centers='auto'))
+    loss=dict(
+        _delete_=True,
+        type='OrthoHashLoss',
+        scale=8.0,
+        margin=0.2,
+        quantization_weight=0.0,
+        centers='auto'))
 method_hooks = []
 method_paramwise_cfg = dict(
     custom_keys=dict(_delete_=True, head=dict(lr_mult=10.0)))

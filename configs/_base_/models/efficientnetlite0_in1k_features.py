@@ -9,7 +9,9 @@ _base_ = ['hashnet_efficientnetlite0.py']
 feature_input_size = 64
 feature_pipeline = [
     dict(type='LoadImageFromFile', color_type='color'),
-    dict(type='Resize', scale=(feature_input_size, feature_input_size),
-         interpolation='bicubic'),
+    dict(
+        type='Resize',
+        scale=(feature_input_size, feature_input_size),
+        interpolation='bicubic'),
     dict(type='PackInputs'),
 ]

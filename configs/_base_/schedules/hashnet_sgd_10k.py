@@ -6,15 +6,21 @@ optim_wrapper = dict(
         type='SGD', lr=3e-4, momentum=0.9, weight_decay=5e-4, nesterov=True),
     paramwise_cfg=dict(custom_keys={'head.fch': dict(lr_mult=10.0)}))
 
-param_scheduler = dict(type='StepLR', step_size=2000, gamma=0.5, by_epoch=False)
+param_scheduler = dict(
+    type='StepLR', step_size=2000, gamma=0.5, by_epoch=False)
 
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=10000, val_interval=10000)
+train_cfg = dict(
+    type='IterBasedTrainLoop', max_iters=10000, val_interval=10000)
 val_cfg = dict()
 test_cfg = dict()
 
 custom_hooks = [
-    dict(type='ContinuationHook', schedule='power', gamma=0.005, power=0.5,
-         step=200)
+    dict(
+        type='ContinuationHook',
+        schedule='power',
+        gamma=0.005,
+        power=0.5,
+        step=200)
 ]
 
 # The lr above is for a total batch of 64 images; tools/train.py

@@ -85,7 +85,8 @@ class ContinuationHook(Hook):
         if schedule != 'budget' and final_beta is not None:
             raise ValueError("final_beta is only used by schedule='budget'")
         if schedule == 'stages':
-            stages = [(int(start), float(beta)) for start, beta in stages or ()]
+            stages = [(int(start), float(beta))
+                      for start, beta in stages or ()]
             starts = [start for start, _ in stages]
             if not stages or starts[0] != 0 or sorted(set(starts)) != starts:
                 raise ValueError(
@@ -122,7 +123,8 @@ class ContinuationHook(Hook):
         self.max_iters: Optional[int] = None
         self.module_getter = operator.attrgetter(module_name)
 
-    def beta_at(self, iteration: int,
+    def beta_at(self,
+                iteration: int,
                 max_iters: Optional[int] = None) -> float:
         """beta for a training iteration (0-based) of a run of
         ``max_iters`` iterations (``'budget'`` only; default: the run's)."""
@@ -141,8 +143,8 @@ class ContinuationHook(Hook):
         steps_taken = min(counter * self.num_steps // max_iters,
                           self.num_steps)
         growth = (self.final_beta / self.beta0)**(1.0 / self.power) - 1.0
-        return self.beta0 * (
-            1.0 + growth * steps_taken / self.num_steps)**self.power
+        return self.beta0 * (1.0 +
+                             growth * steps_taken / self.num_steps)**self.power
 
     def before_train(self, runner) -> None:
         if self.schedule == 'budget':
@@ -154,7 +156,9 @@ class ContinuationHook(Hook):
             f'({last}) of train_cfg.max_iters={runner.max_iters}',
             logger='current')
 
-    def before_train_iter(self, runner, batch_idx: int,
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
                           data_batch=None) -> None:
         beta = self.beta_at(runner.iter)
         self.module_getter(get_ori_model(runner.model)).beta = beta

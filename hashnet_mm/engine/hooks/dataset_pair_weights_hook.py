@@ -13,8 +13,10 @@ def dataset_labels(dataset) -> torch.Tensor:
     """(N, C) bool multi-hot labels of every sample of a dataset whose data
     infos hold ``gt_label`` indices (``HashListDataset``), C = the classes
     in its metainfo (or the largest index + 1)."""
-    indices = [torch.as_tensor(dataset.get_data_info(i)['gt_label']).long()
-               for i in range(len(dataset))]
+    indices = [
+        torch.as_tensor(dataset.get_data_info(i)['gt_label']).long()
+        for i in range(len(dataset))
+    ]
     classes = (getattr(dataset, 'metainfo', None) or {}).get('classes')
     width = len(classes) if classes else 1 + max(
         (int(index.max()) for index in indices if index.numel()), default=0)

@@ -28,9 +28,10 @@ def non_finite_inputs(data_batch: Optional[dict]) -> List[int]:
     inputs = (data_batch or {}).get('inputs')
     if torch.is_tensor(inputs):
         inputs = list(inputs)
-    return [i for i, x in enumerate(inputs or ())
-            if torch.is_tensor(x) and x.is_floating_point()
-            and not bool(torch.isfinite(x).all())]
+    return [
+        i for i, x in enumerate(inputs or ()) if torch.is_tensor(x)
+        and x.is_floating_point() and not bool(torch.isfinite(x).all())
+    ]
 
 
 def preprocessor_problem(runner, data_batch: Optional[dict]) -> str:
@@ -77,22 +78,30 @@ class FiniteLossHook(Hook):
 
     priority = 'VERY_HIGH'
 
-    def after_train_iter(self, runner, batch_idx: int,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
                          data_batch: Optional[dict] = None,
                          outputs: Optional[dict] = None) -> None:
-        losses = {name: torch.as_tensor(value).detach().float()
-                  for name, value in (outputs or {}).items() if 'loss' in name}
-        if not losses or bool(torch.stack(list(losses.values())).isfinite()
-                              .all()):
+        losses = {
+            name: torch.as_tensor(value).detach().float()
+            for name, value in (outputs or {}).items() if 'loss' in name
+        }
+        if not losses or bool(
+                torch.stack(list(losses.values())).isfinite().all()):
             return  # one device sync, as mmengine's own logging makes
-        bad = {name: value.item() for name, value in losses.items()
-               if not math.isfinite(value.item())}
+        bad = {
+            name: value.item()
+            for name, value in losses.items()
+            if not math.isfinite(value.item())
+        }
         paths = image_paths(data_batch)
-        broken = [paths[i] for i in non_finite_inputs(data_batch)
-                  if i < len(paths)]
-        where = (f'images with NaN/inf pixels: {describe(broken)}' if broken
-                 else f'batch images: {describe(paths)}' if paths
-                 else 'batch images unknown')
+        broken = [
+            paths[i] for i in non_finite_inputs(data_batch) if i < len(paths)
+        ]
+        where = (f'images with NaN/inf pixels: {describe(broken)}'
+                 if broken else f'batch images: {describe(paths)}'
+                 if paths else 'batch images unknown')
         where += preprocessor_problem(runner, data_batch)
         terms = ', '.join(f'{name}={value}' for name, value in bad.items())
         raise NonFiniteLossError(

@@ -18,7 +18,10 @@ class ProgressBarHook(Hook):
         self.bar = ProgressBar(len(runner.test_dataloader)) \
             if is_main_process() else None
 
-    def after_test_iter(self, runner, batch_idx, data_batch=None,
+    def after_test_iter(self,
+                        runner,
+                        batch_idx,
+                        data_batch=None,
                         outputs=None) -> None:
         if self.bar is not None:
             self.bar.update()

@@ -23,8 +23,8 @@ def validation_due(runner) -> bool:
         step, last = runner.epoch, loop.max_epochs
     else:
         step, last = runner.iter, loop.max_iters
-    return step > 0 and step >= loop.val_begin and (
-        step % loop.val_interval == 0 or step == last)
+    return step > 0 and step >= loop.val_begin and (step % loop.val_interval
+                                                    == 0 or step == last)
 
 
 @HOOKS.register_module()
@@ -50,8 +50,8 @@ class ResumableCheckpointHook(CheckpointHook):
     def before_train(self, runner) -> None:
         super().before_train(runner)
         if is_main_process() and isinstance(self.file_backend, LocalBackend):
-            for partial in glob.glob(osp.join(self.out_dir,
-                                              'best_*.pth.part')):
+            for partial in glob.glob(
+                    osp.join(self.out_dir, 'best_*.pth.part')):
                 os.remove(partial)
                 runner.logger.info(f'Removed {partial}, a best checkpoint '
                                    'whose writing was interrupted')

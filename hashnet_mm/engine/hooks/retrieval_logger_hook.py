@@ -31,10 +31,14 @@ class RetrievalLoggerHook(LoggerHook):
         everything, line = runner.log_processor.get_log_after_epoch(
             runner, len(runner.test_dataloader), 'test', with_non_scalar=True)
         # mmengine joins 'name: value' items with two spaces, lists too.
-        curves = {name for name, value in everything.items()
-                  if isinstance(value, (list, tuple, dict))}
+        curves = {
+            name
+            for name, value in everything.items()
+            if isinstance(value, (list, tuple, dict))
+        }
         runner.logger.info('  '.join(
             item for item in line.split('  ')
             if item.split(': ', 1)[0] not in curves))
-        dump(self._process_tags(everything),
-             osp.join(runner.log_dir, self.json_log_path))
+        dump(
+            self._process_tags(everything),
+            osp.join(runner.log_dir, self.json_log_path))

@@ -33,13 +33,17 @@ class ValidationHistoryHook(Hook):
     def before_run(self, runner) -> None:
         self.history = []
 
-    def after_val_epoch(self, runner,
+    def after_val_epoch(self,
+                        runner,
                         metrics: Optional[Dict[str, float]] = None) -> None:
         if not metrics:
             return
         self.history.append(
-            dict(iter=runner.iter,
-                 **{k: float(v) for k, v in metrics.items()
-                    if isinstance(v, (int, float))}))
+            dict(
+                iter=runner.iter,
+                **{
+                    k: float(v)
+                    for k, v in metrics.items() if isinstance(v, (int, float))
+                }))
         with open(osp.join(runner.work_dir, self.filename), 'w') as f:
             json.dump(self.history, f, indent=1)

@@ -35,8 +35,10 @@ UNDEFINED_MODES = ('skip', 'zero')
 #   divided by all queries.
 MAP_CONVENTIONS = ('released_pytorch', 'released_caffe', 'deephash_pytorch')
 # The earlier names, still accepted.
-MAP_CONVENTION_ALIASES = {'skip': 'released_pytorch',
-                          'zero': 'deephash_pytorch'}
+MAP_CONVENTION_ALIASES = {
+    'skip': 'released_pytorch',
+    'zero': 'deephash_pytorch'
+}
 NO_RELEVANT_MODES = MAP_CONVENTIONS + tuple(MAP_CONVENTION_ALIASES)
 
 
@@ -91,10 +93,10 @@ def resolve_map_convention(no_relevant: str) -> str:
     return MAP_CONVENTION_ALIASES.get(no_relevant, no_relevant)
 
 
-def map_over_queries(average_precision: torch.Tensor,
-                     relevant_in_database: torch.Tensor,
-                     no_relevant: str = 'released_pytorch'
-                     ) -> Tuple[torch.Tensor, int]:
+def map_over_queries(
+        average_precision: torch.Tensor,
+        relevant_in_database: torch.Tensor,
+        no_relevant: str = 'released_pytorch') -> Tuple[torch.Tensor, int]:
     """MAP of per-query APs under one convention, and how many queries it
     averaged over.
 

@@ -8,7 +8,6 @@ from mmengine.logging import MMLogger
 from mmpretrain.registry import METRICS
 
 from ...codes import bit_words, check_code_dtype
-
 from ..functional import (map_over_queries, mean_over_queries,
                           precision_recall_at_n, precision_recall_by_radius,
                           precision_within_radius, ranking_statistics,
@@ -16,8 +15,7 @@ from ..functional import (map_over_queries, mean_over_queries,
 from ..functional.measures import (NO_RELEVANT_MODES, UNDEFINED_MODES,
                                    resolve_map_convention)
 from ..functional.validation import (check_at_least, check_choice,
-                                     check_chunk_size, check_top_n,
-                                     check_topk)
+                                     check_chunk_size, check_top_n, check_topk)
 
 SPLITS = ('query', 'database')
 
@@ -251,11 +249,15 @@ class HammingRetrievalMetric(BaseMetric):
         self._log_query_counts(name, len(query_codes), num_ap, num_tie_aware,
                                int(relevant_in_database.sum()))
         metrics = {
-            f'mAP@{name}': mean_ap.item(),
-            f'tie_aware_mAP@{name}': tie_aware_map.item(),
+            f'mAP@{name}':
+            mean_ap.item(),
+            f'tie_aware_mAP@{name}':
+            tie_aware_map.item(),
             # Floats: mmengine's results JSON drops numpy integers.
-            f'queries_in_mAP@{name}': float(num_ap),
-            f'queries_in_tie_aware_mAP@{name}': float(num_tie_aware),
+            f'queries_in_mAP@{name}':
+            float(num_ap),
+            f'queries_in_tie_aware_mAP@{name}':
+            float(num_tie_aware),
             f'P@H<={self.radius}':
             mean_over_queries(
                 precision_within_radius(*counts, radius=self.radius),
@@ -304,8 +306,10 @@ def check_answerable(relevant_in_database: torch.Tensor,
     """
     if bool(relevant_in_database.any()):
         return
-    unlabelled = [int((~labels.bool().any(1)).sum())
-                  for labels in (query_labels, database_labels)]
+    unlabelled = [
+        int((~labels.bool().any(1)).sum())
+        for labels in (query_labels, database_labels)
+    ]
     raise ValueError(
         f'none of the {len(query_labels)} queries shares a label with any '
         f'of the {len(database_labels)} database items ({unlabelled[0]} '
@@ -355,27 +359,28 @@ def check_multi_hot(data_samples: Sequence[dict]) -> None:
     a -1 or a NaN has no stated meaning as relevance, and thresholding it
     would score other labels than the data's.
     """
-    scores = [s['gt_score'].reshape(-1) for s in data_samples
-              if 'gt_score' in s]
+    scores = [
+        s['gt_score'].reshape(-1) for s in data_samples if 'gt_score' in s
+    ]
     if not scores:
         return
     joined = torch.cat(scores)
     if bool(((joined == 0) | (joined == 1)).all()):
         return
-    sample = next(s for s in data_samples if 'gt_score' in s and not bool(
-        ((s['gt_score'] == 0) | (s['gt_score'] == 1)).all()))
+    sample = next(s for s in data_samples if 'gt_score' in s and not bool((
+        (s['gt_score'] == 0) | (s['gt_score'] == 1)).all()))
     values = sample['gt_score'].reshape(-1).tolist()
-    shown = ', '.join(f'{v:g}' for v in values[:8]) + (
-        ', ...' if len(values) > 8 else '')
+    shown = ', '.join(
+        f'{v:g}' for v in values[:8]) + (', ...' if len(values) > 8 else '')
     raise ValueError(
         f'{describe_sample(sample, "gt_score")} is [{shown}]: labels must '
         'be 0/1 multi-hot (a smoothed or soft score, -1 or NaN is not a '
         'label); give the hard 0/1 labels of the data')
 
 
-def _stack_rows(rows: List[torch.Tensor],
-                mismatch_error: Callable[[], Optional[ValueError]]
-                ) -> torch.Tensor:
+def _stack_rows(
+        rows: List[torch.Tensor],
+        mismatch_error: Callable[[], Optional[ValueError]]) -> torch.Tensor:
     """``torch.stack(rows)``; where that fails, the error that
     ``mismatch_error`` finds (None: not a mismatch, the failure is raised).
     Stacking first is faster than checking every row's width first."""

@@ -31,13 +31,17 @@ class FeatureMLP(BaseModule):
         init_cfg (dict, optional): mmengine initialisation.
     """
 
-    def __init__(self, in_channels: int, hidden_channels: Sequence[int] = (),
-                 dropout: float = 0.0, input_norm: Optional[str] = 'batchnorm',
+    def __init__(self,
+                 in_channels: int,
+                 hidden_channels: Sequence[int] = (),
+                 dropout: float = 0.0,
+                 input_norm: Optional[str] = 'batchnorm',
                  init_cfg=None):
         super().__init__(init_cfg)
         widths = [in_channels, *hidden_channels]
-        if any(isinstance(w, bool) or not isinstance(w, int) or w < 1
-               for w in widths):
+        if any(
+                isinstance(w, bool) or not isinstance(w, int) or w < 1
+                for w in widths):
             raise ValueError('FeatureMLP: in_channels and hidden_channels '
                              f'must be integers >= 1, got {widths}')
         if not 0 <= dropout < 1:
@@ -51,8 +55,10 @@ class FeatureMLP(BaseModule):
             if input_norm == 'batchnorm' else None
         layers = []
         for width_in, width_out in zip(widths, widths[1:]):
-            layers += [torch.nn.Linear(width_in, width_out),
-                       torch.nn.ReLU(inplace=True)]
+            layers += [
+                torch.nn.Linear(width_in, width_out),
+                torch.nn.ReLU(inplace=True)
+            ]
             if dropout:
                 layers.append(torch.nn.Dropout(dropout))
         self.layers = torch.nn.Sequential(*layers)

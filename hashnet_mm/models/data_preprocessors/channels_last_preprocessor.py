@@ -25,7 +25,9 @@ class ChannelsLastDataPreprocessor(ClsDataPreprocessor):
         **kwargs: ClsDataPreprocessor's arguments.
     """
 
-    def __init__(self, channels_last: bool = True, non_blocking: bool = True,
+    def __init__(self,
+                 channels_last: bool = True,
+                 non_blocking: bool = True,
                  **kwargs):
         super().__init__(**kwargs)
         self.channels_last = channels_last

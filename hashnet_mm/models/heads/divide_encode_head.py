@@ -58,8 +58,9 @@ class DivideEncodeHashHead(HashHead):
 
     def forward(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:
         """z_k = w_k . x[slice k] + b_k, shape (N, K)."""
-        return F.linear(self.pre_logits(feats),
-                        self.fch.weight * self.slice_mask, self.fch.bias)
+        return F.linear(
+            self.pre_logits(feats), self.fch.weight * self.slice_mask,
+            self.fch.bias)
 
     def continuous_codes(self, logits: torch.Tensor) -> torch.Tensor:
         """g(sigma(z)) in [0, 1], the piece-wise threshold of the sigmoid."""

@@ -23,10 +23,12 @@ def batch_multi_hot_labels(data_samples: Sequence[DataSample]) -> torch.Tensor:
     if 'gt_score' in data_samples[0]:
         return torch.stack([sample.gt_score for sample in data_samples]) > 0
     indices = [sample.gt_label for sample in data_samples]
-    num_classes = int(max((i.max() for i in indices if i.numel()),
-                          default=-1)) + 1
+    num_classes = int(
+        max((i.max() for i in indices if i.numel()), default=-1)) + 1
     labels = torch.zeros(
-        len(indices), max(num_classes, 1), dtype=torch.bool,
+        len(indices),
+        max(num_classes, 1),
+        dtype=torch.bool,
         device=indices[0].device)
     for row, index in zip(labels, indices):
         row[index] = True
@@ -164,14 +166,15 @@ class HashHead(BaseModule):
         if self.objectives_due():
             with torch.no_grad():
                 binary = self.loss_module(self.binary_codes(logits), targets)
-            losses.update(objective_continuous=loss.detach(),
-                          objective_binary=binary)
+            losses.update(
+                objective_continuous=loss.detach(), objective_binary=binary)
         return losses
 
-    def predict(self,
-                feats: Tuple[torch.Tensor],
-                data_samples: Optional[List[DataSample]] = None
-                ) -> List[DataSample]:
+    def predict(
+            self,
+            feats: Tuple[torch.Tensor],
+            data_samples: Optional[List[DataSample]] = None
+    ) -> List[DataSample]:
         """Binary codes sign(z) (z = 0 -> +1) into each DataSample.
 
         A NaN or infinite z has no sign: it raises a ValueError with the

@@ -33,8 +33,12 @@ class OrthoHashHead(HashHead):
         **kwargs: as :class:`HashHead`.
     """
 
-    def __init__(self, num_bits: int, in_channels: int, loss: dict,
-                 affine: bool = False, **kwargs):
+    def __init__(self,
+                 num_bits: int,
+                 in_channels: int,
+                 loss: dict,
+                 affine: bool = False,
+                 **kwargs):
         super().__init__(num_bits, in_channels, loss=loss, **kwargs)
         self.bn = nn.BatchNorm1d(num_bits, affine=affine)
 

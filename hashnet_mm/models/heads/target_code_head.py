@@ -11,8 +11,8 @@ from ...codes import check_codes
 from .hash_head import HashHead
 
 
-def check_target_codes(path: str, codes: np.ndarray,
-                       img_paths: Sequence[str], problem: str) -> None:
+def check_target_codes(path: str, codes: np.ndarray, img_paths: Sequence[str],
+                       problem: str) -> None:
     """Raise ``ValueError('{path}: {problem} ...')`` unless ``codes`` is an
     (n, K) matrix of -1 and +1 for the n ``img_paths``."""
     try:
@@ -32,9 +32,10 @@ def save_target_codes(path: str, codes: np.ndarray,
     codes = np.asarray(codes)
     check_target_codes(path, codes, img_paths,
                        'need (n, K) codes in {-1, +1} for n images')
-    np.savez(path, codes=codes.astype(np.int8),
-             img_paths=np.asarray([osp.abspath(p) for p in img_paths],
-                                  dtype=str))
+    np.savez(
+        path,
+        codes=codes.astype(np.int8),
+        img_paths=np.asarray([osp.abspath(p) for p in img_paths], dtype=str))
     return path
 
 

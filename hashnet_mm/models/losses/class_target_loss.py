@@ -38,11 +38,13 @@ class ClassTargetLoss(nn.Module):
         loss_weight (float): multiplier of the whole loss.
     """
 
-    def __init__(self, num_classes: int, num_bits: int,
+    def __init__(self,
+                 num_classes: int,
+                 num_bits: int,
                  loss_weight: float = 1.0):
         super().__init__()
-        check_positive_integers(type(self).__name__,
-                                num_classes=num_classes, num_bits=num_bits)
+        check_positive_integers(
+            type(self).__name__, num_classes=num_classes, num_bits=num_bits)
         self.num_classes = num_classes
         self.num_bits = num_bits
         self.loss_weight = loss_weight
@@ -72,8 +74,8 @@ class ClassTargetLoss(nn.Module):
             codes = codes.to(torch.promote_types(codes.dtype, torch.float32))
             labels = labels.to(codes.dtype)
             labelled = labels.bool().any(dim=1)
-            per_image = torch.where(labelled,
-                                    self.image_losses(codes, labels), 0.0)
+            per_image = torch.where(labelled, self.image_losses(codes, labels),
+                                    0.0)
             loss = per_image.sum() / labelled.sum().clamp(min=1) + \
                 self.code_penalty(codes)
             return self.loss_weight * loss
@@ -97,8 +99,11 @@ class CenterTargetLoss(ClassTargetLoss):
         loss_weight (float): multiplier of the whole loss.
     """
 
-    def __init__(self, num_classes: int, num_bits: int,
-                 centers: str = 'auto', seed: int = 0,
+    def __init__(self,
+                 num_classes: int,
+                 num_bits: int,
+                 centers: str = 'auto',
+                 seed: int = 0,
                  min_distance: Optional[int] = None,
                  loss_weight: float = 1.0):
         super().__init__(num_classes, num_bits, loss_weight)

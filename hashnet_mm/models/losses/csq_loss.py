@@ -46,9 +46,13 @@ class CSQLoss(CenterTargetLoss):
         loss_weight (float): multiplier of the whole loss.
     """
 
-    def __init__(self, num_classes: int, num_bits: int,
-                 quantization_weight: float = 1e-4, centers: str = 'auto',
-                 seed: int = 0, min_distance: Optional[int] = None,
+    def __init__(self,
+                 num_classes: int,
+                 num_bits: int,
+                 quantization_weight: float = 1e-4,
+                 centers: str = 'auto',
+                 seed: int = 0,
+                 min_distance: Optional[int] = None,
                  loss_weight: float = 1.0):
         super().__init__(num_classes, num_bits, centers, seed, min_distance,
                          loss_weight)

@@ -40,8 +40,7 @@ class DHNLoss(PairwiseQuantizationLoss):
                  alpha: float = 1.0,
                  loss_weight: float = 1.0,
                  across_ranks: bool = True):
-        super().__init__(alpha, quantization_weight, loss_weight,
-                         across_ranks)
+        super().__init__(alpha, quantization_weight, loss_weight, across_ranks)
 
     def quantization(self, codes: torch.Tensor) -> torch.Tensor:
         """``sum_k log cosh(|u_ik| - 1)`` of each code."""

@@ -52,10 +52,15 @@ class DPNLoss(CenterTargetLoss):
         loss_weight (float): multiplier of the whole loss.
     """
 
-    def __init__(self, num_classes: int, num_bits: int, margin: float = 1.0,
+    def __init__(self,
+                 num_classes: int,
+                 num_bits: int,
+                 margin: float = 1.0,
                  bit_reduction: str = 'mean',
-                 multi_label: str = 'center_sign', centers: str = 'auto',
-                 seed: int = 0, min_distance: Optional[int] = None,
+                 multi_label: str = 'center_sign',
+                 centers: str = 'auto',
+                 seed: int = 0,
+                 min_distance: Optional[int] = None,
                  loss_weight: float = 1.0):
         super().__init__(num_classes, num_bits, centers, seed, min_distance,
                          loss_weight)

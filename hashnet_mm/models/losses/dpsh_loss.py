@@ -33,8 +33,10 @@ class DPSHLoss(PairwiseQuantizationLoss):
             rank's own batch (False).
     """
 
-    def __init__(self, quantization_weight: float = 0.01,
-                 loss_weight: float = 1.0, across_ranks: bool = True):
+    def __init__(self,
+                 quantization_weight: float = 0.01,
+                 loss_weight: float = 1.0,
+                 across_ranks: bool = True):
         super().__init__(0.5, quantization_weight, loss_weight, across_ranks)
 
     def quantization(self, codes: torch.Tensor) -> torch.Tensor:

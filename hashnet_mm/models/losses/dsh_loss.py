@@ -52,9 +52,12 @@ class DSHLoss(nn.Module):
             rank's own batch (False).
     """
 
-    def __init__(self, margin: Optional[float] = None,
-                 quantization_weight: float = 0.01, loss_weight: float = 1.0,
-                 across_ranks: bool = True, regulariser: str = 'pair'):
+    def __init__(self,
+                 margin: Optional[float] = None,
+                 quantization_weight: float = 0.01,
+                 loss_weight: float = 1.0,
+                 across_ranks: bool = True,
+                 regulariser: str = 'pair'):
         super().__init__()
         if margin is not None and not margin > 0:
             raise ValueError(f'margin must be > 0, got {margin}')
@@ -92,8 +95,7 @@ class DSHLoss(nn.Module):
         contrastive = 0.5 * similar * distance + \
             0.5 * (1 - similar) * (margin - distance).clamp(min=0)
         regulariser = (codes.abs() - 1).abs().sum(dim=1)
-        pairs = ~torch.eye(num_samples, dtype=torch.bool,
-                           device=codes.device)
+        pairs = ~torch.eye(num_samples, dtype=torch.bool, device=codes.device)
         if self.regulariser == 'image':
             return contrastive[pairs].mean() + \
                 self.quantization_weight * regulariser.mean()

@@ -26,8 +26,9 @@ class _GatherWithGradient(torch.autograd.Function):
         return summed[dist.get_rank()]
 
 
-def gather_global_batch(codes: torch.Tensor, labels: torch.Tensor
-                        ) -> Tuple[torch.Tensor, torch.Tensor]:
+def gather_global_batch(
+        codes: torch.Tensor,
+        labels: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     """(N, K) codes and (N, C) labels of all ranks, in rank order.
 
     Outside torch.distributed, or with one process, the inputs come back
@@ -51,8 +52,9 @@ def gather_global_batch(codes: torch.Tensor, labels: torch.Tensor
     rows = max(s[0] for s in sizes)
     width = max(s[1] for s in sizes)
     padded_codes = F.pad(codes, (0, 0, 0, rows - codes.shape[0]))
-    padded_labels = F.pad(labels.float(), (0, width - labels.shape[1], 0,
-                                           rows - labels.shape[0]))
+    padded_labels = F.pad(
+        labels.float(),
+        (0, width - labels.shape[1], 0, rows - labels.shape[0]))
     all_codes = _GatherWithGradient.apply(padded_codes)
     all_labels = all_gather(padded_labels)
     keep = [s[0] for s in sizes]

@@ -44,8 +44,12 @@ class GreedyHashLoss(ClassTargetLoss):
         loss_weight (float): multiplier of the whole loss.
     """
 
-    def __init__(self, num_classes: int, num_bits: int, alpha: float = 0.1,
-                 multi_label: bool = False, loss_weight: float = 1.0):
+    def __init__(self,
+                 num_classes: int,
+                 num_bits: int,
+                 alpha: float = 0.1,
+                 multi_label: bool = False,
+                 loss_weight: float = 1.0):
         super().__init__(num_classes, num_bits, loss_weight)
         if not alpha >= 0:
             raise ValueError(f'alpha must be >= 0, got {alpha}')
@@ -68,8 +72,7 @@ class GreedyHashLoss(ClassTargetLoss):
                 f'GreedyHashLoss(multi_label=False): {int((counts > 1).sum())}'
                 ' images carry several labels; a softmax classifier needs '
                 'one; set multi_label=True for multi-label data')
-        return F.cross_entropy(logits, labels.argmax(dim=1),
-                               reduction='none')
+        return F.cross_entropy(logits, labels.argmax(dim=1), reduction='none')
 
     def code_penalty(self, codes: torch.Tensor) -> torch.Tensor:
         """alpha * mean | |u| - 1 |^3."""

@@ -58,11 +58,16 @@ class OrthoHashLoss(CenterTargetLoss):
         loss_weight (float): multiplier of the whole loss.
     """
 
-    def __init__(self, num_classes: int, num_bits: int,
-                 scale: Optional[float] = 8.0, margin: float = 0.2,
+    def __init__(self,
+                 num_classes: int,
+                 num_bits: int,
+                 scale: Optional[float] = 8.0,
+                 margin: float = 0.2,
                  quantization_weight: float = 0.0,
-                 quantization_type: str = 'l2', centers: str = 'auto',
-                 seed: int = 0, min_distance: Optional[int] = None,
+                 quantization_type: str = 'l2',
+                 centers: str = 'auto',
+                 seed: int = 0,
+                 min_distance: Optional[int] = None,
                  loss_weight: float = 1.0):
         super().__init__(num_classes, num_bits, centers, seed, min_distance,
                          loss_weight)

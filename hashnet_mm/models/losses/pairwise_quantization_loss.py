@@ -35,8 +35,11 @@ class PairwiseQuantizationLoss(nn.Module):
             rank's own batch (False).
     """
 
-    def __init__(self, alpha: float, quantization_weight: float,
-                 loss_weight: float = 1.0, across_ranks: bool = True):
+    def __init__(self,
+                 alpha: float,
+                 quantization_weight: float,
+                 loss_weight: float = 1.0,
+                 across_ranks: bool = True):
         super().__init__()
         if not quantization_weight >= 0:
             raise ValueError('quantization_weight must be >= 0, got '

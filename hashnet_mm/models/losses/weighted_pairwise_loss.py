@@ -193,8 +193,8 @@ class WeightedPairwiseLoss(nn.Module):
                     "dict(type='DatasetPairWeightsHook') to custom_hooks "
                     'or set it in the loss config')
             fraction = self.similar_fraction
-            return pairs * torch.where(similar, 1.0 / fraction,
-                                       1.0 / (1.0 - fraction))
+            return pairs * torch.where(similar, 1.0 / fraction, 1.0 /
+                                       (1.0 - fraction))
         num_pairs = pairs.sum()
         num_similar = (similar.float() * pairs).sum()
         num_dissimilar = num_pairs - num_similar

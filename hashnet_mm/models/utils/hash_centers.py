@@ -57,8 +57,10 @@ def hadamard_centers(num_classes: int, num_bits: int) -> torch.Tensor:
                          f'the {num_classes} classes')
     hadamard = torch.ones(1, 1)
     while hadamard.shape[0] < num_bits:
-        hadamard = torch.cat([torch.cat([hadamard, hadamard], 1),
-                              torch.cat([hadamard, -hadamard], 1)])
+        hadamard = torch.cat([
+            torch.cat([hadamard, hadamard], 1),
+            torch.cat([hadamard, -hadamard], 1)
+        ])
     return torch.cat([hadamard, -hadamard])[:num_classes].contiguous()
 
 
@@ -107,8 +109,11 @@ def _deficits(distance: torch.Tensor, target: int) -> torch.Tensor:
     return deficit.fill_diagonal_(0)
 
 
-def _relax(codes: torch.Tensor, target: int, balanced: bool,
-           steps: int = 300, slack: int = 2) -> torch.Tensor:
+def _relax(codes: torch.Tensor,
+           target: int,
+           balanced: bool,
+           steps: int = 300,
+           slack: int = 2) -> torch.Tensor:
     """The continuous stage: V = tanh(W), W started at codes / 2, by Adam
     (lr 0.1, ``steps`` steps) on
 
@@ -159,16 +164,18 @@ def _move_gains(codes: torch.Tensor, distance: torch.Tensor, target: int,
     swapping a +1 bit k and a -1 bit l (other entries +inf), so the row
     keeps its balance. Flipping bit k moves D_ij by +1 where the codes
     agree on it (a_jk = (1 + c_ik c_jk) / 2 = 1), by -1 elsewhere."""
+
     def change(step):  # (R, C): f(D_ij + step) - f(D_ij), j = i left out
         moved = (target - (distance[rows] + step)).clamp(min=0).pow(2)
-        return (moved - (target - distance[rows]).clamp(min=0).pow(2)
-                ).scatter_(1, rows[:, None], 0)
+        return (moved -
+                (target - distance[rows]).clamp(min=0).pow(2)).scatter_(
+                    1, rows[:, None], 0)
 
     own = codes[rows]
     if not balanced:  # sum_j up_j a_jk + down_j (1 - a_jk), as products
         up, down = change(1), change(-1)
-        return ((up + down).sum(dim=1, keepdim=True) +
-                own * ((up - down) @ codes)) / 2
+        return ((up + down).sum(dim=1, keepdim=True) + own *
+                ((up - down) @ codes)) / 2
     up, down, gains = change(2), change(-2), []
     for start in range(0, len(rows), 32):  # (32, C, K) at a time
         part = slice(start, start + 32)
@@ -244,8 +251,8 @@ def min_distance_centers(num_classes: int,
         else:
             row = int(torch.randint(len(rows), (1, ), generator=generator))
             allowed = torch.isfinite(gains[row].flatten()).nonzero().flatten()
-            move = int(allowed[torch.randint(len(allowed), (1, ),
-                                             generator=generator)])
+            move = int(allowed[torch.randint(
+                len(allowed), (1, ), generator=generator)])
         row = int(rows[row])
         for bit in ((move, ) if not balanced else divmod(move, num_bits)):
             codes[row, bit] *= -1
@@ -264,7 +271,10 @@ def _min_distance(codes: torch.Tensor) -> int:
     return int(distance.fill_diagonal_(codes.shape[1] + 1).min())
 
 
-def draw_centers(kind: str, num_classes: int, num_bits: int, seed: int,
+def draw_centers(kind: str,
+                 num_classes: int,
+                 num_bits: int,
+                 seed: int,
                  min_distance: Optional[int] = None,
                  balanced: bool = False) -> torch.Tensor:
     """(C, K) float32 centers of the named construction (see the module)."""
@@ -278,8 +288,12 @@ def draw_centers(kind: str, num_classes: int, num_bits: int, seed: int,
         return hadamard_centers(num_classes, num_bits)
     if kind == 'random':
         return random_balanced_centers(num_classes, num_bits, generator)
-    return min_distance_centers(num_classes, num_bits, generator,
-                                target=min_distance, balanced=balanced)
+    return min_distance_centers(
+        num_classes,
+        num_bits,
+        generator,
+        target=min_distance,
+        balanced=balanced)
 
 
 class HashCenters(nn.Module):
@@ -306,15 +320,19 @@ class HashCenters(nn.Module):
             balanced or Hadamard rows already).
     """
 
-    def __init__(self, num_classes: int, num_bits: int, kind: str = 'auto',
-                 seed: int = 0, min_distance: Optional[int] = None,
+    def __init__(self,
+                 num_classes: int,
+                 num_bits: int,
+                 kind: str = 'auto',
+                 seed: int = 0,
+                 min_distance: Optional[int] = None,
                  balanced: bool = False):
         super().__init__()
-        check_positive_integers('HashCenters', num_classes=num_classes,
-                                num_bits=num_bits)
+        check_positive_integers(
+            'HashCenters', num_classes=num_classes, num_bits=num_bits)
         self.kind = kind
-        centers = draw_centers(kind, num_classes, num_bits, seed,
-                               min_distance, balanced)
+        centers = draw_centers(kind, num_classes, num_bits, seed, min_distance,
+                               balanced)
         generator = torch.Generator().manual_seed(seed + 1)
         tie_breaker = sign_codes(
             torch.rand(num_bits, generator=generator) - 0.5)

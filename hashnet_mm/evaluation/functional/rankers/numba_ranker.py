@@ -148,14 +148,12 @@ class NumbaRanker(DatabaseRanker):
         self._words = np.ascontiguousarray(
             bit_words((database_codes > 0).cpu().numpy()).T)
         self._bitmaps = bit_words(
-            (database_labels != 0).t().cpu().numpy()
-        ) if database_labels is not None else np.zeros(
-            (0, -(-num_database // ITEMS_PER_WORD)), dtype=np.uint64)
+            (database_labels != 0
+             ).t().cpu().numpy()) if database_labels is not None else np.zeros(
+                 (0, -(-num_database // ITEMS_PER_WORD)), dtype=np.uint64)
 
-    def rank(self,
-             query_codes: torch.Tensor,
-             query_labels: Optional[torch.Tensor],
-             depth: int) -> RankedRows:
+    def rank(self, query_codes: torch.Tensor,
+             query_labels: Optional[torch.Tensor], depth: int) -> RankedRows:
         num_query = len(query_codes)
         counts = torch.empty((num_query, 2 * (self.num_bits + 1)),
                              dtype=torch.int64)
@@ -164,7 +162,7 @@ class NumbaRanker(DatabaseRanker):
                                dtype=key_dtype(self.num_bits))
         labels = (query_labels != 0).cpu().numpy().view(np.uint8) \
             if len(self._bitmaps) else np.zeros((num_query, 0), np.uint8)
-        _rank_queries(bit_words((query_codes > 0).cpu().numpy()), labels,
-                      self._words, self._bitmaps, counts.numpy(),
-                      top.numpy(), top_keys.numpy())
+        _rank_queries(
+            bit_words((query_codes > 0).cpu().numpy()), labels, self._words,
+            self._bitmaps, counts.numpy(), top.numpy(), top_keys.numpy())
         return RankedRows.from_counts(counts, top, top_keys)
