@@ -5,7 +5,8 @@
 
 Batched inference through mmengine's Runner (GPU when available, several
 processes with ``--launcher pytorch`` under torchrun, or ``slurm``) with the
-config's test pipeline.
+config's test pipeline, in inference mode (``EncodeLoop``, the test loop
+unless the config names another).
 
 ``--out`` writes one codes file (for collections that fit in one process's
 memory): the packed codes (ceil(K / 8) bytes per image), their ids (0 ..
@@ -177,6 +178,9 @@ def main(argv=None):
     else:
         cfg.test_evaluator = dict(type='DumpHashCodes', out_file=args.out,
                                   image_root=root)
+    test_cfg = dict(cfg.get('test_cfg') or {})
+    if test_cfg.get('type', 'TestLoop') in ('TestLoop', 'mmengine.TestLoop'):
+        cfg.test_cfg = dict(test_cfg, type='EncodeLoop')
     cfg.load_from = None
     runner = Runner.from_cfg(cfg)
     load_model_weights(runner.model, args.checkpoint,
