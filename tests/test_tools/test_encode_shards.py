@@ -231,3 +231,68 @@ def test_a_folder_of_every_image_extension_is_encoded_whole(
     assert encoded.paths == sorted(names, key=lambda n: osp.join(
         str(folder), n))
     assert len(encoded.codes) == 7
+
+
+def fake_samples(ids, root):
+    """Predictions as the evaluator hands them to the metric."""
+    import torch
+    return [dict(sample_idx=i, img_path=osp.join(root, f'd/{i:03d}.png'),
+                 hash_code=torch.tensor([1., -1., 1.][i % 3:] +
+                                        [-1.] * (i % 3) + [1.] * 5))
+            for i in ids]
+
+
+@pytest.mark.parametrize('batch', [1, 3, 7, 12])
+def test_each_shard_is_written_when_its_last_sample_arrives(tmp_path, batch):
+    """Shards of 5 of 12 ids, batches of any size across their bounds: each
+    shard is written by the batch that completes it, with what one codes
+    file holds for its ids."""
+    from hashnet_mm.encoding import DumpHashCodes, DumpHashCodeShards
+    root = str(tmp_path / 'images')
+    metric = DumpHashCodeShards(str(tmp_path / 'shards'), 5, 12, {'x': 1},
+                                image_root=root)
+    os.makedirs(metric.folder)
+    done_after = []
+    for first in range(0, 12, batch):
+        metric.process(None, fake_samples(range(first, min(first + batch,
+                                                           12)), root))
+        done_after.append(len(metric.written))
+    ends = [min(first + batch, 12) for first in range(0, 12, batch)]
+    assert done_after == [sum(end >= stop for stop in (5, 10, 12))
+                          for end in ends]
+    assert not metric.results
+    whole = DumpHashCodes(str(tmp_path / 'one.npz'), image_root=root)
+    whole.process(None, fake_samples(range(12), root))
+    reference = whole._codes_file(whole.results, 0)
+    assert reference.paths[0] == 'd/000.png'
+    for index, (first, stop) in enumerate([(0, 5), (5, 10), (10, 12)]):
+        shard = read_shard(metric.folder, index, first, stop - first,
+                           {'x': 1})[0]
+        np.testing.assert_array_equal(shard.codes,
+                                      reference.codes[first:stop])
+        np.testing.assert_array_equal(shard.ids, np.arange(first, stop))
+        assert shard.paths == reference.paths[first:stop]
+
+
+def test_samples_of_the_next_shard_before_this_one_is_complete_are_refused(
+        tmp_path):
+    from hashnet_mm.encoding import DumpHashCodeShards
+    root = str(tmp_path)
+    metric = DumpHashCodeShards(str(tmp_path / 'shards'), 5, 12, {'x': 1},
+                                image_root=root)
+    metric.process(None, fake_samples([0, 1], root))
+    with pytest.raises(RuntimeError, match='arrived before'):
+        metric.process(None, fake_samples([2, 6], root))
+
+
+@pytest.mark.parametrize('path', [
+    'a/b.png', 'b.png', 'a/../b.png', 'a/./b.png', 'a//b.png', '../x/b.png',
+    '../images2/b.png', 'a/b.png/', '.'])
+def test_stored_paths_are_relpaths_of_the_image_root(tmp_path, path):
+    from hashnet_mm.encoding import DumpHashCodes
+    root = str(tmp_path / 'images')
+    metric = DumpHashCodes('x.npz', image_root=root)
+    full = root + '/' + path
+    assert metric._relative(full) == osp.relpath(full, root)
+    assert metric._relative('/elsewhere/b.png') == osp.relpath(
+        '/elsewhere/b.png', root)
