@@ -155,6 +155,16 @@ def encoding_plan(cfg, args, list_file: str, root: str, count: int) -> dict:
                 checkpoint=file_sha256(args.checkpoint))
 
 
+def encode_loop_config(test_cfg) -> dict:
+    """The config's ``test_cfg`` with mmengine's ``TestLoop`` (the default)
+    replaced by ``EncodeLoop``, its other settings (``fp16``) kept; a loop
+    of another type is kept as it is."""
+    test_cfg = dict(test_cfg or {})
+    if test_cfg.get('type', 'TestLoop') in ('TestLoop', 'mmengine.TestLoop'):
+        test_cfg['type'] = 'EncodeLoop'
+    return test_cfg
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_runner_config(args)
@@ -178,9 +188,7 @@ def main(argv=None):
     else:
         cfg.test_evaluator = dict(type='DumpHashCodes', out_file=args.out,
                                   image_root=root)
-    test_cfg = dict(cfg.get('test_cfg') or {})
-    if test_cfg.get('type', 'TestLoop') in ('TestLoop', 'mmengine.TestLoop'):
-        cfg.test_cfg = dict(test_cfg, type='EncodeLoop')
+    cfg.test_cfg = encode_loop_config(cfg.get('test_cfg'))
     cfg.load_from = None
     runner = Runner.from_cfg(cfg)
     load_model_weights(runner.model, args.checkpoint,

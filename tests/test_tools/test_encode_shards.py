@@ -296,3 +296,44 @@ def test_stored_paths_are_relpaths_of_the_image_root(tmp_path, path):
     assert metric._relative(full) == osp.relpath(full, root)
     assert metric._relative('/elsewhere/b.png') == osp.relpath(
         '/elsewhere/b.png', root)
+
+
+@pytest.mark.parametrize('test_cfg, expected', [
+    (None, dict(type='EncodeLoop')),
+    (dict(), dict(type='EncodeLoop')),
+    (dict(fp16=True), dict(type='EncodeLoop', fp16=True)),
+    (dict(type='TestLoop', fp16=True), dict(type='EncodeLoop', fp16=True)),
+    (dict(type='MyLoop', x=1), dict(type='MyLoop', x=1)),
+])
+def test_encoding_runs_in_the_encode_loop_unless_the_config_names_its_own(
+        test_cfg, expected):
+    from ..tool_modules import load_tool
+    assert load_tool('encode.py').encode_loop_config(test_cfg) == expected
+
+
+def test_the_encode_loop_runs_batches_in_inference_mode():
+    import torch
+
+    from hashnet_mm.encoding import EncodeLoop
+    seen = []
+
+    class Model:
+        def test_step(self, batch):
+            seen.append(torch.is_inference_mode_enabled())
+            return batch
+
+    class Runner:
+        model = Model()
+
+        def call_hook(self, *args, **kwargs):
+            pass
+
+    class Evaluator:
+        def process(self, data_samples, data_batch):
+            seen.append(list(data_samples))
+
+    loop = EncodeLoop.__new__(EncodeLoop)
+    loop._runner, loop.evaluator, loop.fp16 = Runner(), Evaluator(), False
+    loop.test_loss = {}
+    loop.run_iter(0, [1, 2])
+    assert seen == [True, [1, 2]]
