@@ -328,6 +328,22 @@ def encoding_curves(sizes, folder: str, repeats: int, workers: int) -> dict:
         ratio=round(steady('encode_py') / steady('plain_loop'), 3)))
 
 
+def single_side(side: str, n: int, folder: str, workers: int) -> dict:
+    """One encoder on ``n`` made images, in this process (for an outside
+    timer that runs the two sides in turn); the model and images are made
+    first when missing, and a previous run's shards are removed."""
+    config, checkpoint, list_file, root = make_model_and_images(folder, n,
+                                                                workers)
+    if side == 'plain':
+        return plain_worker(config, checkpoint, list_file, root, str(workers))
+    shards = osp.join(folder, f'shards_{n}')
+    if osp.isdir(shards):
+        for file in os.listdir(shards):
+            os.remove(osp.join(shards, file))
+    return encode_worker(config, checkpoint, list_file, root, shards,
+                         osp.join(folder, 'work'))
+
+
 # ---------------------------------------------------------------- report
 
 def markdown(report: dict) -> str:
@@ -396,6 +412,11 @@ def main(argv=None):
     parser.add_argument('--repeats', type=int, default=2,
                         help='runs of each encoder per size (the fastest '
                         'counts)')
+    parser.add_argument('--only', choices=['encode', 'plain'],
+                        help='run one encoder once on the first of '
+                        '--encode-sizes, in this process, and print its wall '
+                        'time and peak RSS (nothing written to --out): the '
+                        'two sides for an outside timer run in turn')
     parser.add_argument('--machine', default='unnamed machine',
                         help='the hardware, named in the results')
     parser.add_argument('--work-dir', default=osp.join(
@@ -415,6 +436,12 @@ def main(argv=None):
         result = workers[kind](*rest)
         if result is not None:
             print(json.dumps(result))
+        return
+    if args.only:
+        os.environ['OMP_NUM_THREADS'] = '1'  # before torch is imported
+        os.makedirs(args.work_dir, exist_ok=True)
+        print(json.dumps(single_side(args.only, args.encode_sizes[0],
+                                     args.work_dir, args.loader_workers)))
         return
     report = dict(machine=args.machine, indexes=[], encoding={})
     if osp.isfile(args.out):  # keep what this run does not measure

@@ -261,3 +261,29 @@ def test_read_image_decodes_grey_with_a_flag():
     data = png_bytes(5, 3)
     grey = read_image(data, flag='grayscale', name='upload')
     assert grey.shape == (3, 5) and (grey == 7).all()
+
+
+@pytest.mark.parametrize('mode', ['1', 'L', 'P', 'RGB', 'RGBA', 'LA', 'I;16'])
+def test_png_sizes_read_from_the_header_are_pils(tmp_path, mode):
+    """A PNG's size is read from its IHDR chunk without PIL: the size PIL
+    gives, and a header altered anywhere is either read the same or left to
+    PIL (which refuses it as before)."""
+    buffer = io.BytesIO()
+    Image.new(mode, (7, 300)).save(buffer, format='PNG')
+    data = buffer.getvalue()
+    (tmp_path / 'x.png').write_bytes(data)
+    assert declared_size(data) == declared_size(str(tmp_path / 'x.png')) \
+        == (7, 300)
+    for i in range(33):
+        for value in (0, 0xff, data[i] ^ 1):
+            altered = data[:i] + bytes([value]) + data[i + 1:]
+            try:
+                with Image.open(io.BytesIO(altered)) as image:
+                    expected = image.size
+            except Exception:
+                expected = ValueError
+            try:
+                found = declared_size(altered)
+            except ValueError:
+                found = ValueError
+            assert found == expected, (i, value)

@@ -5,7 +5,8 @@
 
 Batched inference through mmengine's Runner (GPU when available, several
 processes with ``--launcher pytorch`` under torchrun, or ``slurm``) with the
-config's test pipeline.
+config's test pipeline, in inference mode (``EncodeLoop``, the test loop
+unless the config names another).
 
 ``--out`` writes one codes file (for collections that fit in one process's
 memory): the packed codes (ceil(K / 8) bytes per image), their ids (0 ..
@@ -154,6 +155,16 @@ def encoding_plan(cfg, args, list_file: str, root: str, count: int) -> dict:
                 checkpoint=file_sha256(args.checkpoint))
 
 
+def encode_loop_config(test_cfg) -> dict:
+    """The config's ``test_cfg`` with mmengine's ``TestLoop`` (the default)
+    replaced by ``EncodeLoop``, its other settings (``fp16``) kept; a loop
+    of another type is kept as it is."""
+    test_cfg = dict(test_cfg or {})
+    if test_cfg.get('type', 'TestLoop') in ('TestLoop', 'mmengine.TestLoop'):
+        test_cfg['type'] = 'EncodeLoop'
+    return test_cfg
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_runner_config(args)
@@ -177,6 +188,7 @@ def main(argv=None):
     else:
         cfg.test_evaluator = dict(type='DumpHashCodes', out_file=args.out,
                                   image_root=root)
+    cfg.test_cfg = encode_loop_config(cfg.get('test_cfg'))
     cfg.load_from = None
     runner = Runner.from_cfg(cfg)
     load_model_weights(runner.model, args.checkpoint,

@@ -76,11 +76,20 @@ class DumpHashCodes(BaseMetric):
         if None in paths:
             paths = None
         elif self.image_root is not None:
-            paths = [osp.relpath(path, self.image_root) for path in paths]
+            paths = [self._relative(path) for path in paths]
         return CodesFile(
             np.stack([r[2] for r in results]), widths.pop(),
             np.array(indices, dtype=np.int64), paths,
             self._stack_labels([r[4] for r in results]), self.image_root)
+
+    def _relative(self, path: str) -> str:
+        """``os.path.relpath(path, self.image_root)``, without its cost for
+        the usual path: normalised, absolute and under the root."""
+        root = self.image_root
+        if path.startswith(root) and path[len(root):len(root) + 1] == \
+                osp.sep and osp.normpath(path) == path:
+            return path[len(root) + 1:]
+        return osp.relpath(path, root)
 
     def _stack_labels(self, labels: List[Optional[tuple]]
                       ) -> Optional[np.ndarray]:

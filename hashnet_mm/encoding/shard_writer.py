@@ -141,6 +141,10 @@ class DumpHashCodeShards(DumpHashCodes):
         self.written: List[ShardEntry] = []
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
+        # The results held before this batch are of one incomplete shard
+        # (the loop below leaves no other): only the new ones are scanned,
+        # so a shard costs its size, not its size squared over the batch.
+        held = len(self.results)
         super().process(data_batch, data_samples)
         # Samples come in id order, shard after shard: write each shard as
         # soon as its last sample is here.
@@ -148,7 +152,9 @@ class DumpHashCodeShards(DumpHashCodes):
             index = self.results[0][0] // self.shard_size
             first = index * self.shard_size
             stop = min(first + self.shard_size, self.num_items)
-            done = [r for r in self.results if r[0] < stop]
+            done = self.results[:held] + [r for r in self.results[held:]
+                                          if r[0] < stop]
+            held = 0
             if len(done) < stop - first:
                 if len(done) < len(self.results):
                     raise RuntimeError(

@@ -233,3 +233,109 @@ def test_a_folder_of_every_image_extension_is_encoded_whole(
     assert encoded.paths == sorted(names, key=lambda n: osp.join(
         str(folder), n))
     assert len(encoded.codes) == 7
+
+
+def fake_samples(ids, root):
+    """Predictions as the evaluator hands them to the metric."""
+    import torch
+    return [dict(sample_idx=i, img_path=osp.join(root, f'd/{i:03d}.png'),
+                 hash_code=torch.tensor([1., -1., 1.][i % 3:] +
+                                        [-1.] * (i % 3) + [1.] * 5))
+            for i in ids]
+
+
+@pytest.mark.parametrize('batch', [1, 3, 7, 12])
+def test_each_shard_is_written_when_its_last_sample_arrives(tmp_path, batch):
+    """Shards of 5 of 12 ids, batches of any size across their bounds: each
+    shard is written by the batch that completes it, with what one codes
+    file holds for its ids."""
+    from hashnet_mm.encoding import DumpHashCodes, DumpHashCodeShards
+    root = str(tmp_path / 'images')
+    metric = DumpHashCodeShards(str(tmp_path / 'shards'), 5, 12, {'x': 1},
+                                image_root=root)
+    os.makedirs(metric.folder)
+    done_after = []
+    for first in range(0, 12, batch):
+        metric.process(None, fake_samples(range(first, min(first + batch,
+                                                           12)), root))
+        done_after.append(len(metric.written))
+    ends = [min(first + batch, 12) for first in range(0, 12, batch)]
+    assert done_after == [sum(end >= stop for stop in (5, 10, 12))
+                          for end in ends]
+    assert not metric.results
+    whole = DumpHashCodes(str(tmp_path / 'one.npz'), image_root=root)
+    whole.process(None, fake_samples(range(12), root))
+    reference = whole._codes_file(whole.results, 0)
+    assert reference.paths[0] == 'd/000.png'
+    for index, (first, stop) in enumerate([(0, 5), (5, 10), (10, 12)]):
+        shard = read_shard(metric.folder, index, first, stop - first,
+                           {'x': 1})[0]
+        np.testing.assert_array_equal(shard.codes,
+                                      reference.codes[first:stop])
+        np.testing.assert_array_equal(shard.ids, np.arange(first, stop))
+        assert shard.paths == reference.paths[first:stop]
+
+
+def test_samples_of_the_next_shard_before_this_one_is_complete_are_refused(
+        tmp_path):
+    from hashnet_mm.encoding import DumpHashCodeShards
+    root = str(tmp_path)
+    metric = DumpHashCodeShards(str(tmp_path / 'shards'), 5, 12, {'x': 1},
+                                image_root=root)
+    metric.process(None, fake_samples([0, 1], root))
+    with pytest.raises(RuntimeError, match='arrived before'):
+        metric.process(None, fake_samples([2, 6], root))
+
+
+@pytest.mark.parametrize('path', [
+    'a/b.png', 'b.png', 'a/../b.png', 'a/./b.png', 'a//b.png', '../x/b.png',
+    '../images2/b.png', 'a/b.png/', '.'])
+def test_stored_paths_are_relpaths_of_the_image_root(tmp_path, path):
+    from hashnet_mm.encoding import DumpHashCodes
+    root = str(tmp_path / 'images')
+    metric = DumpHashCodes('x.npz', image_root=root)
+    full = root + '/' + path
+    assert metric._relative(full) == osp.relpath(full, root)
+    assert metric._relative('/elsewhere/b.png') == osp.relpath(
+        '/elsewhere/b.png', root)
+
+
+@pytest.mark.parametrize('test_cfg, expected', [
+    (None, dict(type='EncodeLoop')),
+    (dict(), dict(type='EncodeLoop')),
+    (dict(fp16=True), dict(type='EncodeLoop', fp16=True)),
+    (dict(type='TestLoop', fp16=True), dict(type='EncodeLoop', fp16=True)),
+    (dict(type='MyLoop', x=1), dict(type='MyLoop', x=1)),
+])
+def test_encoding_runs_in_the_encode_loop_unless_the_config_names_its_own(
+        test_cfg, expected):
+    from ..tool_modules import load_tool
+    assert load_tool('encode.py').encode_loop_config(test_cfg) == expected
+
+
+def test_the_encode_loop_runs_batches_in_inference_mode():
+    import torch
+
+    from hashnet_mm.encoding import EncodeLoop
+    seen = []
+
+    class Model:
+        def test_step(self, batch):
+            seen.append(torch.is_inference_mode_enabled())
+            return batch
+
+    class Runner:
+        model = Model()
+
+        def call_hook(self, *args, **kwargs):
+            pass
+
+    class Evaluator:
+        def process(self, data_samples, data_batch):
+            seen.append(list(data_samples))
+
+    loop = EncodeLoop.__new__(EncodeLoop)
+    loop._runner, loop.evaluator, loop.fp16 = Runner(), Evaluator(), False
+    loop.test_loss = {}
+    loop.run_iter(0, [1, 2])
+    assert seen == [True, [1, 2]]
