@@ -67,7 +67,9 @@ def current_rss_mb() -> float:
     return int(line.split()[1]) / 1024
 
 
-def synthetic_codes(n: int, seed: int, centres_seed: int = 0,
+def synthetic_codes(n: int,
+                    seed: int,
+                    centres_seed: int = 0,
                     flip: float = 0.12) -> np.ndarray:
     """(n, 8) packed 64-bit codes: noisy copies of 1,000 fixed centres."""
     centres = np.random.default_rng(centres_seed).random(
@@ -84,8 +86,9 @@ def synthetic_codes(n: int, seed: int, centres_seed: int = 0,
 
 def percentiles(seconds) -> dict:
     ms = np.asarray(seconds) * 1000
-    return dict(p50_ms=round(float(np.percentile(ms, 50)), 3),
-                p99_ms=round(float(np.percentile(ms, 99)), 3))
+    return dict(
+        p50_ms=round(float(np.percentile(ms, 50)), 3),
+        p99_ms=round(float(np.percentile(ms, 99)), 3))
 
 
 def single_query_latency(index, queries) -> list:
@@ -121,8 +124,8 @@ def index_worker(n: int, kind: str) -> dict:
     start = time.perf_counter()
     index = HammingIndex(NUM_BITS, kind, **params)
     if kind == 'ivf':
-        sample = np.random.default_rng(3).choice(n, 40 * NLIST[n],
-                                                 replace=False)
+        sample = np.random.default_rng(3).choice(
+            n, 40 * NLIST[n], replace=False)
         index.train(codes[np.sort(sample)])
     for first in range(0, n, SHARD):
         index.add(codes[first:first + SHARD],
@@ -133,12 +136,15 @@ def index_worker(n: int, kind: str) -> dict:
         path = osp.join(folder, 'x.index')
         index.save(path)
         size_mb = os.path.getsize(path) / 2**20
-    report = dict(n=n, kind=kind, params=index.params,
-                  build_s=round(build_s, 2),
-                  build_extra_rss_mb=round(build_rss, 1),
-                  codes_array_mb=round(codes.nbytes / 2**20, 1),
-                  index_file_mb=round(size_mb, 1),
-                  exact_topk=index.exact_topk)
+    report = dict(
+        n=n,
+        kind=kind,
+        params=index.params,
+        build_s=round(build_s, 2),
+        build_extra_rss_mb=round(build_rss, 1),
+        codes_array_mb=round(codes.nbytes / 2**20, 1),
+        index_file_mb=round(size_mb, 1),
+        exact_topk=index.exact_topk)
     if kind != 'ivf':
         report.update(percentiles(single_query_latency(index, queries)[1]))
         return report
@@ -151,16 +157,19 @@ def index_worker(n: int, kind: str) -> dict:
         index.nprobe = nprobe
         found, seconds = single_query_latency(index, queries)
         report['nprobe'][nprobe] = dict(
-            percentiles(seconds), recall_at_100=tie_aware_recall(found,
-                                                                 exact))
+            percentiles(seconds), recall_at_100=tie_aware_recall(found, exact))
     return report
 
 
 def run_worker(*args) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=REPO)
-    result = subprocess.run([sys.executable, '-m', 'benchmarks',
-                             'collection_scale', '--worker', *args],
-                            capture_output=True, text=True, env=env,
+    result = subprocess.run([
+        sys.executable, '-m', 'benchmarks', 'collection_scale', '--worker',
+        *args
+    ],
+                            capture_output=True,
+                            text=True,
+                            env=env,
                             cwd=REPO)
     if result.returncode != 0:
         raise RuntimeError(f'worker {args} failed:\n{result.stderr[-3000:]}')
@@ -191,13 +200,15 @@ def make_model_and_images(folder: str, n: int, workers: int) -> tuple:
     from PIL import Image
     config = osp.join(folder, f'model_{workers}_workers.py')
     with open(config, 'w') as f:
-        f.write(CONFIG.format(configs=osp.join(REPO, 'configs'),
-                              workers=workers))
+        f.write(
+            CONFIG.format(configs=osp.join(REPO, 'configs'), workers=workers))
     checkpoint = osp.join(folder, 'model.pth')
     if not osp.isfile(checkpoint):
-        subprocess.run([sys.executable, __file__, '--worker', 'init',
-                        config, checkpoint], check=True, cwd=REPO,
-                       env=dict(os.environ, PYTHONPATH=REPO))
+        subprocess.run(
+            [sys.executable, __file__, '--worker', 'init', config, checkpoint],
+            check=True,
+            cwd=REPO,
+            env=dict(os.environ, PYTHONPATH=REPO))
     images = osp.join(folder, 'images')
     os.makedirs(images, exist_ok=True)
     rng = np.random.default_rng(0)
@@ -208,8 +219,8 @@ def make_model_and_images(folder: str, n: int, workers: int) -> tuple:
         if not osp.isfile(path):
             os.makedirs(osp.dirname(path), exist_ok=True)
             colour = rng.integers(0, 256, 3, dtype=np.uint8)
-            pixels = np.clip(colour + rng.integers(
-                -40, 40, (SIDE, SIDE, 3)), 0, 255).astype(np.uint8)
+            pixels = np.clip(colour + rng.integers(-40, 40, (SIDE, SIDE, 3)),
+                             0, 255).astype(np.uint8)
             Image.fromarray(pixels).save(path)
         names.append(name)
     list_file = osp.join(folder, f'images_{n}.txt')
@@ -223,6 +234,7 @@ def init_worker(config: str, checkpoint: str) -> None:
     from mmengine.config import Config
     from mmengine.runner import save_checkpoint
     from mmpretrain.apis import get_model
+
     import hashnet_mm  # noqa: F401
     torch.manual_seed(0)
     model = get_model(Config.fromfile(config))
@@ -230,8 +242,8 @@ def init_worker(config: str, checkpoint: str) -> None:
     save_checkpoint(dict(state_dict=model.state_dict(), meta={}), checkpoint)
 
 
-def plain_worker(config: str, checkpoint: str, list_file: str,
-                 root: str, workers: str) -> dict:
+def plain_worker(config: str, checkpoint: str, list_file: str, root: str,
+                 workers: str) -> dict:
     """The plain PyTorch loop; prints its wall time and peak RSS."""
     start = time.perf_counter()
     import mmcv
@@ -249,6 +261,7 @@ def plain_worker(config: str, checkpoint: str, list_file: str,
         paths = [osp.join(root, line.strip()) for line in f if line.strip()]
 
     class Images(torch.utils.data.Dataset):
+
         def __len__(self):
             return len(paths)
 
@@ -256,9 +269,8 @@ def plain_worker(config: str, checkpoint: str, list_file: str,
             image = mmcv.imread(paths[i])  # BGR uint8, as LoadImageFromFile
             return torch.from_numpy(image).permute(2, 0, 1).contiguous()
 
-    loader = torch.utils.data.DataLoader(Images(), batch_size=256,
-                                         num_workers=int(workers),
-                                         collate_fn=list)
+    loader = torch.utils.data.DataLoader(
+        Images(), batch_size=256, num_workers=int(workers), collate_fn=list)
     packed = 0
     with torch.no_grad():
         for batch in loader:
@@ -274,9 +286,11 @@ def encode_worker(config: str, checkpoint: str, list_file: str, root: str,
     """tools/encode.py --shards in this process; wall time and peak RSS."""
     import runpy
     start = time.perf_counter()
-    sys.argv = [osp.join(REPO, 'tools', 'encode.py'), config, checkpoint,
-                '--list', list_file, '--data-root', root, '--shards',
-                shards, '--shard-size', '10000', '--work-dir', work_dir]
+    sys.argv = [
+        osp.join(REPO, 'tools', 'encode.py'), config, checkpoint, '--list',
+        list_file, '--data-root', root, '--shards', shards, '--shard-size',
+        '10000', '--work-dir', work_dir
+    ]
     stdout = sys.stdout
     sys.stdout = sys.stderr  # the tool's own prints
     try:
@@ -290,50 +304,54 @@ def encoding_curves(sizes, folder: str, repeats: int, workers: int) -> dict:
     """Each size ``repeats`` times, encode.py and the plain loop taking
     turns (which goes first alternates); the fastest run of each counts, as
     the least disturbed by other jobs on a shared machine."""
-    config, checkpoint, _, root = make_model_and_images(folder, max(sizes),
-                                                        workers)
+    config, checkpoint, _, root = make_model_and_images(
+        folder, max(sizes), workers)
     runs = {}
     for n in sizes:
         list_file = make_model_and_images(folder, n, workers)[2]
         shards = osp.join(folder, f'shards_{n}')
         tried = dict(encode_py=[], plain_loop=[])
         for repeat in range(repeats):
-            order = ['encode_py', 'plain_loop'][::1 if repeat % 2 == 0
-                                                 else -1]
+            order = ['encode_py', 'plain_loop'][::1 if repeat % 2 == 0 else -1]
             for name in order:
                 if name == 'plain_loop':
-                    tried[name].append(run_worker(
-                        'plain', config, checkpoint, list_file, root,
-                        str(workers)))
+                    tried[name].append(
+                        run_worker('plain', config, checkpoint, list_file,
+                                   root, str(workers)))
                     continue
                 if osp.isdir(shards):  # a fresh encoding each time
                     for file in os.listdir(shards):
                         os.remove(osp.join(shards, file))
-                tried[name].append(run_worker(
-                    'encode', config, checkpoint, list_file, root, shards,
-                    osp.join(folder, 'work')))
-        runs[n] = {name: dict(min(results, key=lambda r: r['wall_s']),
-                              all_wall_s=[round(r['wall_s'], 1)
-                                          for r in results])
-                   for name, results in tried.items()}
+                tried[name].append(
+                    run_worker('encode', config, checkpoint, list_file, root,
+                               shards, osp.join(folder, 'work')))
+        runs[n] = {
+            name:
+            dict(
+                min(results, key=lambda r: r['wall_s']),
+                all_wall_s=[round(r['wall_s'], 1) for r in results])
+            for name, results in tried.items()
+        }
     small, large = sorted(sizes)[:2]
 
     def steady(name):
-        return (large - small) / (runs[large][name]['wall_s'] -
-                                  runs[small][name]['wall_s'])
+        return (large - small) / (
+            runs[large][name]['wall_s'] - runs[small][name]['wall_s'])
 
-    return dict(runs=runs, steady_img_per_s=dict(
-        encode_py=round(steady('encode_py'), 1),
-        plain_loop=round(steady('plain_loop'), 1),
-        ratio=round(steady('encode_py') / steady('plain_loop'), 3)))
+    return dict(
+        runs=runs,
+        steady_img_per_s=dict(
+            encode_py=round(steady('encode_py'), 1),
+            plain_loop=round(steady('plain_loop'), 1),
+            ratio=round(steady('encode_py') / steady('plain_loop'), 3)))
 
 
 def single_side(side: str, n: int, folder: str, workers: int) -> dict:
     """One encoder on ``n`` made images, in this process (for an outside
     timer that runs the two sides in turn); the model and images are made
     first when missing, and a previous run's shards are removed."""
-    config, checkpoint, list_file, root = make_model_and_images(folder, n,
-                                                                workers)
+    config, checkpoint, list_file, root = make_model_and_images(
+        folder, n, workers)
     if side == 'plain':
         return plain_worker(config, checkpoint, list_file, root, str(workers))
     shards = osp.join(folder, f'shards_{n}')
@@ -346,6 +364,7 @@ def single_side(side: str, n: int, folder: str, workers: int) -> dict:
 
 # ---------------------------------------------------------------- report
 
+
 def markdown(report: dict) -> str:
     lines = [
         '# Large collections: measured cost curves', '',
@@ -354,10 +373,10 @@ def markdown(report: dict) -> str:
         'measured is in its docstring); raw numbers in the JSON record '
         'beside this page.', '',
         '## Indexes (synthetic clustered 64-bit codes, k = 100, one thread)',
-        '',
-        '| codes | kind | build s | build extra peak RSS MB | index file '
+        '', '| codes | kind | build s | build extra peak RSS MB | index file '
         'MB | query p50 ms | query p99 ms | recall@100 | exact top-k |',
-        '|---|---|---|---|---|---|---|---|---|']
+        '|---|---|---|---|---|---|---|---|---|'
+    ]
     for row in report['indexes']:
         common = (f"| {row['n']:,} | {row['kind']} | {row['build_s']} | "
                   f"{row['build_extra_rss_mb']} | {row['index_file_mb']} ")
@@ -367,29 +386,32 @@ def markdown(report: dict) -> str:
             continue
         for nprobe, stats in row['nprobe'].items():
             lines.append(
-                common.replace(f"| {row['kind']} |",
-                               f"| ivf nlist={row['params']['nlist']} "
-                               f'nprobe={nprobe} |') +
+                common.replace(
+                    f"| {row['kind']} |",
+                    f"| ivf nlist={row['params']['nlist']} "
+                    f'nprobe={nprobe} |') +
                 f"| {stats['p50_ms']} | {stats['p99_ms']} | "
                 f"{stats['recall_at_100']} | no |")
     if report.get('encoding'):
-        lines += ['', '## Encoding (tools/encode.py --shards vs a plain '
-                  'PyTorch loop)', '',
-                  '| loader workers | images | encode.py s | encode.py peak '
-                  'RSS MB | plain loop s | plain loop peak RSS MB |',
-                  '|---|---|---|---|---|---|']
+        lines += [
+            '', '## Encoding (tools/encode.py --shards vs a plain '
+            'PyTorch loop)', '',
+            '| loader workers | images | encode.py s | encode.py peak '
+            'RSS MB | plain loop s | plain loop peak RSS MB |',
+            '|---|---|---|---|---|---|'
+        ]
         for workers, enc in sorted(report['encoding'].items()):
-            for n, run in sorted(enc['runs'].items(),
-                                 key=lambda x: int(x[0])):
-                lines.append(
-                    f"| {workers} | {int(n):,} | "
-                    f"{run['encode_py']['wall_s']:.1f} | "
-                    f"{run['encode_py']['peak_rss_mb']:.0f} | "
-                    f"{run['plain_loop']['wall_s']:.1f} | "
-                    f"{run['plain_loop']['peak_rss_mb']:.0f} |")
-        lines += ['', 'Steady-state throughput (img/s):', '',
-                  '| loader workers | encode.py | plain loop | ratio |',
-                  '|---|---|---|---|']
+            for n, run in sorted(enc['runs'].items(), key=lambda x: int(x[0])):
+                lines.append(f"| {workers} | {int(n):,} | "
+                             f"{run['encode_py']['wall_s']:.1f} | "
+                             f"{run['encode_py']['peak_rss_mb']:.0f} | "
+                             f"{run['plain_loop']['wall_s']:.1f} | "
+                             f"{run['plain_loop']['peak_rss_mb']:.0f} |")
+        lines += [
+            '', 'Steady-state throughput (img/s):', '',
+            '| loader workers | encode.py | plain loop | ratio |',
+            '|---|---|---|---|'
+        ]
         for workers, enc in sorted(report['encoding'].items()):
             steady = enc['steady_img_per_s']
             lines.append(f"| {workers} | {steady['encode_py']} | "
@@ -399,40 +421,60 @@ def markdown(report: dict) -> str:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--sizes', type=int, nargs='*',
-                        default=[100_000, 1_000_000, 10_000_000],
-                        help='numbers of codes (none: keep the index rows '
-                        'already in --out)')
+    parser.add_argument(
+        '--sizes',
+        type=int,
+        nargs='*',
+        default=[100_000, 1_000_000, 10_000_000],
+        help='numbers of codes (none: keep the index rows '
+        'already in --out)')
     parser.add_argument('--kinds', nargs='+', default=['flat', 'hash', 'ivf'])
-    parser.add_argument('--encode-sizes', type=int, nargs='*',
-                        default=[10_000, 100_000],
-                        help='two sizes (none: skip the encoding curves)')
-    parser.add_argument('--loader-workers', type=int, default=1,
-                        help='data loader worker processes of both encoders')
-    parser.add_argument('--repeats', type=int, default=2,
-                        help='runs of each encoder per size (the fastest '
-                        'counts)')
-    parser.add_argument('--only', choices=['encode', 'plain'],
-                        help='run one encoder once on the first of '
-                        '--encode-sizes, in this process, and print its wall '
-                        'time and peak RSS (nothing written to --out): the '
-                        'two sides for an outside timer run in turn')
-    parser.add_argument('--machine', default='unnamed machine',
-                        help='the hardware, named in the results')
-    parser.add_argument('--work-dir', default=osp.join(
-        tempfile.gettempdir(), 'hashnet_collection_scale'))
+    parser.add_argument(
+        '--encode-sizes',
+        type=int,
+        nargs='*',
+        default=[10_000, 100_000],
+        help='two sizes (none: skip the encoding curves)')
+    parser.add_argument(
+        '--loader-workers',
+        type=int,
+        default=1,
+        help='data loader worker processes of both encoders')
+    parser.add_argument(
+        '--repeats',
+        type=int,
+        default=2,
+        help='runs of each encoder per size (the fastest '
+        'counts)')
+    parser.add_argument(
+        '--only',
+        choices=['encode', 'plain'],
+        help='run one encoder once on the first of '
+        '--encode-sizes, in this process, and print its wall '
+        'time and peak RSS (nothing written to --out): the '
+        'two sides for an outside timer run in turn')
+    parser.add_argument(
+        '--machine',
+        default='unnamed machine',
+        help='the hardware, named in the results')
+    parser.add_argument(
+        '--work-dir',
+        default=osp.join(tempfile.gettempdir(), 'hashnet_collection_scale'))
     add_out_argument(parser, 'collection_scale')
-    parser.add_argument('--markdown', help='the table (default: beside '
-                        '--out, .md)')
-    parser.add_argument('--worker', nargs=argparse.REMAINDER,
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        '--markdown', help='the table (default: beside '
+        '--out, .md)')
+    parser.add_argument(
+        '--worker', nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.markdown = args.markdown or osp.splitext(args.out)[0] + '.md'
     if args.worker:
         kind, *rest = args.worker
-        workers = dict(index=lambda n, k: index_worker(int(n), k),
-                       encode=encode_worker, plain=plain_worker,
-                       init=init_worker)
+        workers = dict(
+            index=lambda n, k: index_worker(int(n), k),
+            encode=encode_worker,
+            plain=plain_worker,
+            init=init_worker)
         result = workers[kind](*rest)
         if result is not None:
             print(json.dumps(result))
@@ -440,8 +482,10 @@ def main(argv=None):
     if args.only:
         os.environ['OMP_NUM_THREADS'] = '1'  # before torch is imported
         os.makedirs(args.work_dir, exist_ok=True)
-        print(json.dumps(single_side(args.only, args.encode_sizes[0],
-                                     args.work_dir, args.loader_workers)))
+        print(
+            json.dumps(
+                single_side(args.only, args.encode_sizes[0], args.work_dir,
+                            args.loader_workers)))
         return
     report = dict(machine=args.machine, indexes=[], encoding={})
     if osp.isfile(args.out):  # keep what this run does not measure

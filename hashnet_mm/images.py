@@ -71,9 +71,12 @@ def _describe(source: ImageSource, name: Optional[str]) -> str:
 
 #: (bit depth, colour type) pairs of a PNG header (the PNG specification's,
 #: which are PIL's PNG modes).
-_PNG_DEPTHS = {(depth, 0) for depth in (1, 2, 4, 8, 16)} | {
-    (depth, colour) for colour in (2, 4, 6) for depth in (8, 16)} | {
-        (depth, 3) for depth in (1, 2, 4, 8)}
+_PNG_DEPTHS = {(depth, 0)
+               for depth in (1, 2, 4, 8, 16)
+               } | {(depth, colour)
+                    for colour in (2, 4, 6)
+                    for depth in (8, 16)} | {(depth, 3)
+                                             for depth in (1, 2, 4, 8)}
 _PNG_START = b'\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR'
 
 

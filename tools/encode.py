@@ -46,8 +46,8 @@ from hashnet_mm.images import IMAGE_EXTENSIONS, find_image_files
 from hashnet_mm.search.storage import atomic_write
 from hashnet_mm.utils.checkpoint import load_model_weights
 from hashnet_mm.utils.cli import (add_checkpoint_args, add_max_pixels_arg,
-                                  add_runner_args, max_pixels_setting,
-                                  load_runner_config, share_num_classes)
+                                  add_runner_args, load_runner_config,
+                                  max_pixels_setting, share_num_classes)
 
 
 def parse_args(argv=None):
@@ -70,10 +70,13 @@ def parse_args(argv=None):
         help='folder of shards to write (or to complete, when a run into '
         'it was interrupted), with manifest.json when done')
     parser.add_argument(
-        '--shard-size', type=int, default=100000,
+        '--shard-size',
+        type=int,
+        default=100000,
         help='images per shard (default 100000; keep it when resuming)')
     parser.add_argument(
-        '--batch-size', type=int,
+        '--batch-size',
+        type=int,
         help="images per batch and process (default: the config's test "
         'batch size)')
     add_max_pixels_arg(parser, 'an image of the collection')
@@ -102,9 +105,11 @@ def folder_list(folder: str, list_file: str) -> int:
     if others:
         shown = ', '.join(osp.relpath(p, folder) for p in others[:10])
         more = f' and {len(others) - 10} more' if len(others) > 10 else ''
-        print(f'{folder}: {len(others)} files are not images (extensions '
-              f"{' '.join(IMAGE_EXTENSIONS)}, any case) and are not "
-              f'encoded: {shown}{more}', file=sys.stderr)
+        print(
+            f'{folder}: {len(others)} files are not images (extensions '
+            f"{' '.join(IMAGE_EXTENSIONS)}, any case) and are not "
+            f'encoded: {shown}{more}',
+            file=sys.stderr)
     if not images:
         raise ValueError(f'{folder}: no images found')
     with atomic_write(list_file) as f:
@@ -149,10 +154,13 @@ def encoding_plan(cfg, args, list_file: str, root: str, count: int) -> dict:
     """What makes shards of one encoding: the same images (the list's
     content), image root, shard size, model config and weights."""
     model = json.dumps(cfg.model.to_dict(), sort_keys=True, default=str)
-    return dict(images=file_sha256(list_file), num_items=count,
-                image_root=root, shard_size=args.shard_size,
-                model=hashlib.sha256(model.encode()).hexdigest(),
-                checkpoint=file_sha256(args.checkpoint))
+    return dict(
+        images=file_sha256(list_file),
+        num_items=count,
+        image_root=root,
+        shard_size=args.shard_size,
+        model=hashlib.sha256(model.encode()).hexdigest(),
+        checkpoint=file_sha256(args.checkpoint))
 
 
 def encode_loop_config(test_cfg) -> dict:
@@ -168,10 +176,11 @@ def encode_loop_config(test_cfg) -> dict:
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_runner_config(args)
-    dataset, list_file, root, count = collection(
-        args, args.shards or cfg.work_dir)
+    dataset, list_file, root, count = collection(args, args.shards
+                                                 or cfg.work_dir)
     cfg.test_dataloader.dataset = dict(
-        dataset, pipeline=inference_pipeline_config(cfg),
+        dataset,
+        pipeline=inference_pipeline_config(cfg),
         max_pixels=args.max_pixels)
     share_num_classes(cfg)  # a labelled list's C, for the stored labels
     if args.batch_size:
@@ -179,20 +188,28 @@ def main(argv=None):
     if args.shards:
         plan = encoding_plan(cfg, args, list_file, root, count)
         cfg.test_dataloader.sampler = dict(
-            type='ShardSampler', folder=args.shards,
-            shard_size=args.shard_size, plan=plan)
+            type='ShardSampler',
+            folder=args.shards,
+            shard_size=args.shard_size,
+            plan=plan)
         cfg.test_evaluator = dict(
-            type='DumpHashCodeShards', folder=args.shards,
-            shard_size=args.shard_size, num_items=count, plan=plan,
+            type='DumpHashCodeShards',
+            folder=args.shards,
+            shard_size=args.shard_size,
+            num_items=count,
+            plan=plan,
             image_root=root)
     else:
-        cfg.test_evaluator = dict(type='DumpHashCodes', out_file=args.out,
-                                  image_root=root)
+        cfg.test_evaluator = dict(
+            type='DumpHashCodes', out_file=args.out, image_root=root)
     cfg.test_cfg = encode_loop_config(cfg.get('test_cfg'))
     cfg.load_from = None
     runner = Runner.from_cfg(cfg)
-    load_model_weights(runner.model, args.checkpoint,
-                       strict=not args.partial_load, logger=runner.logger)
+    load_model_weights(
+        runner.model,
+        args.checkpoint,
+        strict=not args.partial_load,
+        logger=runner.logger)
     runner.register_hook(ProgressBarHook())
     metrics = runner.test()
     if is_main_process():

@@ -8,5 +8,4 @@ from .dump_codes import DumpHashCodes
 from .encode_loop import EncodeLoop
 from .shard_writer import DumpHashCodeShards, ShardSampler
 
-__all__ = ['DumpHashCodes', 'DumpHashCodeShards', 'EncodeLoop',
-           'ShardSampler']
+__all__ = ['DumpHashCodes', 'DumpHashCodeShards', 'EncodeLoop', 'ShardSampler']

@@ -49,9 +49,9 @@ class DumpHashCodes(BaseMetric):
                            '(HashHead)')
         codes = torch.stack([sample['hash_code'] for sample in data_samples])
         for sample, code in zip(data_samples, pack_codes(codes)):
-            self.results.append((sample['sample_idx'], codes.shape[1], code,
-                                 sample.get('img_path'),
-                                 sample_labels(sample)))
+            self.results.append(
+                (sample['sample_idx'], codes.shape[1], code,
+                 sample.get('img_path'), sample_labels(sample)))
 
     def compute_metrics(self, results: List[tuple]) -> dict:
         codes = self._codes_file(results, 0)
@@ -91,18 +91,18 @@ class DumpHashCodes(BaseMetric):
             return path[len(root) + 1:]
         return osp.relpath(path, root)
 
-    def _stack_labels(self, labels: List[Optional[tuple]]
-                      ) -> Optional[np.ndarray]:
+    def _stack_labels(self,
+                      labels: List[Optional[tuple]]) -> Optional[np.ndarray]:
         """(n, C) bool labels of the samples, None when none has labels."""
         kinds = {None if label is None else label[0] for label in labels}
         if kinds == {None}:
             return None
         if len(kinds) > 1:
-            raise ValueError(
-                'DumpHashCodes: samples mix ' + ', '.join(
-                    sorted({'no labels' if kind is None else
-                            f'{kind} labels' for kind in kinds})) +
-                '; a collection has labels for every image or for none')
+            raise ValueError('DumpHashCodes: samples mix ' + ', '.join(
+                sorted({
+                    'no labels' if kind is None else f'{kind} labels'
+                    for kind in kinds
+                })) + '; a collection has labels for every image or for none')
         rows = [label[1] for label in labels]
         if kinds == {'multi-hot'}:
             widths = {len(row) for row in rows}

@@ -22,8 +22,7 @@ class EncodeLoop(TestLoop):
             with autocast(enabled=self.fp16):
                 outputs = self.runner.model.test_step(data_batch)
             outputs, self.test_loss = _update_losses(outputs, self.test_loss)
-            self.evaluator.process(data_samples=outputs,
-                                   data_batch=data_batch)
+            self.evaluator.process(data_samples=outputs, data_batch=data_batch)
             self.runner.call_hook(
                 'after_test_iter',
                 batch_idx=idx,

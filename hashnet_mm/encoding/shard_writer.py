@@ -27,9 +27,9 @@ from mmengine.logging import print_log
 from mmpretrain.registry import DATA_SAMPLERS, METRICS
 from torch.utils.data import Sampler
 
-from ..search.shards import (Manifest, ShardEntry, ShardPlanError,
-                             check_shard, check_shard_size, shard_bounds,
-                             shard_name, write_shard)
+from ..search.shards import (Manifest, ShardEntry, ShardPlanError, check_shard,
+                             check_shard_size, shard_bounds, shard_name,
+                             write_shard)
 from .dump_codes import DumpHashCodes
 
 
@@ -40,7 +40,10 @@ class Survey(NamedTuple):
     bounds: List[tuple]  # (first_id, stop_id) of every shard
 
 
-def survey_shards(folder: str, num_items: int, shard_size: int, plan: dict,
+def survey_shards(folder: str,
+                  num_items: int,
+                  shard_size: int,
+                  plan: dict,
                   known: Optional[Dict[int, ShardEntry]] = None) -> Survey:
     """Which shards of ``folder`` are complete and valid, and which are to
     encode. Every rank calls it (a collective): the files present are
@@ -51,28 +54,32 @@ def survey_shards(folder: str, num_items: int, shard_size: int, plan: dict,
     known = known or {}
     rank, world_size = get_dist_info()
     bounds = shard_bounds(num_items, shard_size)
-    present = [index for index in range(len(bounds)) if index not in known
-               and osp.isfile(osp.join(folder, shard_name(index)))]
+    present = [
+        index for index in range(len(bounds)) if index not in known
+        and osp.isfile(osp.join(folder, shard_name(index)))
+    ]
     found, errors = {}, []
     for index in present[rank::world_size]:
         first, stop = bounds[index]
         try:
-            entry, why = check_shard(folder, index, first, stop - first,
-                                     plan)
+            entry, why = check_shard(folder, index, first, stop - first, plan)
         except ShardPlanError as error:
             errors.append(str(error))
             continue
         if entry is None:
-            print_log(f'{osp.join(folder, shard_name(index))}: {why}; '
-                      'encoding it again', logger='current', level=30)
+            print_log(
+                f'{osp.join(folder, shard_name(index))}: {why}; '
+                'encoding it again',
+                logger='current',
+                level=30)
         else:
             found[index] = entry
     gathered = all_gather_object((found, errors))
     errors = [error for _, part in gathered for error in part]
     if errors:
-        raise ShardPlanError(errors[0] + (
-            f' ({len(errors) - 1} more such shards)' if len(errors) > 1
-            else ''))
+        raise ShardPlanError(errors[0] +
+                             (f' ({len(errors) - 1} more such shards)'
+                              if len(errors) > 1 else ''))
     valid = dict(known)
     for part, _ in gathered:
         valid.update(part)
@@ -93,7 +100,11 @@ class ShardSampler(Sampler):
         seed: unused (mmengine passes it to every sampler).
     """
 
-    def __init__(self, dataset, folder: str, shard_size: int, plan: dict,
+    def __init__(self,
+                 dataset,
+                 folder: str,
+                 shard_size: int,
+                 plan: dict,
                  seed: Optional[int] = None):
         self.shard_size = check_shard_size(shard_size)
         if len(dataset) != plan['num_items']:
@@ -102,8 +113,9 @@ class ShardSampler(Sampler):
         survey = survey_shards(folder, len(dataset), shard_size, plan)
         rank, world_size = get_dist_info()
         # (first, stop) ranges, not a list of every image
-        self.pending = [survey.bounds[index]
-                        for index in survey.pending[rank::world_size]]
+        self.pending = [
+            survey.bounds[index] for index in survey.pending[rank::world_size]
+        ]
 
     def __iter__(self) -> Iterator[int]:
         return itertools.chain.from_iterable(
@@ -152,8 +164,9 @@ class DumpHashCodeShards(DumpHashCodes):
             index = self.results[0][0] // self.shard_size
             first = index * self.shard_size
             stop = min(first + self.shard_size, self.num_items)
-            done = self.results[:held] + [r for r in self.results[held:]
-                                          if r[0] < stop]
+            done = self.results[:held] + [
+                r for r in self.results[held:] if r[0] < stop
+            ]
             held = 0
             if len(done) < stop - first:
                 if len(done) < len(self.results):
@@ -163,8 +176,9 @@ class DumpHashCodeShards(DumpHashCodes):
                         'sampler')
                 return
             self.results = self.results[len(done):]
-            self.written.append(write_shard(
-                self.folder, index, self._codes_file(done, first), self.plan))
+            self.written.append(
+                write_shard(self.folder, index, self._codes_file(done, first),
+                            self.plan))
 
     def evaluate(self, size: int) -> dict:
         """Check this rank's shards, gather the entries and write the
@@ -176,28 +190,40 @@ class DumpHashCodeShards(DumpHashCodes):
             raise RuntimeError(
                 f'{len(self.results)} images of an incomplete shard are '
                 'left after the last batch; check the sampler')
-        written = {entry.index: entry
-                   for part in all_gather_object(self.written)
-                   for entry in part}
-        survey = survey_shards(self.folder, self.num_items, self.shard_size,
-                               self.plan, known=written)
+        written = {
+            entry.index: entry
+            for part in all_gather_object(self.written)
+            for entry in part
+        }
+        survey = survey_shards(
+            self.folder,
+            self.num_items,
+            self.shard_size,
+            self.plan,
+            known=written)
         if survey.pending:
             raise RuntimeError(
                 f'{self.folder}: shards {survey.pending[:10]} are not '
                 'complete after encoding (see the log)')
         report = [None]
         if is_main_process():
-            manifest = Manifest.from_entries(
-                self.folder, list(survey.valid.values()), self.num_items,
-                self.shard_size, self.image_root, self.plan)
+            manifest = Manifest.from_entries(self.folder,
+                                             list(survey.valid.values()),
+                                             self.num_items, self.shard_size,
+                                             self.image_root, self.plan)
             manifest.save()
-            report = [dict(num_items=manifest.num_items,
-                           num_bits=manifest.num_bits,
-                           num_shards=len(manifest.shards),
-                           num_shards_encoded=len(written))]
+            report = [
+                dict(
+                    num_items=manifest.num_items,
+                    num_bits=manifest.num_bits,
+                    num_shards=len(manifest.shards),
+                    num_shards_encoded=len(written))
+            ]
             if manifest.num_classes is not None:
                 report[0]['num_classes'] = manifest.num_classes
         broadcast_object_list(report)
         self.written = []
-        return {f'{self.prefix}/{key}': value
-                for key, value in report[0].items()}
+        return {
+            f'{self.prefix}/{key}': value
+            for key, value in report[0].items()
+        }

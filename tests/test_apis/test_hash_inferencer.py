@@ -14,7 +14,6 @@ from mmpretrain.registry import TRANSFORMS
 
 from hashnet_mm.apis import HashInferencer, inference_pipeline_config
 from hashnet_mm.utils.checkpoint import CheckpointError, load_model_weights
-from ..test_tools.test_encode_search import model_files  # noqa: F401
 
 
 def reference_logits(config, checkpoint, paths):

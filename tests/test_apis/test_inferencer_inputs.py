@@ -17,7 +17,6 @@ from PIL import Image
 from hashnet_mm.apis import HashInferencer
 from hashnet_mm.images import ImageTooLargeError
 from ..test_images import assert_cheap, bomb_png, refusal_cost
-from ..test_tools.test_encode_search import model_files  # noqa: F401
 
 GREY_DEMO_CONFIG = ('configs/hashnet/'
                     'hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit.py')

@@ -5,7 +5,6 @@ import torch
 from mmengine.runner import save_checkpoint
 
 from ..tool_modules import load_tool
-from .test_encode_search import model_files  # noqa: F401
 
 
 def test_identical_codes_are_scored_with_a_warning(tmp_path, model_files):

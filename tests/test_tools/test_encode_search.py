@@ -8,8 +8,6 @@ import os.path as osp
 import numpy as np
 import pytest
 from mmengine.config import Config
-from mmengine.runner import save_checkpoint
-from mmpretrain.apis import get_model
 from PIL import Image
 
 from hashnet_mm.apis import HashInferencer
@@ -18,24 +16,11 @@ from hashnet_mm.search.build_index import main as build_index
 from hashnet_mm.search.contact_sheet import (QUERY_FRAME, RIGHT_FRAME,
                                              WRONG_FRAME)
 from hashnet_mm.utils.checkpoint import CheckpointError
-
 from ..test_search.reference import (popcount_distances, reference_radius,
                                      reference_topk)
 from ..tool_modules import load_tool
 from ..torchrun import run_two_processes
-from .test_train_test import run_tool, write_config
-
-
-@pytest.fixture
-def model_files(tmp_path, tiny_single_label):
-    """(config, checkpoint, data root): a freshly initialised 16-bit model
-    (its codes differ between images, with ties)."""
-    config = write_config(str(tmp_path / 'cfg.py'), tiny_single_label, 1)
-    checkpoint = str(tmp_path / 'model.pth')
-    model = get_model(Config.fromfile(config))
-    model.init_weights()
-    save_checkpoint(dict(state_dict=model.state_dict(), meta={}), checkpoint)
-    return config, checkpoint, tiny_single_label
+from .test_train_test import run_tool
 
 
 def listed_paths(root, split):
@@ -46,8 +31,8 @@ def listed_paths(root, split):
 def listed_labels(root, split):
     """(n, C) bool labels of a multi-hot list file."""
     with open(osp.join(root, f'{split}.txt')) as f:
-        return np.array([[t == '1' for t in line.split()[1:]]
-                         for line in f if line.strip()])
+        return np.array([[t == '1' for t in line.split()[1:]] for line in f
+                         if line.strip()])
 
 
 def frame_colour(sheet, row, column, tile=96, gap=6, label_height=14):
@@ -55,9 +40,15 @@ def frame_colour(sheet, row, column, tile=96, gap=6, label_height=14):
     sides, else an AssertionError."""
     left = gap + column * (tile + gap)
     top = gap + row * (tile + label_height + gap)
-    colours = {sheet.convert('RGB').getpixel(xy) for xy in [
-        (left - 2, top + tile // 2), (left + tile + 1, top + tile // 2),
-        (left + tile // 2, top - 2), (left + tile - 1, top + tile + 1)]}
+    colours = {
+        sheet.convert('RGB').getpixel(xy)
+        for xy in [(left - 2,
+                    top + tile // 2), (
+                        left + tile + 1,
+                        top + tile // 2), (left + tile // 2, top -
+                                           2), (left + tile - 1,
+                                                top + tile + 1)]
+    }
     assert len(colours) == 1, colours
     return colours.pop()
 
@@ -77,8 +68,8 @@ def test_encode_index_search(tmp_path, model_files, capsys):
     config, checkpoint, root = model_files
     codes_file = str(tmp_path / 'database.npz')
     run_tool('tools/encode.py', config, checkpoint, '--list',
-             osp.join(root, 'database.txt'), '--out', codes_file,
-             '--work-dir', str(tmp_path / 'work'))
+             osp.join(root, 'database.txt'), '--out', codes_file, '--work-dir',
+             str(tmp_path / 'work'))
     encoded = CodesFile.load(codes_file)
     database = listed_paths(root, 'database')
     inferencer = HashInferencer(config, checkpoint, 'cpu')
@@ -92,18 +83,19 @@ def test_encode_index_search(tmp_path, model_files, capsys):
                                   listed_labels(root, 'database'))
     # The Runner's batched test loop and the plain encoder agree.
     np.testing.assert_array_equal(
-        encoded.codes, inferencer(database, batch_size=7, packed=True)['codes'])
+        encoded.codes,
+        inferencer(database, batch_size=7, packed=True)['codes'])
 
     index_file = str(tmp_path / 'database.index')
     build_index([codes_file, '--out', index_file])
     queries = listed_paths(root, 'query')[:3]
-    distances = popcount_distances(inferencer(queries, packed=True)['codes'],
-                                   encoded.codes)
+    distances = popcount_distances(
+        inferencer(queries, packed=True)['codes'], encoded.codes)
 
     results_file, sheet = str(tmp_path / 'hits.json'), str(tmp_path / 's.png')
     run_tool('tools/search.py', config, checkpoint, index_file, '--query',
-             *queries, '--topk', '5', '--out', results_file,
-             '--contact-sheet', sheet, '--device', 'cpu')
+             *queries, '--topk', '5', '--out', results_file, '--contact-sheet',
+             sheet, '--device', 'cpu')
     with open(results_file) as f:
         results = json.load(f)
     positions, expected = reference_topk(distances, 5)
@@ -120,15 +112,14 @@ def test_encode_index_search(tmp_path, model_files, capsys):
             [QUERY_FRAME] + [(255, 255, 255)] * 5
 
     capsys.readouterr()
-    run_in_process('search.py', config, checkpoint,
-                   index_file, '--query', *queries, '--radius', '6', '--json')
+    run_in_process('search.py', config, checkpoint, index_file, '--query',
+                   *queries, '--radius', '6', '--json')
     printed = json.loads(capsys.readouterr().out)
     assert sum(len(result['neighbours']) for result in printed) > 3
     for result, rows, row in zip(printed, reference_radius(distances, 6),
                                  distances):
-        assert [(n['id'], n['distance']) for n in result['neighbours']] == [
-            (int(i), int(row[i])) for i in rows
-        ]
+        assert [(n['id'], n['distance']) for n in result['neighbours']
+                ] == [(int(i), int(row[i])) for i in rows]
 
 
 @pytest.mark.slow
@@ -142,26 +133,36 @@ def test_encode_with_two_processes_equals_one_process(tmp_path, model_files):
     list_file.write_text(''.join(p + '\n' for p in database))
     codes_file = tmp_path / 'two.npz'
     run_two_processes(
-        osp.join('..', 'tools', 'encode.py'), config, checkpoint, '--list',
-        list_file, '--out', codes_file, '--batch-size', '4', '--launcher',
-        'pytorch', '--work-dir', tmp_path / 'work', cwd=tmp_path)
+        osp.join('..', 'tools', 'encode.py'),
+        config,
+        checkpoint,
+        '--list',
+        list_file,
+        '--out',
+        codes_file,
+        '--batch-size',
+        '4',
+        '--launcher',
+        'pytorch',
+        '--work-dir',
+        tmp_path / 'work',
+        cwd=tmp_path)
     encoded = CodesFile.load(str(codes_file))
     inferencer = HashInferencer(config, checkpoint, 'cpu')
     assert stored_images(encoded) == database
     np.testing.assert_array_equal(encoded.ids, np.arange(31))
-    np.testing.assert_array_equal(
-        encoded.codes, inferencer(database, packed=True)['codes'])
+    np.testing.assert_array_equal(encoded.codes,
+                                  inferencer(database, packed=True)['codes'])
 
 
 @pytest.mark.slow
-def test_encode_a_folder_and_a_plain_path_list(tmp_path, model_files,
-                                              capsys):
+def test_encode_a_folder_and_a_plain_path_list(tmp_path, model_files, capsys):
     config, checkpoint, root = model_files
     images = sorted(glob.glob(osp.join(root, 'images', '*.png')))
-    run_in_process('encode.py', config, checkpoint,
-                   '--dir', osp.join(root, 'images'), '--out',
-                   str(tmp_path / 'dir.npz'), '--batch-size', '10',
-                   '--work-dir', str(tmp_path / 'work'))
+    run_in_process('encode.py', config, checkpoint, '--dir',
+                   osp.join(root,
+                            'images'), '--out', str(tmp_path / 'dir.npz'),
+                   '--batch-size', '10', '--work-dir', str(tmp_path / 'work'))
     from_dir = CodesFile.load(str(tmp_path / 'dir.npz'))
     assert from_dir.image_root == osp.join(root, 'images')
     assert from_dir.paths == [osp.basename(p) for p in images]
@@ -169,8 +170,8 @@ def test_encode_a_folder_and_a_plain_path_list(tmp_path, model_files,
     plain_list = tmp_path / 'plain.txt'
     plain_list.write_text('\n'.join(
         osp.relpath(p, root) for p in images[::-5]) + '\n')
-    run_in_process('encode.py', config, checkpoint,
-                   '--list', str(plain_list), '--data-root', root, '--out',
+    run_in_process('encode.py', config, checkpoint, '--list',
+                   str(plain_list), '--data-root', root, '--out',
                    str(tmp_path / 'plain.npz'), '--work-dir',
                    str(tmp_path / 'work'))
     from_list = CodesFile.load(str(tmp_path / 'plain.npz'))
@@ -179,8 +180,9 @@ def test_encode_a_folder_and_a_plain_path_list(tmp_path, model_files,
     assert from_dir.labels is None and from_list.labels is None
 
     # An index without labels and a labelled query list: a note, no marks.
-    build_index([str(tmp_path / 'dir.npz'), '--out',
-                 str(tmp_path / 'dir.index')])
+    build_index(
+        [str(tmp_path / 'dir.npz'), '--out',
+         str(tmp_path / 'dir.index')])
     capsys.readouterr()
     run_in_process('search.py', config, checkpoint,
                    str(tmp_path / 'dir.index'), '--query-list',
@@ -190,8 +192,8 @@ def test_encode_a_folder_and_a_plain_path_list(tmp_path, model_files,
     assert 'dir.index holds no labels' in err
     printed = json.loads(out)
     assert [r['query'] for r in printed] == listed_paths(root, 'query')
-    assert all(r['labels'] and 'right' not in n
-               for r in printed for n in r['neighbours'])
+    assert all(r['labels'] and 'right' not in n for r in printed
+               for n in r['neighbours'])
 
 
 def test_checkpoint_of_another_code_length_is_an_error(tmp_path, model_files):
@@ -202,23 +204,24 @@ def test_checkpoint_of_another_code_length_is_an_error(tmp_path, model_files):
     with pytest.raises(CheckpointError, match=shapes):
         HashInferencer(wider, checkpoint, 'cpu')
     with pytest.raises(CheckpointError, match=shapes):
-        run_in_process('encode.py', config, checkpoint,
-                       '--list', osp.join(root, 'query.txt'), '--out',
+        run_in_process('encode.py', config, checkpoint, '--list',
+                       osp.join(root, 'query.txt'), '--out',
                        str(tmp_path / 'codes.npz'), '--work-dir',
                        str(tmp_path / 'work'), '--cfg-options',
                        'model.head.num_bits=32')
     assert not (tmp_path / 'codes.npz').exists()
 
 
-def test_search_refuses_an_index_of_another_code_length(
-        tmp_path, model_files):
+def test_search_refuses_an_index_of_another_code_length(tmp_path, model_files):
     config, checkpoint, root = model_files
     index = HammingIndex(32)
     index.add(pack_codes(np.ones((3, 32))))
     index.save(str(tmp_path / 'wide.index'))
     query = listed_paths(root, 'query')[0]
-    with pytest.raises(ValueError, match='model makes 16-bit codes but .*'
-                       'wide.index holds 32-bit codes'):
+    with pytest.raises(
+            ValueError,
+            match='model makes 16-bit codes but .*'
+            'wide.index holds 32-bit codes'):
         run_in_process('search.py', config, checkpoint,
                        str(tmp_path / 'wide.index'), '--query', query)
     with pytest.raises(FileNotFoundError, match='missing.png'):
@@ -228,8 +231,8 @@ def test_search_refuses_an_index_of_another_code_length(
 
 
 @pytest.mark.slow
-def test_query_list_marks_each_neighbour_right_or_wrong(tmp_path, model_files,
-                                                        capsys):
+def test_query_list_marks_each_neighbour_right_or_wrong(
+        tmp_path, model_files, capsys):
     """Labels travel list -> codes file -> index -> search: with a labelled
     query list each neighbour is right (shares a label with the query) or
     wrong, in the JSON, the table and the contact sheet's frames."""
@@ -250,9 +253,8 @@ def test_query_list_marks_each_neighbour_right_or_wrong(tmp_path, model_files,
                              listed_labels(root, 'query'))
     encoded = CodesFile.load(codes_file)
     distances = popcount_distances(
-        HashInferencer(config, checkpoint, 'cpu')(queries,
-                                                  packed=True)['codes'],
-        encoded.codes)
+        HashInferencer(config, checkpoint,
+                       'cpu')(queries, packed=True)['codes'], encoded.codes)
     positions, hamming = reference_topk(distances, 6)
     right = (database_labels[positions] & query_labels[:, None]).any(-1)
     assert right.any() and not right.all()
@@ -267,17 +269,21 @@ def test_query_list_marks_each_neighbour_right_or_wrong(tmp_path, model_files,
                                                   positions, hamming, right):
         assert result['labels'] == np.flatnonzero(labels).tolist()
         assert result['neighbours'] == [
-            dict(rank=rank, id=int(i), distance=int(d), path=database[i],
-                 right=bool(mark))
+            dict(
+                rank=rank,
+                id=int(i),
+                distance=int(d),
+                path=database[i],
+                right=bool(mark))
             for rank, (i, d, mark) in enumerate(zip(rows, dists, marks), 1)
         ]
     with Image.open(sheet) as image:
         assert image.size == (6 + 7 * (96 + 6), 6 + 8 * (96 + 14 + 6))
         for row, marks in enumerate(right):
-            assert [frame_colour(image, row, column)
-                    for column in range(7)] == [QUERY_FRAME] + [
-                        RIGHT_FRAME if mark else WRONG_FRAME
-                        for mark in marks]
+            assert [
+                frame_colour(image, row, column) for column in range(7)
+            ] == [QUERY_FRAME
+                  ] + [RIGHT_FRAME if mark else WRONG_FRAME for mark in marks]
 
     # The default output: a table per query, with the marks.
     run_in_process('search.py', *search)
@@ -290,11 +296,11 @@ def test_query_list_marks_each_neighbour_right_or_wrong(tmp_path, model_files,
                         f"{' '.join(map(str, result['labels']))}  right: "
                         f'{count}/6')
         assert columns.split() == ['rank', 'id', 'distance', 'mark', 'path']
-        assert [row.split() for row in rows] == [
-            [str(n['rank']), str(n['id']), str(n['distance']),
-             'right' if n['right'] else 'wrong', n['path']]
-            for n in result['neighbours']
-        ]
+        assert [row.split() for row in rows] == [[
+            str(n['rank']),
+            str(n['id']),
+            str(n['distance']), 'right' if n['right'] else 'wrong', n['path']
+        ] for n in result['neighbours']]
 
     # Queries by path have no labels: no marks, in the table or the JSON.
     run_in_process('search.py', config, checkpoint, index_file, '--query',
@@ -302,29 +308,29 @@ def test_query_list_marks_each_neighbour_right_or_wrong(tmp_path, model_files,
     head, columns, *rows = capsys.readouterr().out.strip().splitlines()
     assert head == f'query 1/1: {queries[0]}'
     assert columns.split() == ['rank', 'id', 'distance', 'path']
-    assert [row.split()[:3] for row in rows] == [
-        [str(rank), str(i), str(d)]
-        for rank, (i, d) in enumerate(zip(positions[0][:3], hamming[0]), 1)]
+    assert [row.split()[:3] for row in rows] == [[
+        str(rank), str(i), str(d)
+    ] for rank, (i, d) in enumerate(zip(positions[0][:3], hamming[0]), 1)]
     run_in_process('search.py', config, checkpoint, index_file, '--query',
-                   queries[0], '--topk', '3', '--format', 'json',
-                   '--device', 'cpu')
+                   queries[0], '--topk', '3', '--format', 'json', '--device',
+                   'cpu')
     (only, ) = json.loads(capsys.readouterr().out)
     assert 'labels' not in only
     assert all('right' not in n for n in only['neighbours'])
 
 
-def test_search_table_says_when_a_query_has_no_neighbours(tmp_path,
-                                                          model_files,
-                                                          capsys):
+def test_search_table_says_when_a_query_has_no_neighbours(
+        tmp_path, model_files, capsys):
     config, checkpoint, root = model_files
     index = HammingIndex(16)
     index.save(str(tmp_path / 'empty.index'))
     query = listed_paths(root, 'query')[0]
     run_in_process('search.py', config, checkpoint,
-                   str(tmp_path / 'empty.index'), '--query', query,
-                   '--radius', '3', '--device', 'cpu')
+                   str(tmp_path / 'empty.index'), '--query', query, '--radius',
+                   '3', '--device', 'cpu')
     assert capsys.readouterr().out.splitlines() == [
-        f'query 1/1: {query}', '  (no neighbours within Hamming distance 3)']
+        f'query 1/1: {query}', '  (no neighbours within Hamming distance 3)'
+    ]
 
 
 @pytest.mark.parametrize('line, match', [

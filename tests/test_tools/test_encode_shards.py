@@ -14,9 +14,8 @@ from PIL import Image
 from hashnet_mm.search import CodesFile, Manifest
 from hashnet_mm.search.shards import (MANIFEST, ShardPlanError, read_shard,
                                       shard_name)
-
 from ..torchrun import run_two_processes
-from .test_encode_search import listed_paths, model_files  # noqa: F401
+from .test_encode_search import listed_paths
 from .test_train_test import REPO
 
 pytestmark = pytest.mark.slow
@@ -39,11 +38,14 @@ load_tool('encode.py').main(sys.argv[1:])
 
 def encode(*args):
     """tools/encode.py in a new interpreter; its stdout + stderr."""
-    result = subprocess.run([sys.executable, osp.join(REPO, 'tools',
-                                                      'encode.py'), *args],
-                            cwd=REPO, capture_output=True, text=True,
-                            timeout=600, env=dict(os.environ,
-                                                  OMP_NUM_THREADS='1'))
+    result = subprocess.run(
+        [sys.executable,
+         osp.join(REPO, 'tools', 'encode.py'), *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=dict(os.environ, OMP_NUM_THREADS='1'))
     assert result.returncode == 0, result.stdout[-3000:] + \
         result.stderr[-3000:]
     return result.stdout + result.stderr
@@ -51,11 +53,15 @@ def encode(*args):
 
 def encode_and_die(after, *args):
     """tools/encode.py killed right after it wrote ``after`` shards."""
-    result = subprocess.run(
-        [sys.executable, '-c', DIE_AFTER_SHARDS.format(repo=REPO,
-                                                       count=after), *args],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, OMP_NUM_THREADS='1'))
+    result = subprocess.run([
+        sys.executable, '-c',
+        DIE_AFTER_SHARDS.format(repo=REPO, count=after), *args
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=600,
+                            env=dict(os.environ, OMP_NUM_THREADS='1'))
     assert result.returncode == 3, result.stdout[-3000:] + \
         result.stderr[-3000:]
 
@@ -87,15 +93,15 @@ def test_shards_hold_what_one_codes_file_holds(tmp_path, model_files,
     folder = str(tmp_path / 'shards')
     printed = encode(config, checkpoint, '--list',
                      osp.join(root, 'database.txt'), '--shards', folder,
-                     '--shard-size', '5', '--work-dir',
-                     str(tmp_path / 'work'))
+                     '--shard-size', '5', '--work-dir', str(tmp_path / 'work'))
     assert f'{folder}: 7 shards (7 encoded by this run) of 32 images, ' \
         '16-bit codes, labels of 4 classes' in printed
     manifest = Manifest.load(folder)
     assert (manifest.num_items, manifest.num_bits, manifest.shard_size,
             manifest.num_classes) == (32, 16, 5, 4)
-    assert [(e.first_id, e.count) for e in manifest.shards] == [
-        (0, 5), (5, 5), (10, 5), (15, 5), (20, 5), (25, 5), (30, 2)]
+    assert [(e.first_id, e.count)
+            for e in manifest.shards] == [(0, 5), (5, 5), (10, 5), (15, 5),
+                                          (20, 5), (25, 5), (30, 2)]
     assert_same_codes(manifest.read_all(), one_file)
     # Paths relative to the recorded image root: the list's folder.
     assert one_file.image_root == root
@@ -108,8 +114,7 @@ def test_shards_hold_what_one_codes_file_holds(tmp_path, model_files,
     # A complete folder: a rerun encodes nothing.
     printed = encode(config, checkpoint, '--list',
                      osp.join(root, 'database.txt'), '--shards', folder,
-                     '--shard-size', '5', '--work-dir',
-                     str(tmp_path / 'work'))
+                     '--shard-size', '5', '--work-dir', str(tmp_path / 'work'))
     assert '7 shards (0 encoded by this run)' in printed
 
 
@@ -117,14 +122,16 @@ def test_an_interrupted_run_resumes_and_redoes_a_corrupt_shard(
         tmp_path, model_files, one_file):  # noqa: F811
     config, checkpoint, root = model_files
     folder = tmp_path / 'shards'
-    args = (config, checkpoint, '--list', osp.join(root, 'database.txt'),
-            '--shards', str(folder), '--shard-size', '5', '--work-dir',
+    args = (config, checkpoint, '--list', osp.join(root,
+                                                   'database.txt'), '--shards',
+            str(folder), '--shard-size', '5', '--work-dir',
             str(tmp_path / 'work'))
     encode_and_die(3, *args)
     assert sorted(os.listdir(folder)) == [shard_name(i) for i in range(3)]
-    with pytest.raises(FileNotFoundError,
-                       match='the encoding into this folder has not '
-                       'finished'):
+    with pytest.raises(
+            FileNotFoundError,
+            match='the encoding into this folder has not '
+            'finished'):
         Manifest.load(str(folder))
     # Shard 1 is damaged (a disk error): the rerun encodes it again.
     damaged = folder / shard_name(1)
@@ -137,15 +144,20 @@ def test_an_interrupted_run_resumes_and_redoes_a_corrupt_shard(
     assert_same_codes(Manifest.load(str(folder)).read_all(), one_file)
 
 
-def test_a_shard_of_another_encoding_is_an_error(tmp_path, model_files):  # noqa: F811,E501
+def test_a_shard_of_another_encoding_is_an_error(
+        tmp_path, model_files):  # noqa: F811,E501
     config, checkpoint, root = model_files
     folder = str(tmp_path / 'shards')
     args = (config, checkpoint, '--list', osp.join(root, 'database.txt'),
             '--shards', folder, '--work-dir', str(tmp_path / 'work'))
     encode_and_die(1, *args, '--shard-size', '5')
-    result = subprocess.run(
-        [sys.executable, osp.join(REPO, 'tools', 'encode.py'), *args,
-         '--shard-size', '6'], cwd=REPO, capture_output=True, text=True)
+    result = subprocess.run([
+        sys.executable,
+        osp.join(REPO, 'tools', 'encode.py'), *args, '--shard-size', '6'
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True)
     assert result.returncode != 0
     assert 'ShardPlanError' in result.stderr
     assert f'{shard_name(0)} belongs to another encoding: shard_size 5 ' \
@@ -154,7 +166,8 @@ def test_a_shard_of_another_encoding_is_an_error(tmp_path, model_files):  # noqa
         read_shard(folder, 0, 0, 5, dict(shard_size=6))
 
 
-def test_a_manifest_refuses_a_shard_rewritten_after_it(tmp_path, model_files):  # noqa: F811,E501
+def test_a_manifest_refuses_a_shard_rewritten_after_it(
+        tmp_path, model_files):  # noqa: F811,E501
     config, checkpoint, root = model_files
     folder = str(tmp_path / 'shards')
     encode(config, checkpoint, '--list', osp.join(root, 'database.txt'),
@@ -178,29 +191,35 @@ def test_two_processes_finish_what_one_began(tmp_path, model_files,
     config, checkpoint, root = model_files
     database = listed_paths(root, 'database')[:31]
     list_file = tmp_path / 'odd.txt'
-    list_file.write_text(''.join(osp.relpath(p, root) + '\n'
-                                 for p in database))
+    list_file.write_text(''.join(
+        osp.relpath(p, root) + '\n' for p in database))
     folder = tmp_path / 'shards'
     args = ('--list', list_file, '--data-root', root, '--shards', folder,
             '--shard-size', '4', '--batch-size', '3', '--work-dir',
             tmp_path / 'work')
     encode_and_die(2, config, checkpoint, *map(str, args))
-    run_two_processes(osp.join('..', 'tools', 'encode.py'), config,
-                      checkpoint, *args, '--launcher', 'pytorch',
-                      cwd=tmp_path)
+    run_two_processes(
+        osp.join('..', 'tools', 'encode.py'),
+        config,
+        checkpoint,
+        *args,
+        '--launcher',
+        'pytorch',
+        cwd=tmp_path)
     manifest = Manifest.load(str(folder))
     assert len(manifest.shards) == 8 and manifest.num_items == 31
     encoded = manifest.read_all()
     np.testing.assert_array_equal(encoded.ids, np.arange(31))
     np.testing.assert_array_equal(encoded.codes, one_file.codes[:31])
     assert encoded.paths == one_file.paths[:31]
-    assert sorted(os.listdir(folder)) == sorted(
-        [shard_name(i) for i in range(8)] + [MANIFEST])
+    assert sorted(
+        os.listdir(folder)) == sorted([shard_name(i)
+                                       for i in range(8)] + [MANIFEST])
 
 
 def write_image(path, extension, seed):
-    pixels = np.random.default_rng(seed).integers(0, 255, (24, 24, 3),
-                                                  dtype=np.uint8)
+    pixels = np.random.default_rng(seed).integers(
+        0, 255, (24, 24, 3), dtype=np.uint8)
     image = Image.fromarray(pixels)
     if extension.lower() == '.gif':
         image = image.convert('P')
@@ -217,8 +236,10 @@ def test_a_folder_of_every_image_extension_is_encoded_whole(
     config, checkpoint, _ = model_files
     folder = tmp_path / 'photos'
     (folder / 'sub').mkdir(parents=True)
-    names = [f'sub/image{i}{ext}' if i % 2 else f'image{i}{ext}'
-             for i, ext in enumerate(EXTENSIONS)]
+    names = [
+        f'sub/image{i}{ext}' if i % 2 else f'image{i}{ext}'
+        for i, ext in enumerate(EXTENSIONS)
+    ]
     for seed, name in enumerate(names):
         write_image(folder / name, osp.splitext(name)[1], seed)
     (folder / 'notes.txt').write_text('not an image')
@@ -230,18 +251,21 @@ def test_a_folder_of_every_image_extension_is_encoded_whole(
     assert 'notes.txt, sub/data.csv' in printed
     encoded = CodesFile.load(out)
     assert encoded.image_root == str(folder)
-    assert encoded.paths == sorted(names, key=lambda n: osp.join(
-        str(folder), n))
+    assert encoded.paths == sorted(
+        names, key=lambda n: osp.join(str(folder), n))
     assert len(encoded.codes) == 7
 
 
 def fake_samples(ids, root):
     """Predictions as the evaluator hands them to the metric."""
     import torch
-    return [dict(sample_idx=i, img_path=osp.join(root, f'd/{i:03d}.png'),
-                 hash_code=torch.tensor([1., -1., 1.][i % 3:] +
-                                        [-1.] * (i % 3) + [1.] * 5))
-            for i in ids]
+    return [
+        dict(
+            sample_idx=i,
+            img_path=osp.join(root, f'd/{i:03d}.png'),
+            hash_code=torch.tensor([1., -1., 1.][i % 3:] + [-1.] * (i % 3) +
+                                   [1.] * 5)) for i in ids
+    ]
 
 
 @pytest.mark.parametrize('batch', [1, 3, 7, 12])
@@ -251,17 +275,18 @@ def test_each_shard_is_written_when_its_last_sample_arrives(tmp_path, batch):
     file holds for its ids."""
     from hashnet_mm.encoding import DumpHashCodes, DumpHashCodeShards
     root = str(tmp_path / 'images')
-    metric = DumpHashCodeShards(str(tmp_path / 'shards'), 5, 12, {'x': 1},
-                                image_root=root)
+    metric = DumpHashCodeShards(
+        str(tmp_path / 'shards'), 5, 12, {'x': 1}, image_root=root)
     os.makedirs(metric.folder)
     done_after = []
     for first in range(0, 12, batch):
-        metric.process(None, fake_samples(range(first, min(first + batch,
-                                                           12)), root))
+        metric.process(
+            None, fake_samples(range(first, min(first + batch, 12)), root))
         done_after.append(len(metric.written))
     ends = [min(first + batch, 12) for first in range(0, 12, batch)]
-    assert done_after == [sum(end >= stop for stop in (5, 10, 12))
-                          for end in ends]
+    assert done_after == [
+        sum(end >= stop for stop in (5, 10, 12)) for end in ends
+    ]
     assert not metric.results
     whole = DumpHashCodes(str(tmp_path / 'one.npz'), image_root=root)
     whole.process(None, fake_samples(range(12), root))
@@ -270,8 +295,7 @@ def test_each_shard_is_written_when_its_last_sample_arrives(tmp_path, batch):
     for index, (first, stop) in enumerate([(0, 5), (5, 10), (10, 12)]):
         shard = read_shard(metric.folder, index, first, stop - first,
                            {'x': 1})[0]
-        np.testing.assert_array_equal(shard.codes,
-                                      reference.codes[first:stop])
+        np.testing.assert_array_equal(shard.codes, reference.codes[first:stop])
         np.testing.assert_array_equal(shard.ids, np.arange(first, stop))
         assert shard.paths == reference.paths[first:stop]
 
@@ -280,8 +304,8 @@ def test_samples_of_the_next_shard_before_this_one_is_complete_are_refused(
         tmp_path):
     from hashnet_mm.encoding import DumpHashCodeShards
     root = str(tmp_path)
-    metric = DumpHashCodeShards(str(tmp_path / 'shards'), 5, 12, {'x': 1},
-                                image_root=root)
+    metric = DumpHashCodeShards(
+        str(tmp_path / 'shards'), 5, 12, {'x': 1}, image_root=root)
     metric.process(None, fake_samples([0, 1], root))
     with pytest.raises(RuntimeError, match='arrived before'):
         metric.process(None, fake_samples([2, 6], root))
@@ -289,7 +313,8 @@ def test_samples_of_the_next_shard_before_this_one_is_complete_are_refused(
 
 @pytest.mark.parametrize('path', [
     'a/b.png', 'b.png', 'a/../b.png', 'a/./b.png', 'a//b.png', '../x/b.png',
-    '../images2/b.png', 'a/b.png/', '.'])
+    '../images2/b.png', 'a/b.png/', '.'
+])
 def test_stored_paths_are_relpaths_of_the_image_root(tmp_path, path):
     from hashnet_mm.encoding import DumpHashCodes
     root = str(tmp_path / 'images')
@@ -320,6 +345,7 @@ def test_the_encode_loop_runs_batches_in_inference_mode():
     seen = []
 
     class Model:
+
         def test_step(self, batch):
             seen.append(torch.is_inference_mode_enabled())
             return batch
@@ -331,6 +357,7 @@ def test_the_encode_loop_runs_batches_in_inference_mode():
             pass
 
     class Evaluator:
+
         def process(self, data_samples, data_batch):
             seen.append(list(data_samples))
 

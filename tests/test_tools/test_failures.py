@@ -14,7 +14,7 @@ from hashnet_mm.utils.checkpoint import CheckpointError
 from hashnet_mm.utils.cli import share_num_classes
 from hashnet_mm.utils.resume import ResumeError
 from ..tool_modules import load_tool
-from .test_encode_search import model_files, run_in_process  # noqa: F401
+from .test_encode_search import run_in_process
 from .test_train_test import REPO, logged_scalars, run_tool, write_config
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ import pytest
 from hashnet_mm.images import ImageTooLargeError
 from hashnet_mm.search import HammingIndex
 from ..test_images import bomb_png
-from .test_encode_search import model_files, run_in_process  # noqa: F401
+from .test_encode_search import run_in_process
 
 LIMIT = '30000 x 30000 = 900,000,000 pixels is more than the limit of ' \
     '67,108,864'

@@ -11,7 +11,6 @@ import pytest
 from hashnet_mm.search import HammingIndex
 from hashnet_mm.search.build_index import main as build_index
 from ..tool_modules import load_tool
-from .test_encode_search import model_files  # noqa: F401
 from .test_encode_search import listed_paths, run_in_process
 
 

@@ -8,7 +8,7 @@ import pickle
 import pytest
 
 from ..tool_modules import load_tool
-from .test_encode_search import model_files, run_in_process  # noqa: F401
+from .test_encode_search import run_in_process
 from .test_train_test import write_config
 
 train_tool = load_tool('train.py')
