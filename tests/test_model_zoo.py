@@ -109,7 +109,7 @@ def test_metafile(metafile):
 
 def test_measured_results():
     """A result only where a measurement of that config on its own
-    schedule exists (benchmarks/results/demo.md)."""
+    schedule exists (docs/en/benchmarks/demo.md)."""
     measured = {
         model['Name']: model['Results'][0]['Metrics']['mAP']
         for _, model in all_models() if model['Results']
