@@ -179,22 +179,14 @@ def fresh_venv(folder, wheel):
     return folder / 'bin'
 
 
-def test_the_installed_wheel_works_without_the_clone(wheel, tmp_path):
+def test_the_installed_wheel_works_without_the_clone(wheel, tmp_path,
+                                                     user_setup):
     """From a folder outside the clone, the console commands of the
     installed wheel train, test, encode, index and search; mim (when
     installed) lists the zoo and trains and tests through the shipped
     tools."""
     bin_dir = fresh_venv(tmp_path / 'venv', wheel)
-    rng = np.random.default_rng(0)
-    labels = {
-        split: np.eye(80, dtype=np.int64)[rng.integers(6, size=n)]
-        for split, n in (('train', 8), ('query', 4), ('database', 8))
-    }
-    data = write_tiny_dataset(str(tmp_path / 'data'), labels)
-    user = tmp_path / 'user'
-    user.mkdir()
-    (user / 'my_hashnet.py').write_text(USER_CONFIG)
-    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    user, data, env = user_setup
     env['PATH'] = str(bin_dir) + os.pathsep + env.get('PATH', '')
 
     def command(name, *args):
