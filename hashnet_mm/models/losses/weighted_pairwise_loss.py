@@ -31,12 +31,11 @@ class WeightedPairwiseLoss(nn.Module):
     Bandwidth rule: by default alpha = ``max_logit`` / K, so the logit
     ``alpha <h_i, h_j>`` spans the same +-``max_logit`` at every code length
     K; ``max_logit=10`` is the released code's 10 / K (alpha < 1 from K = 11
-    bits, the paper's requirement). A narrower range is not better
-    everywhere: 5 / K beat 10 / K on the single-label CPU demo (16-64 bits,
-    both seeds) but not on the multi-label mosaics (32 bits, one seed:
-    0.847 against 0.859), so the default stays the released 10 / K, which
-    the Table-1 configs reproduce (``docs/en/benchmarks/hashnet_settings.md``,
-    "alpha"); ``max_logit`` is the one setting to try.
+    bits, the paper's requirement). Chosen on validation queries: on both
+    feature-track datasets 10 / K is above 5 / K and 20 / K at 16, 32 and
+    64 bits; on the single-label CPU demo images 5 / K is higher, so
+    ``max_logit`` is the one setting to try on single-label data
+    (``docs/en/benchmarks/hashnet_settings.md``).
 
     Which pairs (``pairing``):
 
