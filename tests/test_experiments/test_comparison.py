@@ -6,6 +6,8 @@ import os.path as osp
 
 import numpy as np
 import pytest
+from mmengine.registry import DefaultScope
+from mmpretrain.registry import MODELS
 
 from hashnet_mm.experiments import comparison
 from hashnet_mm.experiments.compare import dataset_name, main
@@ -114,6 +116,14 @@ def test_method_files_get_what_they_leave_to_dataset_configs(
         assert cfg.model.head.loss.num_classes == 3
         if name == 'greedyhash':
             assert cfg.model.head.loss.multi_label is multi_label
+    # Every method's head builds with what the engine gives its loss (CNNH
+    # needs its stage-1 target file: not on the feature track).
+    for name in set(files) - {'cnnh'}:
+        cfg = comparison.method_config(config, name, files)
+        cfg.model.head.num_bits = 8  # DNNH: a slice of the 16 inputs a bit
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            head = MODELS.build(cfg.model.head)
+        assert head.num_bits == 8, name
 
 
 def test_select_best_reads_only_validation_scores():

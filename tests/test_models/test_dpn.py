@@ -79,19 +79,20 @@ def reference_dpn_forms(loss, margin, bit_reduction, multi_label):
 
 @pytest.mark.parametrize('batch', ['all_similar', 'multi_label', 'huge'])
 @pytest.mark.parametrize('bit_reduction', ['mean', 'sum'])
-@pytest.mark.parametrize('multi_label', ['center_sign', 'per_class'])
-def test_released_forms_match_reference(batch, bit_reduction, multi_label):
+@pytest.mark.parametrize('multi_label_target', ['center_sign', 'per_class'])
+def test_released_forms_match_reference(batch, bit_reduction,
+                                        multi_label_target):
     codes, labels = class_target_batches(NUM_CLASSES)[batch]
     loss = DPNLoss(
         NUM_CLASSES,
         8,
         margin=1.0,
         bit_reduction=bit_reduction,
-        multi_label=multi_label,
+        multi_label_target=multi_label_target,
         centers='random').double()
     check_value_and_gradient(
         loss, codes, labels,
-        reference_dpn_forms(loss, 1.0, bit_reduction, multi_label))
+        reference_dpn_forms(loss, 1.0, bit_reduction, multi_label_target))
 
 
 def test_sum_is_k_times_mean_and_forms_agree_on_one_label():
@@ -99,8 +100,9 @@ def test_sum_is_k_times_mean_and_forms_agree_on_one_label():
     codes, labels = torch.tensor(codes), torch.tensor(labels)
     values = {
         (reduction, form):
-        DPNLoss(NUM_CLASSES, 8, bit_reduction=reduction,
-                multi_label=form).double()(codes, labels).item()
+        DPNLoss(
+            NUM_CLASSES, 8, bit_reduction=reduction,
+            multi_label_target=form).double()(codes, labels).item()
         for reduction in ('mean', 'sum')
         for form in ('center_sign', 'per_class')
     }
@@ -111,7 +113,7 @@ def test_sum_is_k_times_mean_and_forms_agree_on_one_label():
     # Several labels: the per-class form pays towards every class.
     codes, labels = class_target_batches(NUM_CLASSES)['multi_label']
     codes, labels = torch.tensor(codes), torch.tensor(labels)
-    per_class = DPNLoss(NUM_CLASSES, 8, multi_label='per_class')
+    per_class = DPNLoss(NUM_CLASSES, 8, multi_label_target='per_class')
     center_sign = DPNLoss(NUM_CLASSES, 8)
     assert per_class.double()(codes, labels).item() > \
         center_sign.double()(codes, labels).item()
@@ -119,8 +121,9 @@ def test_sum_is_k_times_mean_and_forms_agree_on_one_label():
 
 def test_defaults_and_bad_forms():
     loss = DPNLoss(NUM_CLASSES, 8)
-    assert (loss.bit_reduction, loss.multi_label) == ('mean', 'center_sign')
+    assert (loss.bit_reduction, loss.multi_label_target) == ('mean',
+                                                             'center_sign')
     with pytest.raises(ValueError, match='bit_reduction'):
         DPNLoss(NUM_CLASSES, 8, bit_reduction='max')
-    with pytest.raises(ValueError, match='multi_label'):
-        DPNLoss(NUM_CLASSES, 8, multi_label='union')
+    with pytest.raises(ValueError, match='multi_label_target'):
+        DPNLoss(NUM_CLASSES, 8, multi_label_target='union')

@@ -48,8 +48,9 @@ class ContinuationHook(Hook):
     code); elsewhere chosen per recipe on validation queries: 6.4 for the
     CPU demo images (above 3.2 there), 1.6 for the 300-iteration feature
     track (above 3.2, 6.4 and 12.8 on both datasets)
-    (``docs/en/benchmarks/hashnet_settings.md``). The value is logged as ``beta`` with the training scalars; the schedule's
-    range is logged when training starts.
+    (``docs/en/benchmarks/hashnet_settings.md``). The value is logged as
+    ``beta`` with the training scalars; the schedule's range is logged when
+    training starts.
 
     Args:
         schedule (str): ``'power'``, ``'budget'`` or ``'stages'``.

@@ -28,7 +28,7 @@ class DPNLoss(CenterTargetLoss):
     learning rate gives, does not change with K (the minimiser is the
     same).
 
-    Multi-label images (``multi_label``):
+    Multi-label images (``multi_label_target``):
 
     - ``'center_sign'`` (default, as CSQ and DeepHash-pytorch): one target,
       the sign of the sum of the image's classes' centers, ties taking a
@@ -47,7 +47,8 @@ class DPNLoss(CenterTargetLoss):
         num_bits (int): K (given by the head).
         margin (float): m (>= 0), default 1.
         bit_reduction (str): ``'mean'`` (default) or ``'sum'`` over bits.
-        multi_label (str): ``'center_sign'`` (default) or ``'per_class'``.
+        multi_label_target (str): ``'center_sign'`` (default) or
+            ``'per_class'``.
         centers, seed, min_distance: the :class:`HashCenters`.
         loss_weight (float): multiplier of the whole loss.
     """
@@ -57,7 +58,7 @@ class DPNLoss(CenterTargetLoss):
                  num_bits: int,
                  margin: float = 1.0,
                  bit_reduction: str = 'mean',
-                 multi_label: str = 'center_sign',
+                 multi_label_target: str = 'center_sign',
                  centers: str = 'auto',
                  seed: int = 0,
                  min_distance: Optional[int] = None,
@@ -69,18 +70,19 @@ class DPNLoss(CenterTargetLoss):
         if bit_reduction not in BIT_REDUCTIONS:
             raise ValueError(f'bit_reduction must be one of {BIT_REDUCTIONS}'
                              f', got {bit_reduction!r}')
-        if multi_label not in MULTI_LABEL_FORMS:
-            raise ValueError(f'multi_label must be one of '
-                             f'{MULTI_LABEL_FORMS}, got {multi_label!r}')
+        if multi_label_target not in MULTI_LABEL_FORMS:
+            raise ValueError(f'multi_label_target must be one of '
+                             f'{MULTI_LABEL_FORMS}, got '
+                             f'{multi_label_target!r}')
         self.margin = margin
         self.bit_reduction = bit_reduction
-        self.multi_label = multi_label
+        self.multi_label_target = multi_label_target
 
     def image_losses(self, codes: torch.Tensor,
                      labels: torch.Tensor) -> torch.Tensor:
         """The hinges of each image, reduced over its bits (and, for
         ``'per_class'``, summed over its classes)."""
-        if self.multi_label == 'center_sign':
+        if self.multi_label_target == 'center_sign':
             targets = self.hash_centers.targets(labels)  # (N, K)
             hinges = (self.margin - codes * targets).clamp(min=0)
         else:  # (N, C, K): towards every class, kept for the image's own
@@ -88,6 +90,6 @@ class DPNLoss(CenterTargetLoss):
             hinges = (self.margin - codes[:, None, :] * centers).clamp(min=0)
         per_target = hinges.sum(dim=-1) if self.bit_reduction == 'sum' \
             else hinges.mean(dim=-1)
-        if self.multi_label == 'center_sign':
+        if self.multi_label_target == 'center_sign':
             return per_target
         return (per_target * (labels > 0).to(codes.dtype)).sum(dim=1)
