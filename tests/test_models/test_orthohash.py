@@ -79,7 +79,7 @@ def test_value_and_gradient_match_reference(batch, scale, margin, weight,
 def test_defaults():
     loss = OrthoHashLoss(10, 64)
     assert (loss.scale, loss.margin, loss.quantization_weight) == \
-        (8.0, 0.2, 0.0)
+        (8.0, 0.2, 0.0)  # sqrt(64)
     with pytest.raises(ValueError, match='scale'):
         OrthoHashLoss(10, 64, scale=0)
 
@@ -124,10 +124,9 @@ def test_head_normalisation_without_affine_by_default():
 
 
 @pytest.mark.parametrize('num_bits', [16, 32, 64, 128])
-def test_scale_is_8_at_every_length_none_is_sqrt_k(num_bits):
-    assert OrthoHashLoss(10, num_bits).scale == 8.0
-    assert OrthoHashLoss(10, num_bits, scale=None).scale == \
-        math.sqrt(num_bits)
+def test_scale_is_sqrt_k_by_default_the_released_8_a_switch(num_bits):
+    assert OrthoHashLoss(10, num_bits).scale == math.sqrt(num_bits)
+    assert OrthoHashLoss(10, num_bits, scale=8).scale == 8.0
 
 
 def reference_cosine_quantization(weight):

@@ -34,10 +34,13 @@ class OrthoHashLoss(CenterTargetLoss):
 
     off by default (weight 0): the paper's single objective.
 
-    Defaults are the authors' released code's (kamwoh/orthohash, main.py:
-    ``--scale 8``, ``--margin 0.2``, ``--quan 0``; its README states these
-    defaults give the paper's results): s = 8 at every code length
-    (``scale=None`` is sqrt(K), 8 at K = 64 only), m = 0.2, centers
+    Defaults: s = sqrt(K) (``scale=None``), chosen on validation queries
+    over the released code's fixed 8 (kamwoh/orthohash, main.py
+    ``--scale 8``; ``scale=8`` is that switch): on both feature-track
+    datasets sqrt(K) validates higher at 16 and 32 bits and the same at 64,
+    where the two are equal (``docs/en/benchmarks/feature_track.md``);
+    m = 0.2 and no quantization term as released (``--margin 0.2``,
+    ``--quan 0``), centers
     ``'auto'`` (the released code draws Bernoulli codes: ``'random'`` is
     the nearest, balanced). The released code's quantization type, when its
     weight is set, is ``'cs'``; ``'l2'`` is the default here (its ``'l2'``
@@ -50,7 +53,7 @@ class OrthoHashLoss(CenterTargetLoss):
     Args:
         num_classes (int): C.
         num_bits (int): K (given by the head).
-        scale (float, optional): s (> 0), default 8; None is sqrt(K).
+        scale (float, optional): s (> 0); None (default) is sqrt(K).
         margin (float): m, default 0.2.
         quantization_weight (float): weight of the quantization term (>= 0).
         quantization_type (str): ``'l2'`` (default) or ``'cs'``.
@@ -61,7 +64,7 @@ class OrthoHashLoss(CenterTargetLoss):
     def __init__(self,
                  num_classes: int,
                  num_bits: int,
-                 scale: Optional[float] = 8.0,
+                 scale: Optional[float] = None,
                  margin: float = 0.2,
                  quantization_weight: float = 0.0,
                  quantization_type: str = 'l2',
