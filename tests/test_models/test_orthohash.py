@@ -158,7 +158,7 @@ def test_released_cosine_quantization_matches_reference(batch):
         NUM_CLASSES, 8, quantization_weight=0.7,
         quantization_type='cs').double()
     plain = OrthoHashLoss(NUM_CLASSES, 8).double()
-    ce_ref = reference_orthohash(plain, 8.0, 0.2, 0.0)
+    ce_ref = reference_orthohash(plain, plain.scale, 0.2, 0.0)
     cs_ref = reference_cosine_quantization(0.7)
 
     def reference(u, labels):
