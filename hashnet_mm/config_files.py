@@ -15,10 +15,18 @@ mmpretrain's ``tools/train.py``), unlike ``hashnet_mm::...``, which mmengine
 import os.path as osp
 
 PACKAGE_DIR = osp.dirname(osp.abspath(__file__))
-CONFIG_DIRS = (
-    osp.join(PACKAGE_DIR, '.mim', 'configs'),  # installed (or a link to ...)
-    osp.join(osp.dirname(PACKAGE_DIR), 'configs'),  # ... the source tree's
-)
+
+
+def shipped_dirs(name: str) -> tuple:
+    """Where the shipped folder ``name`` (``'configs'``, ``'tools'``) may
+    be, in order: ``hashnet_mm/.mim/<name>`` (an installed package, or a
+    link to the source tree in an editable install), then the source
+    tree's ``<name>``."""
+    return (osp.join(PACKAGE_DIR, '.mim',
+                     name), osp.join(osp.dirname(PACKAGE_DIR), name))
+
+
+CONFIG_DIRS = shipped_dirs('configs')
 
 
 def config_dir() -> str:

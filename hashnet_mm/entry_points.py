@@ -23,11 +23,9 @@ import os.path as osp
 import sys
 from types import ModuleType
 
-PACKAGE_DIR = osp.dirname(osp.abspath(__file__))
-TOOL_DIRS = (
-    osp.join(PACKAGE_DIR, '.mim', 'tools'),  # installed, or an editable link
-    osp.join(osp.dirname(PACKAGE_DIR), 'tools'),  # source tree
-)
+from .config_files import shipped_dirs
+
+TOOL_DIRS = shipped_dirs('tools')
 
 
 def tool_file(name: str) -> str:

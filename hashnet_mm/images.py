@@ -69,14 +69,15 @@ def _describe(source: ImageSource, name: Optional[str]) -> str:
     return source if isinstance(source, str) else 'the uploaded image'
 
 
-#: (bit depth, colour type) pairs of a PNG header (the PNG specification's,
-#: which are PIL's PNG modes).
-_PNG_DEPTHS = {(depth, 0)
-               for depth in (1, 2, 4, 8, 16)
-               } | {(depth, colour)
-                    for colour in (2, 4, 6)
-                    for depth in (8, 16)} | {(depth, 3)
-                                             for depth in (1, 2, 4, 8)}
+#: The bit depths a PNG header may give each colour type (the PNG
+#: specification's, which are PIL's PNG modes).
+_PNG_DEPTHS = {
+    0: (1, 2, 4, 8, 16),
+    2: (8, 16),
+    3: (1, 2, 4, 8),
+    4: (8, 16),
+    6: (8, 16)
+}
 _PNG_START = b'\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR'
 
 
@@ -103,7 +104,7 @@ def _png_size(source: ImageSource) -> Optional[Tuple[int, int]]:
     width, height, depth, colour, _, filtering, _, crc = struct.unpack(
         '>IIBBBBBI', head[16:33])
     if (not width or not height or filtering
-            or (depth, colour) not in _PNG_DEPTHS
+            or depth not in _PNG_DEPTHS.get(colour, ())
             or zlib.crc32(head[12:29]) != crc):
         return None
     return width, height

@@ -1,5 +1,5 @@
-"""Import a script under tools/ or benchmarks/ as a module (neither is a
-package)."""
+"""Import a script under tools/ (not a package) or benchmarks/ as a module
+from its file, without running it as a script."""
 import importlib.util
 import os.path as osp
 
