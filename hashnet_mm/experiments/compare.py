@@ -3,6 +3,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import re
 import shlex
 import sys
 import time
@@ -15,23 +16,28 @@ from .report import figure, load_average, machine, markdown_table
 
 
 def dataset_name(config: str) -> str:
-    """A dataset's name: its config's stem after the last ``_``
-    (``fashion-mnist-demo`` for ``hashnet_mlp_..._fashion-mnist-demo.py``)."""
-    return osp.splitext(osp.basename(config))[0].rsplit('_', 1)[-1]
+    """A dataset's name: its config's stem after the last ``_``, a code
+    length (``_{K}bit``) at the end left out (``fashion-mnist-demo`` for
+    ``hashnet_mlp_..._fashion-mnist-demo.py``, ``fashionmnist-demo`` for
+    ``hashnet_resnet18cifar_1xb64_fashionmnist-demo_32bit.py``)."""
+    stem = osp.splitext(osp.basename(config))[0]
+    stem = re.sub(r'_\d+bit$', '', stem)
+    return stem.rsplit('_', 1)[-1]
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         prog='tools/compare.py',
         description='Deep and shallow hashing methods x code lengths x '
-        'seeds on feature datasets: selected on validation, reported on '
-        'test; a markdown table, a figure and JSON.')
+        'seeds: selected on validation, reported on test; a markdown '
+        'table, a figure and JSON.')
     parser.add_argument(
         'configs',
         nargs='+',
-        help='feature-track HashNet '
-        'configs, one a dataset (configs/feature_track/'
-        'hashnet_mlp_*.py)')
+        help='HashNet configs, one a dataset: the feature track\'s '
+        '(configs/feature_track/hashnet_mlp_*.py; deep and shallow '
+        'methods) or any image config with a validation split (deep '
+        'methods, end to end)')
     parser.add_argument(
         '--methods',
         nargs='+',

@@ -1,4 +1,6 @@
 """BRE: binary reconstructive embedding by coordinate descent."""
+from typing import Optional
+
 import torch
 
 from ..codes import share_label, sign_codes
@@ -7,22 +9,32 @@ from .base import FeatureHasher
 from .kernel import AnchorKernel
 
 
-def prefix_flip_changes(signed_gain: torch.Tensor,
-                        order: torch.Tensor) -> torch.Tensor:
+def prefix_flip_changes(gain: torch.Tensor,
+                        signs: torch.Tensor,
+                        order: torch.Tensor,
+                        pulled: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Changes of s^T G s when the first m entries of ``order`` flip sign.
 
     Flipping the set P of entries of s changes s^T G s by
-    -4 sum_{i in P, j not in P} s_i G_ij s_j (G symmetric). For every prefix
-    P_m = order[:m] this is computed at once from the row sums and the 2-D
-    cumulative sums of ``signed_gain`` = diag(s) G diag(s) restricted to
-    ``order``.
+    -4 sum_{i in P, j not in P} s_i G_ij s_j (G symmetric). For the prefixes
+    P_m = order[:m] the first part, sum_{i in P_m} s_i (G s)_i, is a
+    cumulative sum, and the part inside P_m grows from P_{m-1} by
+    2 s_i (sum_{j in P_m} G_ij s_j) - G_ii for i = order[m-1]: one product
+    of the lower triangle of G restricted to ``order`` with s.
+
+    Args:
+        pulled: G s, if already computed.
 
     Returns:
         (len(order) + 1,) changes for m = 0, 1, ..., len(order).
     """
-    row_sums = signed_gain.sum(dim=1)[order]
-    block = signed_gain[order][:, order].cumsum(dim=0).cumsum(dim=1).diagonal()
-    cross = row_sums.cumsum(dim=0) - block
+    if pulled is None:
+        pulled = gain @ signs
+    ordered_signs = signs[order]
+    block = gain[order[:, None], order[None, :]]
+    inside = (2 * ordered_signs * (block.tril() @ ordered_signs) -
+              block.diagonal()).cumsum(dim=0)
+    cross = (ordered_signs * pulled[order]).cumsum(dim=0) - inside
     return torch.cat([cross.new_zeros(1), -4 * cross])
 
 
@@ -36,7 +48,7 @@ def coordinate_step(gain: torch.Tensor, signs: torch.Tensor,
     scored with :func:`prefix_flip_changes` and the middle of the best one
     returned (0 if no step improves).
     """
-    signed_gain = signs[:, None] * gain * signs[None, :]
+    pulled = gain @ signs
     moves = column != 0
     breaks = torch.full_like(column, float('nan'))
     breaks[moves] = -response[moves] / column[moves]
@@ -44,7 +56,8 @@ def coordinate_step(gain: torch.Tensor, signs: torch.Tensor,
     for direction in (1.0, -1.0):
         ahead = breaks * direction > 0
         distance, rank = (breaks * direction)[ahead].sort()
-        change = prefix_flip_changes(signed_gain, ahead.nonzero()[:, 0][rank])
+        change = prefix_flip_changes(gain, signs,
+                                     ahead.nonzero()[:, 0][rank], pulled)
         # Rows with the same flip point flip together: a prefix that
         # splits them cannot be reached by any step.
         change[1:-1][distance[:-1] == distance[1:]] = -float('inf')

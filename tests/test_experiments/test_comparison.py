@@ -59,6 +59,8 @@ def test_method_files_and_labels():
     assert method_label(BASE_METHOD) == 'HashNet'
     assert method_label('itq-cca') == 'ITQ-CCA'
     assert dataset_name(HASHNET) == 'fashion-mnist-demo'
+    assert dataset_name('configs/hashnet/hashnet_resnet18cifar_1xb64_'
+                        'fashionmnist-demo_32bit.py') == 'fashionmnist-demo'
 
 
 def test_default_methods_are_every_method_file_that_runs_on_features(tmp_path):
