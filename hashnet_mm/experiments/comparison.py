@@ -126,12 +126,24 @@ def loss_parameters(head: dict) -> set:
 
 
 def is_multi_label(dataset_config: str) -> bool:
-    """Whether a training image of the feature-track config has several
-    labels (read from its feature files)."""
-    from ..shallow.feature_files import load_features
+    """Whether a training image of the config has several labels: read from
+    the feature files on the feature track, else from the training
+    dataset's annotations (its ``gt_label`` class indices)."""
     cfg = Config.fromfile(dataset_config)
-    labels = load_features(shallow_feature_dir(cfg), 'train')['labels']
-    return bool((labels.sum(axis=1) > 1).any())
+    if cfg.train_dataloader.dataset.get('type') == 'FeatureDataset':
+        from ..shallow.feature_files import load_features
+        labels = load_features(shallow_feature_dir(cfg), 'train')['labels']
+        return bool((labels.sum(axis=1) > 1).any())
+    import numpy as np
+    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import DATASETS
+
+    import hashnet_mm  # noqa: F401  (registers the datasets)
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    dataset = DATASETS.build(cfg.train_dataloader.dataset)
+    return any(
+        np.size(dataset.get_data_info(i)['gt_label']) > 1
+        for i in range(len(dataset)))
 
 
 def combined_config_text(dataset_config: str, method_file: str) -> str:

@@ -17,6 +17,7 @@ from hashnet_mm.experiments.comparison import (BASE_METHOD, Comparison,
 from hashnet_mm.experiments.report import figure, markdown_table, mean_std
 from ..feature_data import write_feature_files
 from ..test_tools.test_train_test import CONFIGS
+from ..tiny_data import write_tiny_dataset
 
 HASHNET = osp.join(
     CONFIGS, 'feature_track',
@@ -88,6 +89,20 @@ def test_default_methods_are_every_method_file_that_runs_on_features(tmp_path):
     assert dhn.custom_hooks == [] and dhn.model.head.loss.type == 'DHNLoss'
     assert comparison.method_label('newhash', str(folder / 'newhash.py')) \
         == 'NewHash'
+
+
+@pytest.mark.parametrize('multi_label', [False, True])
+def test_multi_label_of_an_image_config_read_from_its_training_list(
+        tmp_path, multi_label):
+    labels = np.eye(3, dtype=np.int64)[[0, 1, 2, 0, 1]]
+    if multi_label:  # one image of two classes is enough
+        labels[4] = [1, 1, 0]
+    write_tiny_dataset(tmp_path, {'train': labels}, size=8)
+    config = tmp_path / 'images.py'
+    config.write_text(
+        'train_dataloader = dict(dataset=dict(type="HashListDataset", '
+        f'data_root={str(tmp_path)!r}, ann_file="train.txt", pipeline=[]))\n')
+    assert comparison.is_multi_label(str(config)) is multi_label
 
 
 @pytest.mark.parametrize('multi_label', [False, True])
