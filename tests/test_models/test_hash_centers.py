@@ -282,3 +282,19 @@ def test_hash_centers_pass_balanced_on():
         30, 12, kind='min_distance', seed=3, balanced=True).centers
     assert ((centers == 1).sum(dim=1) == 6).all()
     assert min(pairwise_distances(centers)) >= reference_gv(30, 12)
+
+
+@pytest.mark.parametrize('loss', ['CSQLoss', 'DPNLoss', 'OrthoHashLoss'])
+def test_losses_pass_balanced_centers_on_from_a_config(loss):
+    cfg = dict(
+        type=loss, num_classes=30, num_bits=12, centers='min_distance', seed=3)
+    balanced = MODELS.build(dict(cfg, balanced_centers=True)).hash_centers
+    assert ((balanced.centers == 1).sum(dim=1) == 6).all()
+    torch.testing.assert_close(
+        balanced.centers,
+        HashCenters(30, 12, kind='min_distance', seed=3,
+                    balanced=True).centers)
+    plain = MODELS.build(cfg).hash_centers.centers
+    torch.testing.assert_close(
+        plain,
+        HashCenters(30, 12, kind='min_distance', seed=3).centers)

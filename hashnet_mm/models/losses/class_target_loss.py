@@ -96,6 +96,8 @@ class CenterTargetLoss(ClassTargetLoss):
             ``'hadamard'``, ``'random'``, ``'min_distance'``).
         seed (int): seed of the centers.
         min_distance (int, optional): target of ``'min_distance'``.
+        balanced_centers (bool): ``'min_distance'`` centers with K // 2 bits
+            +1 each (default False).
         loss_weight (float): multiplier of the whole loss.
     """
 
@@ -105,7 +107,13 @@ class CenterTargetLoss(ClassTargetLoss):
                  centers: str = 'auto',
                  seed: int = 0,
                  min_distance: Optional[int] = None,
-                 loss_weight: float = 1.0):
+                 loss_weight: float = 1.0,
+                 balanced_centers: bool = False):
         super().__init__(num_classes, num_bits, loss_weight)
-        self.hash_centers = HashCenters(num_classes, num_bits, centers, seed,
-                                        min_distance)
+        self.hash_centers = HashCenters(
+            num_classes,
+            num_bits,
+            centers,
+            seed,
+            min_distance,
+            balanced=balanced_centers)

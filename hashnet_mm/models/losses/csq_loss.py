@@ -42,7 +42,8 @@ class CSQLoss(CenterTargetLoss):
         num_bits (int): K (given by the head).
         quantization_weight (float): lambda (>= 0), default 1e-4; the
             released ResNet-50 runs use 0.05.
-        centers, seed, min_distance: the :class:`HashCenters`.
+        centers, seed, min_distance, balanced_centers: the
+            :class:`HashCenters` (:class:`CenterTargetLoss`).
         loss_weight (float): multiplier of the whole loss.
     """
 
@@ -53,9 +54,10 @@ class CSQLoss(CenterTargetLoss):
                  centers: str = 'auto',
                  seed: int = 0,
                  min_distance: Optional[int] = None,
-                 loss_weight: float = 1.0):
+                 loss_weight: float = 1.0,
+                 balanced_centers: bool = False):
         super().__init__(num_classes, num_bits, centers, seed, min_distance,
-                         loss_weight)
+                         loss_weight, balanced_centers)
         if not quantization_weight >= 0:
             raise ValueError('quantization_weight must be >= 0, got '
                              f'{quantization_weight}')

@@ -49,7 +49,8 @@ class DPNLoss(CenterTargetLoss):
         bit_reduction (str): ``'mean'`` (default) or ``'sum'`` over bits.
         multi_label_target (str): ``'center_sign'`` (default) or
             ``'per_class'``.
-        centers, seed, min_distance: the :class:`HashCenters`.
+        centers, seed, min_distance, balanced_centers: the
+            :class:`HashCenters` (:class:`CenterTargetLoss`).
         loss_weight (float): multiplier of the whole loss.
     """
 
@@ -62,9 +63,10 @@ class DPNLoss(CenterTargetLoss):
                  centers: str = 'auto',
                  seed: int = 0,
                  min_distance: Optional[int] = None,
-                 loss_weight: float = 1.0):
+                 loss_weight: float = 1.0,
+                 balanced_centers: bool = False):
         super().__init__(num_classes, num_bits, centers, seed, min_distance,
-                         loss_weight)
+                         loss_weight, balanced_centers)
         if not margin >= 0:
             raise ValueError(f'margin must be >= 0, got {margin}')
         if bit_reduction not in BIT_REDUCTIONS:

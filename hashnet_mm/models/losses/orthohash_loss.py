@@ -57,7 +57,8 @@ class OrthoHashLoss(CenterTargetLoss):
         margin (float): m, default 0.2.
         quantization_weight (float): weight of the quantization term (>= 0).
         quantization_type (str): ``'l2'`` (default) or ``'cs'``.
-        centers, seed, min_distance: the :class:`HashCenters`.
+        centers, seed, min_distance, balanced_centers: the
+            :class:`HashCenters` (:class:`CenterTargetLoss`).
         loss_weight (float): multiplier of the whole loss.
     """
 
@@ -71,9 +72,10 @@ class OrthoHashLoss(CenterTargetLoss):
                  centers: str = 'auto',
                  seed: int = 0,
                  min_distance: Optional[int] = None,
-                 loss_weight: float = 1.0):
+                 loss_weight: float = 1.0,
+                 balanced_centers: bool = False):
         super().__init__(num_classes, num_bits, centers, seed, min_distance,
-                         loss_weight)
+                         loss_weight, balanced_centers)
         if scale is not None and not scale > 0:
             raise ValueError(f'scale must be > 0, got {scale}')
         if not quantization_weight >= 0:
