@@ -100,7 +100,7 @@ def main(argv=None) -> str:
         f'min of run time together. Load average (1 / 5 / 15 min) '
         f'{load_before} before, {load_average()} after.\n\n'
         'Selection on validation (the validation queries drawn from the '
-        'training features, ranked against the rest, which is trained on): '
+        'training set, ranked against the rest, which is trained on): '
         'deep methods test the checkpoint of the best validation mAP, '
         'shallow methods the option set of the best validation mAP. The '
         'test queries and database are only reported.\n\n')
