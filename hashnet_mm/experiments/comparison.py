@@ -29,6 +29,7 @@ of the same request is emptied and run again. Runs go to ``jobs`` worker
 processes, each running many runs (the imports and registries once a
 worker, not once a run).
 """
+import functools
 import json
 import os
 import os.path as osp
@@ -125,20 +126,17 @@ def loss_parameters(head: dict) -> set:
     return set(inspect.signature(cls.__init__).parameters)
 
 
+@functools.lru_cache(maxsize=None)
 def is_multi_label(dataset_config: str) -> bool:
-    """Whether a training image of the config has several labels: read from
-    the feature files on the feature track, else from the training
-    dataset's annotations (its ``gt_label`` class indices)."""
-    cfg = Config.fromfile(dataset_config)
-    if cfg.train_dataloader.dataset.get('type') == 'FeatureDataset':
-        from ..shallow.feature_files import load_features
-        labels = load_features(shallow_feature_dir(cfg), 'train')['labels']
-        return bool((labels.sum(axis=1) > 1).any())
+    """Whether a training image of the config has several labels, from the
+    training dataset's annotations (``gt_label`` class indices; feature
+    files and image lists alike). Read once a config per process."""
     import numpy as np
     from mmengine.registry import init_default_scope
     from mmpretrain.registry import DATASETS
 
     import hashnet_mm  # noqa: F401  (registers the datasets)
+    cfg = Config.fromfile(dataset_config)
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     dataset = DATASETS.build(cfg.train_dataloader.dataset)
     return any(
