@@ -32,11 +32,12 @@ def test_validation_is_held_out_of_the_training_list(name):
     test = cfg.test_dataloader.dataset
     assert val.type == test.type == 'QueryDatabaseDataset'
     assert (val.query.subset, val.database.subset, train.subset) == \
-        ('val_query', 'train', 'train')
+        ('val_query', 'val_database', 'train')
     # A list file names an image dataset's part, a split a feature set's.
     part_key = 'split' if train.type == 'FeatureDataset' else 'ann_file'
     for part in (val.query, val.database):
-        for key in ('type', 'data_root', part_key, 'val_queries', 'val_seed'):
+        for key in ('type', 'data_root', part_key, 'val_queries', 'val_seed',
+                    'val_database'):
             assert part[key] == train[key], (name, key)
         assert part.pipeline == test.query.pipeline  # no augmentation
     # Distinct from the test lists; the same measure as the test.
@@ -45,6 +46,7 @@ def test_validation_is_held_out_of_the_training_list(name):
     assert cfg.val_evaluator == cfg.test_evaluator
     num_train, num_val = SIZES[train.data_root]
     assert train.val_queries in ('auto', num_val) and train.val_seed == 0
+    assert train.val_database == 0  # against the trained-on rest
     assert resolve_val_queries(train.val_queries, num_train) == num_val
     # Nothing to warn about, even for a sweep.
     assert check_selection_data(cfg, sweep=True) == []

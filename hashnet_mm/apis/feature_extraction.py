@@ -10,14 +10,16 @@ import torch
 from mmengine.dataset import pseudo_collate
 from mmengine.utils import ProgressBar
 
+from ..datasets.validation_split import SPLIT_SETTINGS
+
 
 def split_dataset_cfg(cfg, split):
     """The dataset config of ``split`` (train, query or database), with the
     test pipeline. The train split is read without augmentation and whole:
-    its ``subset`` / ``val_queries`` / ``val_seed`` (the training images
-    less the validation queries) are left out, so the dataset's default,
-    every image, is read: a feature dataset draws the validation queries
-    from the feature files with the same rule."""
+    its ``subset`` / ``val_queries`` / ``val_seed`` / ``val_database`` (the
+    training images less the validation ones) are left out, so the
+    dataset's default, every image, is read: a feature dataset draws the
+    validation images from the feature files with the same rule."""
     test = cfg.test_dataloader.dataset
     if test.get('type') != 'QueryDatabaseDataset':
         raise ValueError('the config\'s test_dataloader.dataset must be a '
@@ -25,7 +27,7 @@ def split_dataset_cfg(cfg, split):
     if split == 'train':
         dataset = cfg.train_dataloader.dataset.copy()
         dataset.pipeline = test.query.pipeline
-        for key in ('subset', 'val_queries', 'val_seed'):
+        for key in SPLIT_SETTINGS:
             dataset.pop(key, None)
         return dataset
     return test[split]

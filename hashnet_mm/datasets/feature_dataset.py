@@ -35,10 +35,13 @@ class FeatureDataset(BaseDataset):
             tools' ``--data-root`` moves every feature dataset).
         subset (str): the part of the split, as for the image datasets
             (:func:`subset_indices`): ``'all'`` (default), ``'train'`` (all
-            but the validation queries) or ``'val_query'``.
+            but the validation images), ``'val_query'`` or
+            ``'val_database'``.
         val_queries (int): how many validation queries are held out
             (stratified by label); 0 (default) holds none out.
         val_seed (int): the seed of the validation queries' draw.
+        val_database (int): rows held out of training as the validation
+            database; 0 (default): the validation database is ``'train'``.
         num_classes (int, optional): C, checked against the labels' width.
         **kwargs: as mmengine's ``BaseDataset`` (``pipeline``, ``metainfo``
             with ``classes``, ``data_root``, ``test_mode``, ...).
@@ -50,6 +53,7 @@ class FeatureDataset(BaseDataset):
                  subset: str = 'all',
                  val_queries: int = 0,
                  val_seed: int = 0,
+                 val_database: int = 0,
                  num_classes: Optional[int] = None,
                  data_root: str = '',
                  pipeline: Sequence = (),
@@ -65,6 +69,7 @@ class FeatureDataset(BaseDataset):
         self.feature_dir = osp.join(data_root, feature_dir)
         self.split, self.subset = split, subset
         self.val_queries, self.val_seed = val_queries, val_seed
+        self.val_database = val_database
         self.num_classes = num_classes
         kwargs.setdefault('serialize_data', False)
         super().__init__(
@@ -93,7 +98,7 @@ class FeatureDataset(BaseDataset):
                 str(i) for i in range(labels.shape[1]))
         try:
             rows = subset_indices(labels, self.subset, self.val_queries,
-                                  self.val_seed)
+                                  self.val_seed, self.val_database)
         except ValueError as e:
             raise ValueError(f'FeatureDataset({self.feature_dir}, '
                              f'{self.split}): {e}') from None

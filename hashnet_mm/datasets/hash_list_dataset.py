@@ -8,8 +8,8 @@ from mmpretrain.registry import DATASETS
 
 from .image_errors import NamedImageErrorsMixin
 from .list_files import numbered_lines
-from .validation_split import (AUTO, SUBSETS, resolve_val_queries,
-                               subset_indices)
+from .validation_split import (AUTO, SUBSETS, check_val_database,
+                               resolve_val_queries, subset_indices)
 
 
 def parse_list_line(tokens: List[str], where: str) -> List[int]:
@@ -56,11 +56,12 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
         subset (str): which part of the list to load: ``'all'`` (default),
             ``'val_query'`` (``val_queries`` validation queries, stratified
             by label and fixed by ``val_seed``:
-            :func:`~hashnet_mm.datasets.validation_split.validation_split`)
-            or ``'train'`` (every other image: the images trained on, and
-            the validation database). The same list with the same
-            ``val_queries`` and ``val_seed`` always gives the same split,
-            whatever the data root or ``num_classes``.
+            :func:`~hashnet_mm.datasets.validation_split.validation_split`),
+            ``'val_database'`` (what they are ranked against) or
+            ``'train'`` (the images trained on). The same list with the
+            same ``val_queries``, ``val_seed`` and ``val_database`` always
+            gives the same split, whatever the data root or
+            ``num_classes``.
         val_queries (int | str): the number of validation queries held
             out of the list, or ``'auto'`` (the shipped configs' setting):
             10 % of the list, at most 1,000
@@ -68,6 +69,11 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
             0 (default) holds none out (``'train'`` is then the whole list).
             Must be below the number of images listed.
         val_seed (int): the seed of the validation split (default 0).
+        val_database (int): images held out of training as the validation
+            database (stratified, same seed); 0 (default): the validation
+            database is ``'train'`` itself, the trained-on images. Hold one
+            out to rank methods on validation (unseen queries against
+            unseen images, as the test).
         max_pixels (int, optional): the most pixels (width x height) an
             image may declare in its header, checked before it is decoded;
             default 8192 x 8192, ``None`` lifts the limit.
@@ -80,6 +86,7 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
                  subset: str = 'all',
                  val_queries: int = 0,
                  val_seed: int = 0,
+                 val_database: int = 0,
                  **kwargs):
         if num_classes is not None and (isinstance(num_classes, bool)
                                         or not isinstance(num_classes, int)
@@ -98,10 +105,15 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
                 or val_seed < 0:
             raise ValueError('HashListDataset: val_seed must be an integer '
                              f'>= 0, got {val_seed!r}')
+        try:
+            check_val_database(val_database)
+        except ValueError as error:
+            raise ValueError(f'HashListDataset: {error}') from None
         self.num_classes = num_classes
         self.subset = subset
         self.val_queries = val_queries
         self.val_seed = val_seed
+        self.val_database = val_database
         super().__init__(*args, **kwargs)
 
     def declared_num_classes(self) -> Optional[int]:
@@ -171,10 +183,13 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
         """The samples of ``subset`` (see the class docstring), in list
         order; each keeps its ``list_line``."""
         if self.subset == 'all' or (self.subset == 'train'
-                                    and self.val_queries == 0):
+                                    and self.val_queries == 0
+                                    and self.val_database == 0):
             return data_list
-        where = (f'{self.ann_file} (subset={self.subset!r}, '
-                 f'val_queries={self.val_queries!r})')
+        held_out = f'val_queries={self.val_queries!r}' + (
+            f', val_database={self.val_database!r}'
+            if self.val_database else '')
+        where = f'{self.ann_file} (subset={self.subset!r}, {held_out})'
         if width == 1:
             labels = np.array([int(d['gt_label'][0]) for d in data_list])
         else:
@@ -189,7 +204,7 @@ class HashListDataset(NamedImageErrorsMixin, BaseDataset):
                     "subset='all'")
         try:
             indices = subset_indices(labels, self.subset, self.val_queries,
-                                     self.val_seed)
+                                     self.val_seed, self.val_database)
         except ValueError as error:
             raise ValueError(f'{where}: {error}') from None
         return [data_list[i] for i in indices]

@@ -45,6 +45,8 @@ from typing import Callable, Dict, List, Optional, Sequence
 import numpy as np
 from mmengine.config import Config
 
+from ..utils.selection import hold_out_validation_database
+
 #: the deep method that is the dataset config itself
 BASE_METHOD = 'hashnet'
 #: the metric a selection maximises and the table reports (test), without
@@ -350,14 +352,14 @@ def train_and_test_deep(cfg: Config) -> dict:
 
 def shallow_split(feature_dir: str, val_split: dict) -> dict:
     """The feature track's parts for a shallow method, from the same files
-    and validation split as the deep runs: ``train`` (trained on, the
-    validation database), ``val_query``, ``query``, ``database``; each
-    (features, labels)."""
+    and validation split as the deep runs: ``train`` (fitted on),
+    ``val_query``, ``val_database`` (``train`` itself unless the split
+    holds one out), ``query``, ``database``; each (features, labels)."""
     from ..datasets.validation_split import subset_indices
     from ..shallow.feature_files import load_features
     train = load_features(feature_dir, 'train')
     parts = {}
-    for subset in ('train', 'val_query'):
+    for subset in ('train', 'val_query', 'val_database'):
         rows = subset_indices(train['labels'], subset, **val_split)
         parts[subset] = (train['features'][rows], train['labels'][rows])
     for split in ('query', 'database'):
@@ -390,10 +392,11 @@ def fit_and_test_shallow(method: str, bits: int, seed: int, parts: dict,
         hasher = build_method(method, bits, seed, hasher_options)
         train_x = prepare(parts['train'][0], options)
         hasher.fit(train_x, torch.from_numpy(parts['train'][1]))
-        database_codes = hasher.encode(train_x)
         metrics = score(
-            hasher.encode(prepare(parts['val_query'][0], options)),
-            parts['val_query'][1], database_codes, parts['train'][1])
+            hasher.encode(prepare(parts['val_query'][0],
+                                  options)), parts['val_query'][1],
+            hasher.encode(prepare(parts['val_database'][0], options)),
+            parts['val_database'][1])
         history.append(dict(options=dict(options), **metrics))
         fitted.append(hasher)
     best = max(
@@ -450,6 +453,11 @@ class Comparison:
         cfg_options (dict, optional): merged into every deep config.
         methods_folder (str, optional): the method files (default: the
             package's ``configs/_base_/methods``).
+        val_database (int): training images held out as the validation
+            database of every run, deep and shallow
+            (:func:`~hashnet_mm.utils.selection.hold_out_validation_database`);
+            0 (default): the configs' validation database, the trained-on
+            rest in the shipped ones.
     """
 
     def __init__(self,
@@ -460,13 +468,15 @@ class Comparison:
                  work_dir: str,
                  max_iters: Optional[int] = None,
                  cfg_options: Optional[dict] = None,
-                 methods_folder: Optional[str] = None):
+                 methods_folder: Optional[str] = None,
+                 val_database: int = 0):
         self.datasets = dict(datasets)
         self.method_files = method_files(methods_folder)
         self.methods = list(methods)
         self.bits, self.seeds = list(bits), list(seeds)
         self.work_dir = work_dir
         self.max_iters, self.cfg_options = max_iters, cfg_options
+        self.val_database = val_database
         deep = {BASE_METHOD, *self.method_files}
         unknown = [
             m for m in self.methods
@@ -481,11 +491,19 @@ class Comparison:
             for method in self.methods:
                 if method in SHALLOW_CANDIDATES:
                     continue
-                cfg = method_config(config, method, self.method_files)
+                cfg = self.with_validation(
+                    method_config(config, method, self.method_files))
                 reason = unsupported_reason(cfg)
                 if reason:
                     raise ValueError(f'{method}: {reason}')
                 self.configs[dataset, method] = cfg
+
+    def with_validation(self, cfg: Config) -> Config:
+        """``cfg`` with this grid's validation database (see
+        ``val_database``)."""
+        if self.val_database:
+            hold_out_validation_database(cfg, self.val_database)
+        return cfg
 
     def runs(self) -> List[Run]:
         return [
@@ -496,7 +514,8 @@ class Comparison:
     def request(self, run: Run) -> dict:
         """Everything a run's result depends on."""
         if run.method in SHALLOW_CANDIDATES:
-            cfg = Config.fromfile(self.datasets[run.dataset])
+            cfg = self.with_validation(
+                Config.fromfile(self.datasets[run.dataset]))
             return dict(
                 kind='shallow',
                 **asdict(run),
@@ -599,7 +618,8 @@ def shallow_val_split(cfg: Config) -> dict:
     dataset = cfg.train_dataloader.dataset
     return dict(
         val_queries=dataset.get('val_queries', 0),
-        val_seed=dataset.get('val_seed', 0))
+        val_seed=dataset.get('val_seed', 0),
+        val_database=dataset.get('val_database', 0))
 
 
 def worker_init() -> None:

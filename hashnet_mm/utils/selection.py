@@ -73,12 +73,20 @@ def content_key(dataset: Optional[dict],
     subset = items.pop('subset', 'all')
     queries = items.pop('val_queries', 0)
     seed = items.pop('val_seed', 0)
+    database = items.pop('val_database', 0)
     if whole_list:
         pass
-    elif subset == 'all' or (subset == 'train' and not queries):
+    elif subset == 'all' or (subset == 'train' and not queries
+                             and not database):
         items['subset'] = 'all'
     else:
-        items.update(subset=subset, val_queries=queries, val_seed=seed)
+        if subset == 'val_database' and not database:
+            subset = 'train'  # no database held out: the trained-on rest
+        items.update(
+            subset=subset,
+            val_queries=queries,
+            val_seed=seed,
+            val_database=database)
     return tuple(sorted((k, repr(v)) for k, v in items.items()))
 
 
@@ -97,6 +105,37 @@ def described(dataset: dict) -> str:
     return where if subset == 'all' else f'{where} (subset={subset!r})'
 
 
+def split_settings(dataset: dict) -> str:
+    """``val_queries=..., val_seed=..., val_database=...`` of a dataset
+    config (defaults filled in)."""
+    return (f'val_queries={dataset.get("val_queries", 0)!r}, '
+            f'val_seed={dataset.get("val_seed", 0)!r}, '
+            f'val_database={dataset.get("val_database", 0)!r}')
+
+
+def hold_out_validation_database(cfg, num_images: int) -> None:
+    """Make ``cfg`` rank its validation queries against ``num_images``
+    training images held out of training (``val_database``), not against
+    the trained-on rest: the training set and the validation queries get
+    ``val_database=num_images``, the validation database becomes
+    ``subset='val_database'``. In place; ``cfg`` must validate on queries
+    held out of its training list, as the shipped dataset configs do."""
+    train = query_dataset(cfg.get('train_dataloader'))
+    val = (cfg.get('val_dataloader') or {}).get('dataset') or {}
+    query, database = val.get('query'), val.get('database')
+    if not (isinstance(query, dict) and isinstance(database, dict)
+            and query.get('subset') == 'val_query' and same_list(query, train)
+            and same_list(database, train)):
+        raise ValueError(
+            'val_database needs a config that validates on queries held out '
+            "of its training list (val_dataloader's QueryDatabaseDataset "
+            "with query subset='val_query' and its database read from "
+            "train_dataloader's list, as the shipped dataset configs)")
+    for dataset in (train, query):
+        dataset['val_database'] = num_images
+    database.update(subset='val_database', val_database=num_images)
+
+
 def check_selection_data(cfg, logger=None, sweep: bool = False) -> List[str]:
     """Warn when ``cfg`` selects its model on test data, or trains on its
     validation queries; return the warnings (empty: nothing to say).
@@ -107,7 +146,8 @@ def check_selection_data(cfg, logger=None, sweep: bool = False) -> List[str]:
     the list; ``allow_test_selection = True`` in the config logs one line
     instead. Training on validation queries: the validation queries are
     ``subset='val_query'`` of the training list, but the training set is
-    not ``subset='train'`` with the same ``val_queries`` and ``val_seed``;
+    not ``subset='train'`` with the same ``val_queries``, ``val_seed`` and
+    ``val_database``;
     or they are held out of another list than the training list (e.g.
     ``val_dataloader = test_dataloader`` in a config whose base validates
     on ``train.txt``: the base's subset settings then apply to the test
@@ -162,14 +202,11 @@ def check_selection_data(cfg, logger=None, sweep: bool = False) -> List[str]:
             "settings: set subset='all' in them.")
     elif content_key(train) != content_key(dict(val_query, subset='train')):
         warnings.append(
-            'Training on the validation queries: val_dataloader\'s '
-            f'queries are {described(val_query)} with val_queries='
-            f'{val_query.get("val_queries", 0)!r}, val_seed='
-            f'{val_query.get("val_seed", 0)}, but train_dataloader\'s '
-            f'dataset is {described(train)} with val_queries='
-            f'{train.get("val_queries", 0)!r}, val_seed='
-            f'{train.get("val_seed", 0)}: give it subset=\'train\' and '
-            'the same val_queries and val_seed.')
+            'Training on validation images: val_dataloader\'s queries are '
+            f'{described(val_query)} with {split_settings(val_query)}, but '
+            f'train_dataloader\'s dataset is {described(train)} with '
+            f'{split_settings(train)}: give it subset=\'train\' and the '
+            'same val_queries, val_seed and val_database.')
     for message in warnings:
         print_log(message, logger=logger, level=logging.WARNING)
     return warnings

@@ -37,20 +37,27 @@ def test_samples_are_the_rows_in_order(tmp_path):
         np.flatnonzero(labels[0]).tolist()
 
 
+def training_parts(root, subsets, **kwargs):
+    """``{subset: FeatureDataset}`` of the training split, 9 validation
+    queries drawn with seed 4."""
+    return {
+        subset:
+        FeatureDataset(
+            split='train',
+            data_root=str(root),
+            subset=subset,
+            val_queries=9,
+            val_seed=4,
+            **kwargs)
+        for subset in subsets
+    }
+
+
 @pytest.mark.parametrize('multi_label', [False, True])
 def test_validation_subsets_partition_the_split(tmp_path, multi_label):
     data = write_feature_files(tmp_path, multi_label=multi_label)
     features, labels = data['train']
-    parts = {
-        subset:
-        FeatureDataset(
-            split='train',
-            data_root=str(tmp_path),
-            subset=subset,
-            val_queries=9,
-            val_seed=4)
-        for subset in ('all', 'train', 'val_query')
-    }
+    parts = training_parts(tmp_path, ('all', 'train', 'val_query'))
     expected = validation_split(labels, 9, seed=4)
     np.testing.assert_array_equal(parts['val_query'].features,
                                   features[expected['query']])
@@ -74,6 +81,31 @@ def test_validation_subsets_partition_the_split(tmp_path, multi_label):
     with pytest.raises(ValueError, match='needs val_queries > 0'):
         FeatureDataset(
             split='train', data_root=str(tmp_path), subset='val_query')
+
+
+@pytest.mark.parametrize('multi_label', [False, True])
+def test_held_out_validation_database(tmp_path, multi_label):
+    """``val_database`` rows leave training for the validation database."""
+    data = write_feature_files(tmp_path, multi_label=multi_label)
+    features, labels = data['train']
+    parts = training_parts(
+        tmp_path, ('train', 'val_query', 'val_database'), val_database=15)
+    expected = validation_split(labels, 9, seed=4, num_database=15)
+    for subset, part in (('train', 'rest'), ('val_query', 'query'),
+                         ('val_database', 'database')):
+        np.testing.assert_array_equal(parts[subset].features,
+                                      features[expected[part]])
+    assert [len(p) for p in parts.values()] == [36, 9, 15]
+    with pytest.raises(
+            ValueError,
+            match=r'FeatureDataset\(.*\): '
+            'val_database must be an integer >= 0'):
+        FeatureDataset(
+            split='train',
+            data_root=str(tmp_path),
+            subset='train',
+            val_queries=9,
+            val_database=-1)
 
 
 def test_bad_files_and_settings_are_named(tmp_path):

@@ -109,13 +109,37 @@ def test_list_without_labels_is_an_error_naming_the_file(tmp_path):
         build(str(tmp_path), 'val_query', val_queries=2)
 
 
+def test_held_out_validation_database(single_label_list):
+    """``val_database`` holds a stratified validation database out of
+    training as well; the validation queries stay the same; without it the
+    validation database is the training set."""
+    root, classes = single_label_list
+    every = paths(HashListDataset(ann_file='train.txt', data_root=root))
+    parts = {
+        subset: paths(build(root, subset, val_database=12))
+        for subset in ('val_query', 'val_database', 'train')
+    }
+    assert [len(p) for p in parts.values()] == [8, 12, 20]
+    assert sorted(sum(parts.values(), [])) == sorted(every)
+    assert parts['val_query'] == paths(build(root, 'val_query'))
+    split = validation_split(classes, 8, seed=0, num_database=12)
+    assert parts['val_database'] == [every[i] for i in split['database']]
+    assert np.bincount(classes[split['database']]).tolist() == [3, 3, 3, 3]
+    assert paths(build(root, 'val_database')) == paths(build(root, 'train'))
+
+
 @pytest.mark.parametrize('kwargs,match', [
     (dict(subset='val_query', val_queries=40),
      r"train.txt \(subset='val_query', val_queries=40\): num_queries must "
      r'be between 1 and 39'),
     (dict(subset='val_query', val_queries=0), r'val_queries > 0'),
     (dict(subset='test'), r"subset must be one of \('all', 'train', "
-     r"'val_query'\), got 'test'"),
+     r"'val_query', 'val_database'\), got 'test'"),
+    (dict(subset='train', val_database=-2), r'HashListDataset: val_database '
+     r'must be an integer >= 0, got -2'),
+    (dict(subset='val_database', val_queries=8, val_database=32),
+     r"train.txt \(subset='val_database', val_queries=8, val_database=32\): "
+     r'num_database must be between 0 and 31'),
     (dict(subset='train', val_queries=-1), r"HashListDataset: val_queries "
      r"must be an integer >= 0 or 'auto', got -1"),
     (dict(subset='train', val_queries=0.1), r"val_queries must be an "

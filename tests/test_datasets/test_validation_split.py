@@ -104,3 +104,60 @@ def test_auto_size_and_bad_sizes():
     for bad in (-1, 0.5, True, 'all'):
         with pytest.raises(ValueError, match="integer >= 0 or 'auto'"):
             subset_indices(labels, 'train', bad)
+
+
+@pytest.mark.parametrize('num_queries,num_database', [(1, 1), (10, 30),
+                                                      (20, 79)])
+def test_held_out_database_is_disjoint_stratified_and_keeps_the_queries(
+        num_queries, num_database):
+    rng = np.random.default_rng(4)
+    labels = rng.choice(4, size=100, p=[0.4, 0.3, 0.2, 0.1])
+    split = validation_split(labels, num_queries, 2, num_database)
+    q, d, r = split['query'], split['database'], split['rest']
+    assert (len(q), len(d), len(r)) == (num_queries, num_database,
+                                        100 - num_queries - num_database)
+    assert np.array_equal(np.sort(np.concatenate([q, d, r])), np.arange(100))
+    assert (np.diff(d) > 0).all()
+    assert np.array_equal(q, validation_split(labels, num_queries, 2)['query'])
+    # Each class's share of the database within one of exact, among the
+    # images left after the queries.
+    left = np.setdiff1d(np.arange(100), q)
+    for c in range(4):
+        exact = (labels[left] == c).sum() * num_database / len(left)
+        assert abs((labels[d] == c).sum() - exact) < 1
+
+
+def test_without_held_out_database_it_is_the_rest():
+    labels = np.arange(50) % 5
+    split = validation_split(labels, 10, 0)
+    assert np.array_equal(split['database'], split['rest'])
+    assert len(split['rest']) == 40
+
+
+@pytest.mark.parametrize('num_database', [-1, 90, 91])
+def test_database_sizes_out_of_range(num_database):
+    with pytest.raises(
+            ValueError, match='num_database must be between 0 '
+            'and 89'):
+        validation_split(np.arange(100) % 3, 10, 0, num_database)
+
+
+def test_val_database_subsets():
+    from hashnet_mm.datasets.validation_split import subset_indices
+    labels = np.arange(60) % 6
+    parts = [
+        subset_indices(labels, s, 12, 2, val_database=18)
+        for s in ('val_query', 'val_database', 'train')
+    ]
+    assert [len(p) for p in parts] == [12, 18, 30]
+    assert np.array_equal(np.sort(np.concatenate(parts)), np.arange(60))
+    assert np.array_equal(
+        subset_indices(labels, 'val_database', 12, 2),
+        subset_indices(labels, 'train', 12, 2))
+    with pytest.raises(ValueError, match="subset='val_database' needs"):
+        subset_indices(labels, 'val_database', 0)
+    for bad in (-1, 0.5, True, 'auto'):
+        with pytest.raises(
+                ValueError, match='val_database must be an '
+                'integer >= 0'):
+            subset_indices(labels, 'train', 12, val_database=bad)

@@ -160,20 +160,23 @@ def test_select_best_reads_only_validation_scores():
 
 
 def test_shallow_selection_uses_validation_then_tests_once(monkeypatch):
-    """Validation prefers the second option set; only its codes are
-    tested."""
+    """Validation (the validation queries against the validation
+    database) prefers the second option set; only its codes are tested."""
     rng = np.random.default_rng(0)
-    labels = np.eye(3, dtype=np.uint8)[rng.integers(3, size=30)]
+    sizes = dict(train=30, val_query=10, val_database=20, query=5, database=25)
     parts = {
-        part: (rng.normal(size=(30, 6)).astype(np.float32), labels)
-        for part in ('train', 'val_query', 'query', 'database')
+        part: (rng.normal(size=(n, 6)).astype(np.float32),
+               np.eye(3, dtype=np.uint8)[rng.integers(3, size=n)])
+        for part, n in sizes.items()
     }
     calls = []
 
     def fake_scorer(evaluator):
 
         def score(query_codes, query_labels, database_codes, database_labels):
-            calls.append(len(query_codes))
+            assert len(query_codes) == len(query_labels)
+            assert len(database_codes) == len(database_labels)
+            calls.append((len(query_codes), len(database_codes)))
             # Validation: 0.2 then 0.8; test: 0.1.
             return {'mAP@all': [0.2, 0.8, 0.1][len(calls) - 1]}
 
@@ -186,7 +189,8 @@ def test_shallow_selection_uses_validation_then_tests_once(monkeypatch):
          dict(l2_normalize=True)], {})
     assert result['selected']['options'] == dict(l2_normalize=True)
     assert result['selected']['validation'] == {'mAP@all': 0.8}
-    assert result['test'] == {'mAP@all': 0.1} and len(calls) == 3
+    assert result['test'] == {'mAP@all': 0.1}
+    assert calls == [(10, 20), (10, 20), (5, 25)]
 
 
 @pytest.mark.slow
@@ -245,6 +249,41 @@ def test_tiny_grid_resumes_refuses_and_reports(tmp_path, monkeypatch):
             match=r'grid/tiny/hashnet/8bit_seed0 '
             'holds a run of other settings'):
         main(args + ['--max-iters', '4'])
+
+
+def test_held_out_validation_database_reaches_deep_and_shallow_runs(tmp_path):
+    """``--val-database``: every deep config and the shallow split hold
+    that many training rows out as the validation database."""
+    from mmengine.config import Config
+    config = tiny_config(tmp_path)
+    work_dir = str(tmp_path / 'grid')
+    grid = Comparison({'tiny': config}, ['hashnet', 'lsh'], [8], [0],
+                      work_dir,
+                      val_database=15)
+    deep, shallow = (grid.request(run) for run in grid.runs())
+    cfg = Config.fromstring(deep['config'], '.py')
+    val = cfg.val_dataloader.dataset
+    assert (cfg.train_dataloader.dataset.val_database, val.query.val_database,
+            val.database.val_database) == (15, 15, 15)
+    assert val.database.subset == 'val_database'
+    assert shallow['val_split'] == dict(
+        val_queries=9, val_seed=0, val_database=15)
+    parts = comparison.shallow_split(shallow['feature_dir'],
+                                     shallow['val_split'])
+    assert [len(parts[p][0])
+            for p in ('train', 'val_query', 'val_database')] == [36, 9, 15]
+    # The default: the configs' own validation database (the trained-on
+    # rest), as the requests of runs made before the option.
+    plain = Comparison({'tiny': config}, ['lsh'], [8], [0], work_dir)
+    assert plain.request(plain.runs()[0])['val_split']['val_database'] == 0
+    out = str(tmp_path / 'report')
+    main([
+        config, '--methods', 'lsh', '--bits', '8', '--seeds', '0',
+        '--val-database', '15', '--work-dir', work_dir, '--out', out
+    ])
+    assert '15 other training images held out of training' in open(
+        out + '.md').read()
+    assert json.load(open(out + '.json'))['val_database'] == 15
 
 
 @pytest.mark.slow

@@ -45,7 +45,7 @@ def test_validation_config_tests_on_the_held_out_queries(tmp_path):
     val_cfg = Config.fromfile(str(tmp_path / grid.VALIDATION_CONFIG))
     query = val_cfg.test_dataloader.dataset.query
     assert (query.ann_file, query.subset) == ('train.txt', 'val_query')
-    assert val_cfg.test_dataloader.dataset.database.subset == 'train'
+    assert val_cfg.test_dataloader.dataset.database.subset == 'val_database'
     assert val_cfg.model.head.num_bits == 16
     assert val_cfg.train_cfg.max_iters == 5
     assert run_cfg.test_dataloader.dataset.query.ann_file == 'query.txt'

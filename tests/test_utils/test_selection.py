@@ -125,13 +125,53 @@ def test_validation_queries_trained_on_warn(logged):
     cfg.train_dataloader.dataset.subset = 'all'
     (message, ) = check_selection_data(cfg, logger)
     assert message.startswith(
-        "Training on the validation queries: val_dataloader's queries are "
+        "Training on validation images: val_dataloader's queries are "
         "data/fashion_mnist_demo/train.txt (subset='val_query') with "
-        "val_queries='auto', val_seed=0")
+        "val_queries='auto', val_seed=0, val_database=0")
     cfg.train_dataloader.dataset.update(subset='train', val_seed=1)
     assert len(check_selection_data(cfg, logger)) == 1
     cfg.train_dataloader.dataset.val_seed = 0
     assert check_selection_data(cfg, logger) == []
+
+
+def test_held_out_validation_database_must_be_held_out_of_training(logged):
+    """With ``val_database`` the training set must exclude that database
+    too; the validation database subset is then its own part."""
+    logger, _ = logged
+    cfg = load_config(DEMO)
+    for dataset in (cfg.val_dataloader.dataset.query,
+                    cfg.val_dataloader.dataset.database):
+        dataset.val_database = 1500
+    (message, ) = check_selection_data(cfg, logger)
+    assert message.startswith('Training on validation images') and \
+        'val_database=1500' in message and 'val_database=0' in message
+    cfg.train_dataloader.dataset.val_database = 1500
+    assert check_selection_data(cfg, logger) == []
+    assert content_key(cfg.val_dataloader.dataset.database) != content_key(
+        cfg.train_dataloader.dataset)
+    for dataset in (cfg.train_dataloader.dataset,
+                    cfg.val_dataloader.dataset.database):
+        dataset.val_database = 0  # the validation database is the rest
+    assert content_key(cfg.val_dataloader.dataset.database) == content_key(
+        cfg.train_dataloader.dataset)
+
+
+def test_hold_out_validation_database_edits_the_three_datasets(logged):
+    from hashnet_mm.utils.selection import hold_out_validation_database
+    logger, _ = logged
+    cfg = load_config(DEMO)
+    hold_out_validation_database(cfg, 1500)
+    val = cfg.val_dataloader.dataset
+    assert (cfg.train_dataloader.dataset.val_database, val.query.val_database,
+            val.database.val_database, val.database.subset) == \
+        (1500, 1500, 1500, 'val_database')
+    assert check_selection_data(cfg, logger) == []
+    cfg.val_dataloader = cfg.test_dataloader  # no validation split
+    with pytest.raises(
+            ValueError,
+            match='val_database needs a config that '
+            'validates on queries held out of its training list'):
+        hold_out_validation_database(cfg, 1500)
 
 
 def test_no_validation_nothing_to_check(logged):

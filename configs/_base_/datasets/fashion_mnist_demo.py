@@ -30,7 +30,7 @@ test_pipeline = [
     dict(type='PackInputs'),
 ]
 
-val_split = dict(val_queries='auto', val_seed=0)
+val_split = dict(val_queries='auto', val_seed=0, val_database=0)
 
 train_dataloader = dict(
     batch_size=64,
@@ -82,7 +82,7 @@ val_dataloader = dict(
             type=dataset_type,
             data_root=data_root,
             ann_file='train.txt',
-            subset='train',
+            subset='val_database',
             **val_split,
             pipeline=test_pipeline)),
     sampler=dict(type='DefaultSampler', shuffle=False),

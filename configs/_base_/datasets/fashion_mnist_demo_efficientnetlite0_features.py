@@ -18,7 +18,7 @@ feature_pipeline = [
         input_key='feature',
         meta_keys=('sample_idx', 'feature_id')),
 ]
-val_split = dict(val_queries=500, val_seed=0)
+val_split = dict(val_queries=500, val_seed=0, val_database=0)
 
 train_dataloader = dict(
     batch_size=64,
@@ -50,7 +50,7 @@ val_dataloader = dict(
             type=dataset_type,
             data_root=data_root,
             split='train',
-            subset='train',
+            subset='val_database',
             **val_split,
             pipeline=feature_pipeline)),
     sampler=dict(type='DefaultSampler', shuffle=False),

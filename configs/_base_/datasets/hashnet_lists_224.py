@@ -59,7 +59,7 @@ test_pipeline = [
     dict(type='PackInputs'),
 ]
 
-val_split = dict(val_queries='auto', val_seed=0)
+val_split = dict(val_queries='auto', val_seed=0, val_database=0)
 
 train_dataloader = dict(
     batch_size=64,
@@ -113,7 +113,7 @@ val_dataloader = dict(
             type=dataset_type,
             data_root=data_root,
             ann_file='train.txt',
-            subset='train',
+            subset='val_database',
             **val_split,
             pipeline=test_pipeline)))
 val_evaluator = test_evaluator
