@@ -76,9 +76,10 @@ def test_benchmark_configs_follow_the_protocol(backbone, dataset):
                 loaders, ('train', 'query', 'database', 'train', 'train')):
             assert dataset_cfg.data_root == data_root
             assert dataset_cfg.ann_file == f'{lists}{split}.txt'
-        # Validation: queries held out of train.txt, ranked against the rest.
+        # Validation: queries held out of train.txt, ranked against the rest
+        # (val_database=0: the validation database is the trained-on rest).
         assert [d.get('subset', 'all') for d in loaders] == \
-            ['train', 'all', 'all', 'val_query', 'train']
+            ['train', 'all', 'all', 'val_query', 'val_database']
         if backbone == 'efficientnetlite0':
             assert cfg.data_preprocessor.mean == [127.] * 3
             assert cfg.model.backbone.init_cfg.checkpoint == \
