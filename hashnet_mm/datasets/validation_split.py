@@ -115,15 +115,18 @@ def default_val_queries(num_train: int) -> int:
     return max(1, min(MAX_VAL_QUERIES, round(num_train * VAL_FRACTION)))
 
 
+def is_count(value) -> bool:
+    """Whether ``value`` is an integer >= 0 (a bool is not)."""
+    return not isinstance(value, bool) and isinstance(
+        value, (int, np.integer)) and value >= 0
+
+
 def resolve_val_queries(val_queries, num_train: int) -> int:
     """``val_queries`` as a number of images: an integer >= 0 as it is,
     ``'auto'`` as :func:`default_val_queries` of the list's length."""
     if val_queries == AUTO:
         return default_val_queries(num_train)
-    if isinstance(
-            val_queries,
-            bool) or not isinstance(val_queries,
-                                    (int, np.integer)) or val_queries < 0:
+    if not is_count(val_queries):
         raise ValueError("val_queries must be an integer >= 0 or 'auto', "
                          f'got {val_queries!r}')
     return int(val_queries)
@@ -133,10 +136,7 @@ def check_val_database(val_database) -> int:
     """``val_database`` (the number of training images held out as the
     validation database; 0: none, validation ranks against the trained-on
     images) checked to be an integer >= 0."""
-    if isinstance(
-            val_database,
-            bool) or not isinstance(val_database,
-                                    (int, np.integer)) or val_database < 0:
+    if not is_count(val_database):
         raise ValueError('val_database must be an integer >= 0, got '
                          f'{val_database!r}')
     return int(val_database)
